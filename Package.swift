@@ -1,0 +1,122 @@
+// swift-tools-version:6.1
+//
+// swift-ctrader: a Swift client for the cTrader Open API over JSON-over-WebSocket.
+// One library target per layer; C only in the small `C…` system-library targets.
+
+import PackageDescription
+
+/// One set of Swift settings, applied to every target.
+let swiftSettings: [SwiftSetting] = [
+    // SE-0335: `any` spelled out for existentials.
+    .enableUpcomingFeature("ExistentialAny"),
+    // SE-0444: a member is visible only where its module is imported.
+    .enableUpcomingFeature("MemberImportVisibility"),
+    // SE-0409: imports are internal unless marked `public import`.
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swift-ctrader",
+    products: [
+        .library(name: "CTraderFraming", targets: ["CTraderFraming"]),
+        .library(name: "CTraderTransport", targets: ["CTraderTransport"]),
+        .library(name: "CTraderWebSocket", targets: ["CTraderWebSocket"]),
+        .library(name: "CTraderMessaging", targets: ["CTraderMessaging"]),
+        .executable(name: "ctrader", targets: ["ctrader"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Pinned exactly: the committed generated code was produced by this version's protoc-gen-swift.
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+    ],
+    targets: [
+        // MARK: - C system libraries
+
+        .systemLibrary(
+            name: "CZlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
+
+        // MARK: - Layers
+
+        .target(
+            name: "CTraderFraming",
+            dependencies: ["CZlib"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CTraderTransport",
+            dependencies: [
+                "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CTraderWebSocket",
+            dependencies: [
+                "CTraderFraming",
+                "CTraderTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CTraderMessaging",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Executables
+
+        .executableTarget(
+            name: "ctrader",
+            dependencies: [
+                "CTraderMessaging",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+
+        // Helpers shared by the test targets: locating and driving the independent peers.
+        .target(
+            name: "CTraderTestSupport",
+            path: "Tests/CTraderTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderFramingTests",
+            dependencies: ["CTraderFraming", "CTraderTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderTransportTests",
+            dependencies: ["CTraderTransport", "CTraderTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderWebSocketTests",
+            dependencies: ["CTraderWebSocket", "CTraderFraming", "CTraderTransport", "CTraderTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderMessagingTests",
+            dependencies: ["CTraderMessaging", "CTraderTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ctraderTests",
+            dependencies: ["ctrader", "CTraderTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,177 @@
+public import Foundation
+
+/// Locates the independent test peers that `.ci/run` installs: the Python venv with
+/// `websockets`, and the `openssl` command.
+///
+/// When a peer is missing, ``PeerUnavailable`` is thrown with the command that installs it. Under
+/// CI (`CI` set in the environment) a missing peer is a failure, never a silent skip.
+public enum TestPeers {
+    /// The package's root folder, derived from this file's path.
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()  // TestPeers.swift
+        .deletingLastPathComponent()  // CTraderTestSupport
+        .deletingLastPathComponent()  // Tests
+
+    /// Whether the tests run under CI, where every peer must be present.
+    public static var isCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+
+    /// The venv's Python interpreter: `$CTRADER_TEST_PYTHON`, or `.ci/venv/bin/python`.
+    public static func python() throws -> String {
+        let env = ProcessInfo.processInfo.environment
+        let candidate = env["CTRADER_TEST_PYTHON"] ?? packageRoot.appendingPathComponent(".ci/venv/bin/python").path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw PeerUnavailable(peer: "Python venv at \(candidate)", install: "bash .ci/run (or: python3 -m venv .ci/venv && .ci/venv/bin/pip install -r .ci/requirements.txt)")
+        }
+        return candidate
+    }
+
+    /// The `openssl` command-line tool.
+    public static func openssl() throws -> String {
+        for dir in ["/usr/bin", "/usr/local/bin", "/opt/homebrew/bin"] {
+            let path = dir + "/openssl"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw PeerUnavailable(peer: "openssl", install: "apt-get install openssl")
+    }
+
+    /// Whether a peer is usable; when it is not and this is not CI, tests may skip.
+    /// Under CI this always returns `true` so that the test runs and fails loudly.
+    public static func available(_ locate: () throws -> String) -> Bool {
+        if isCI { return true }
+        return (try? locate()) != nil
+    }
+}
+
+/// A test peer is not installed.
+public struct PeerUnavailable: Error, CustomStringConvertible {
+    public let peer: String
+    public let install: String
+    public var description: String { "test peer not found: \(peer); install it with: \(install)" }
+}
+
+/// A child process whose standard output is read line by line, for peers that print a readiness
+/// line (e.g. `READY 54321`) before they serve.
+public final class PeerProcess: @unchecked Sendable {
+    // @unchecked Sendable: every mutable field is guarded by `lock`.
+    private let process = Process()
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let lock = NSLock()
+    private var lines: [String] = []
+    private var partial = Data()
+    private var stderrData = Data()
+    private var waiters: [(predicate: (String) -> Bool, continuation: CheckedContinuation<String, any Error>)] = []
+    private var ended = false
+
+    /// Starts `executable` with `arguments`.
+    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, currentDirectory: URL? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        process.standardInput = FileHandle.nullDevice
+        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            if !data.isEmpty { self?.receive(data) }
+        }
+        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self else { return }
+            self.lock.lock()
+            if data.count > 0, self.stderrData.count < 1 << 20 { self.stderrData.append(data) }
+            self.lock.unlock()
+        }
+        process.terminationHandler = { [weak self] _ in self?.receive(nil) }
+        try process.run()
+    }
+
+    /// Takes new stdout bytes (`nil` at exit; empty to re-check the waiters) and wakes waiters.
+    private func receive(_ data: Data?) {
+        lock.lock()
+        var ready: [(CheckedContinuation<String, any Error>, Result<String, any Error>)] = []
+        if let data {
+            partial.append(data)
+            while let newline = partial.firstIndex(of: 0x0A) {
+                let line = String(decoding: partial[partial.startIndex..<newline], as: UTF8.self)
+                partial.removeSubrange(partial.startIndex...newline)
+                lines.append(line)
+            }
+        } else {
+            ended = true
+        }
+        waiters.removeAll { waiter in
+            if let line = lines.first(where: waiter.predicate) {
+                ready.append((waiter.continuation, .success(line)))
+                return true
+            }
+            if ended {
+                ready.append((waiter.continuation, .failure(PeerExited(stderr: String(decoding: stderrData, as: UTF8.self)))))
+                return true
+            }
+            return false
+        }
+        lock.unlock()
+        for (continuation, result) in ready { continuation.resume(with: result) }
+    }
+
+    /// Waits for a stdout line that satisfies `predicate` (already printed or still to come),
+    /// failing if the process exits first or `timeout` passes.
+    public func waitForLine(timeout: Duration = .seconds(60), where predicate: @escaping @Sendable (String) -> Bool) async throws -> String {
+        try await withThrowingTaskGroup(of: String.self) { group in
+            group.addTask {
+                try await withCheckedThrowingContinuation { continuation in
+                    self.lock.lock()
+                    self.waiters.append((predicate, continuation))
+                    self.lock.unlock()
+                    self.receive(Data())  // checks the lines already buffered
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw PeerTimeout(what: "a line from \(self.process.executableURL?.lastPathComponent ?? "peer")", stderr: self.standardError)
+            }
+            let line = try await group.next()!
+            group.cancelAll()
+            return line
+        }
+    }
+
+    /// All stdout lines so far.
+    public var output: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    /// Standard error so far (at most 1 MiB).
+    public var standardError: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrData, as: UTF8.self) }
+
+    /// Waits for the process to exit and returns its status.
+    public func waitForExit(timeout: Duration = .seconds(120)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline { terminate(); throw PeerTimeout(what: "exit", stderr: standardError) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus
+    }
+
+    /// Sends SIGTERM if the process still runs.
+    public func terminate() {
+        if process.isRunning { process.terminate() }
+    }
+
+    deinit { terminate() }
+}
+
+/// A peer process exited before printing what was awaited.
+public struct PeerExited: Error, CustomStringConvertible {
+    public let stderr: String
+    public var description: String { "peer exited early; stderr: \(stderr)" }
+}
+
+/// A peer did not answer in time.
+public struct PeerTimeout: Error, CustomStringConvertible {
+    public let what: String
+    public let stderr: String
+    public var description: String { "timed out waiting for \(what); peer stderr: \(stderr)" }
+}
