@@ -18,6 +18,10 @@
 /// `append`; if the caller has released the frames it was given by then, the buffer is uniquely
 /// referenced and is neither copied nor reallocated.
 ///
+/// The decoder keeps whatever is appended until it is decoded: drain ``nextFrame()`` before
+/// appending more, and memory stays bounded by one frame (``maxFrameSize`` plus its header) plus
+/// one read.
+///
 /// Frame payloads are not interpreted: UTF-8, close payloads, decompression and message size are
 /// the job of ``WebSocketMessageAssembler``.
 public struct WebSocketFrameDecoder: Sendable {
@@ -99,6 +103,8 @@ public struct WebSocketFrameDecoder: Sendable {
     /// Appends received bytes. After a failure, input is ignored.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard prepareForAppend() else { return }
+        // Safe because the bytes are only read as `UInt8`, which any memory may be viewed as, and
+        // the rebound pointer does not outlive the closure.
         bytes.withMemoryRebound(to: UInt8.self) { buffer.append(contentsOf: $0) }
     }
 

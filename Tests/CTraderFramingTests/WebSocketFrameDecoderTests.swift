@@ -255,3 +255,50 @@ import Testing
         expectFramingError(.reservedOpcode, closeCode: .protocolError) { _ = try decoder.nextFrame() }
     }
 }
+
+@Suite struct WebSocketFrameDecoderRandomInputTests {
+    /// Decodes until the first error, and returns the frames and the error (if any).
+    private func outcome(
+        _ input: [UInt8], role: WebSocketRole, chunkSizes: [Int]
+    ) -> (frames: [WebSocketFrame], error: WebSocketFramingError?) {
+        var decoder = WebSocketFrameDecoder(role: role, maxFrameSize: 300)
+        var frames: [WebSocketFrame] = []
+        var start = 0
+        var sizes = chunkSizes[...]
+        do {
+            while start < input.count {
+                let end = min(input.count, start + (sizes.popFirst() ?? input.count))
+                decoder.append(input[start..<end])
+                while let frame = try decoder.nextFrame() {
+                    frames.append(frame)
+                }
+                start = end
+            }
+            return (frames, nil)
+        } catch {
+            return (frames, error)
+        }
+    }
+
+    @Test(arguments: [WebSocketRole.client, .server])
+    func randomInputGivesTheSameOutcomeWholeAndByteByByte(role: WebSocketRole) {
+        var generator = SeededGenerator(seed: role == .client ? 1 : 2)
+        // First octets that are mostly valid, so some inputs decode several frames before failing.
+        let firstOctets: [UInt8] = [0x81, 0x82, 0x01, 0x80, 0x00, 0x89, 0x8A, 0x88, 0xC1, 0x83, 0x09]
+        for _ in 0..<2000 {
+            var input: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                input.append(firstOctets.randomElement(using: &generator)!)
+                let masked: UInt8 = Bool.random(using: &generator) ? 0x80 : 0
+                let length = [0, 1, 5, 125, 126, 127].randomElement(using: &generator)!
+                input.append(masked | UInt8(length))
+                let extra = Int.random(in: 0...20, using: &generator)
+                input += (0..<extra).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            }
+            let whole = outcome(input, role: role, chunkSizes: [])
+            let bytewise = outcome(input, role: role, chunkSizes: Array(repeating: 1, count: input.count))
+            #expect(whole.frames == bytewise.frames, "\(input)")
+            #expect(whole.error?.code == bytewise.error?.code, "\(input)")
+        }
+    }
+}
