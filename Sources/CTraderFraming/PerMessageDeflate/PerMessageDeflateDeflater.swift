@@ -43,14 +43,14 @@ public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {
         self.configuration = configuration
         self.level = level
         self.minimumSizeToCompress = minimumSizeToCompress
-        self.stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-        // zlib requires zalloc, zfree and opaque to be set (zero means its defaults).
-        stream.initialize(to: z_stream())
         guard (9...15).contains(configuration.maxWindowBits), (0...9).contains(level), (1...9).contains(memoryLevel) else {
-            stream.deinitialize(count: 1)
-            stream.deallocate()
             throw Self.failure("unsupported settings: window \(configuration.maxWindowBits) bits, level \(level), memLevel \(memoryLevel)")
         }
+        // Set up the stream before `self.stream` is assigned: a class whose properties are all
+        // initialized runs deinit even when init throws, which must not free it twice.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        // zlib requires zalloc, zfree and opaque to be set (zero means its defaults).
+        stream.initialize(to: z_stream())
         // Safe because `stream` is allocated, initialized, and lives until deinit; the negative
         // windowBits selects raw DEFLATE (no zlib header or trailer), as RFC 7692 requires.
         let status = CZlib_deflateInit2(
@@ -61,6 +61,7 @@ public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {
             stream.deallocate()
             throw Self.failure("deflateInit2 failed with \(status)")
         }
+        self.stream = stream
     }
 
     deinit {

@@ -35,7 +35,10 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
     public init(_ configuration: PerMessageDeflateConfiguration.Direction, chunkSize: Int = 16 * 1024) throws(WebSocketFramingError) {
         self.configuration = configuration
         self.chunkSize = max(1, chunkSize)
-        self.stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        // Set up the stream before `self.stream` is assigned: a class whose properties are all
+        // initialized runs deinit even when init throws, which must not free it twice.
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        // zlib requires zalloc, zfree and opaque to be set (zero means its defaults).
         stream.initialize(to: z_stream())
         let windowBits = min(max(configuration.maxWindowBits, 9), 15)
         // Safe because `stream` is allocated, initialized and lives until deinit; negative
@@ -46,6 +49,7 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
             stream.deallocate()
             throw WebSocketFramingError(code: .compressionFailure, closeCode: .internalServerError, detail: "inflateInit2 failed with \(status)")
         }
+        self.stream = stream
     }
 
     deinit {
