@@ -24,6 +24,9 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
     private let stream: UnsafeMutablePointer<z_stream>
     /// Set when the current message's DEFLATE stream ended (BFINAL): its remaining bytes are ignored.
     private var messageStreamEnded = false
+    /// Where zlib writes, reused for every call: ``chunkSize`` bytes allocated once, so inflating
+    /// costs one copy of the output and no per-call allocation.
+    private var scratch: [UInt8]
 
     /// Creates an inflater.
     /// - Parameters:
@@ -35,6 +38,7 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
     public init(_ configuration: PerMessageDeflateConfiguration.Direction, chunkSize: Int = 16 * 1024) throws(WebSocketFramingError) {
         self.configuration = configuration
         self.chunkSize = max(1, chunkSize)
+        self.scratch = [UInt8](repeating: 0, count: max(1, chunkSize))
         // Set up the stream before `self.stream` is assigned: a class whose properties are all
         // initialized runs deinit even when init throws, which must not free it twice.
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
@@ -99,15 +103,16 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
             // ever holding more than limit + 1 bytes.
             let room = max(0, limit - output.count)
             let offered = min(chunkSize, room + 1)
-            let start = output.count
-            output.append(contentsOf: repeatElement(0, count: offered))
             var produced = 0
             let status = input.withUnsafeBufferPointer { inputBuffer in
-                output.withUnsafeMutableBufferPointer { out in
-                    runInflate(input: inputBuffer, consumed: &consumed, output: UnsafeMutableBufferPointer(rebasing: out[start...]), produced: &produced)
+                scratch.withUnsafeMutableBufferPointer { out in
+                    runInflate(
+                        input: inputBuffer, consumed: &consumed,
+                        output: UnsafeMutableBufferPointer(rebasing: out[..<offered]), produced: &produced
+                    )
                 }
             }
-            output.removeLast(offered - produced)
+            output.append(contentsOf: scratch[..<produced])
             if output.count > limit {
                 throw WebSocketFramingError.tooBig(
                     .inflatedMessageTooLarge,
