@@ -226,11 +226,10 @@ private let validRequestLines = [
         #expect(config.inbound == .init(noContextTakeover: true, maxWindowBits: 12))
     }
 
-    @Test func clientWindowOfEightIsRefused() {
+    @Test func clientWindowOfEightIsHonoured() throws {
         let client = WebSocketClientHandshake(host: "h", extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration()), key: rfcKey)
-        #expect(throws: WebSocketHandshakeError(code: .unsupportedWindowBits, detail: "")) {
-            try client.validate(okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=8"]))
-        }
+        let result = try client.validate(okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=8"]))
+        #expect(result.perMessageDeflate?.configuration(for: .client).outbound.maxWindowBits == 8)
         // The server's own window of 8 only affects inflating, which a 9-bit window handles.
         #expect(throws: Never.self) {
             try client.validate(okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=8"]))

@@ -111,12 +111,22 @@ private func jsonPayload(count: Int, seed: UInt64) -> [UInt8] {
         }
     }
 
-    @Test func eightBitWindowCannotCompress() {
-        #expect(throws: WebSocketFramingError(code: .compressionFailure, closeCode: .internalServerError, detail: "")) {
-            try PerMessageDeflateDeflater(.init(maxWindowBits: 8))
+    @Test func eightBitWindowSendsStoredBlocks() throws {
+        // zlib cannot compress within 256 bytes of history: stored blocks reference nothing.
+        let deflater = try PerMessageDeflateDeflater(.init(maxWindowBits: 8), level: 9, minimumSizeToCompress: 0)
+        #expect(deflater.level == 0)
+        let inflater = try makeInflater(windowBits: 8)
+        let message = Array(String(repeating: "abcabcabc", count: 100).utf8)
+        for _ in 0..<2 {
+            let compressed = try #require(try deflater.deflate(message[...]))
+            #expect(compressed[0] & 0x06 == 0, "BTYPE 00: stored")
+            #expect(compressed.count >= message.count)
+            #expect(compressed[5..<(5 + message.count)].elementsEqual(message))
+            #expect(try inflateMessage(inflater, compressed, frames: 2) == message)
         }
-        // Inflating data made with a smaller window works with a window of 9.
-        #expect(throws: Never.self) { try PerMessageDeflateInflater(.init(maxWindowBits: 8)) }
+        #expect(throws: WebSocketFramingError(code: .compressionFailure, closeCode: .internalServerError, detail: "")) {
+            try PerMessageDeflateDeflater(.init(maxWindowBits: 7))
+        }
     }
 
     @Test func corruptDataIs1007() throws {

@@ -179,7 +179,7 @@ public struct WebSocketClientHandshake: Hashable, Sendable {
     ///   ``WebSocketHandshakeError/Code/missingConnectionUpgrade``, ``WebSocketHandshakeError/Code/invalidAccept``;
     ///   ``WebSocketHandshakeError/Code/unofferedExtension`` for an extension not offered (or one
     ///   offered raw that this library cannot run), ``WebSocketHandshakeError/Code/unofferedExtensionParameter``,
-    ///   ``WebSocketHandshakeError/Code/invalidExtensionHeader``, ``WebSocketHandshakeError/Code/unsupportedWindowBits``;
+    ///   ``WebSocketHandshakeError/Code/invalidExtensionHeader``;
     ///   ``WebSocketHandshakeError/Code/unofferedSubprotocol``.
     public func validate(_ response: WebSocketHandshakeResponse) throws(WebSocketHandshakeError) -> Accepted {
         guard response.status == 101 else {

@@ -43,9 +43,6 @@ public struct WebSocketHandshakeError: Error, Hashable, Sendable, CustomStringCo
         /// A Sec-WebSocket-Extensions header that does not parse, or an extension parameter
         /// given twice or with an invalid value.
         public static let invalidExtensionHeader = Code(rawValue: "invalidExtensionHeader")
-        /// A response requiring a window size this implementation cannot compress with
-        /// (zlib cannot deflate with an 8-bit window).
-        public static let unsupportedWindowBits = Code(rawValue: "unsupportedWindowBits")
         /// A response selecting a subprotocol the client did not offer, or more than one.
         public static let unofferedSubprotocol = Code(rawValue: "unofferedSubprotocol")
     }

@@ -7,12 +7,18 @@ import CZlib
 /// ``PerMessageDeflateConfiguration/Direction/noContextTakeover`` the stream is reset after
 /// every message.
 ///
+/// zlib cannot compress with an 8-bit window. When one is agreed (a server may impose
+/// `client_max_window_bits=8` on a client that offered the parameter without a value), the
+/// deflater sends stored DEFLATE blocks (level 0): they copy the message and refer to no earlier
+/// data, so they respect any window. Such messages are not smaller, but the connection works
+/// and stays within what was agreed.
+///
 /// A class because it owns a `z_stream`, which zlib points back into and so must not move; the
 /// stream is released in `deinit`. Not thread-safe: one per connection direction.
 public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {
     /// The settings it compresses with.
     public let configuration: PerMessageDeflateConfiguration.Direction
-    /// The zlib compression level (0…9).
+    /// The zlib compression level used (0…9): the one asked for, or 0 under an 8-bit window.
     public let level: Int
     /// Messages shorter than this go out uncompressed (``deflate(_:)`` returns `nil`).
     public let minimumSizeToCompress: Int
@@ -24,8 +30,7 @@ public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {
     /// Creates a deflater.
     /// - Parameters:
     ///   - configuration: the agreed outbound settings
-    ///     (``PerMessageDeflateConfiguration/outbound``). A window of 8 bits cannot be honoured
-    ///     by zlib and throws; negotiation never agrees to one.
+    ///     (``PerMessageDeflateConfiguration/outbound``); a window of 8 bits means stored blocks.
     ///   - level: zlib's compression level, 0 (store) … 9 (smallest); 6 by default, zlib's own
     ///     default balance of speed and size.
     ///   - memoryLevel: zlib's `memLevel`, 1…9; 8 by default (zlib's default: 128 KiB of state
@@ -41,9 +46,11 @@ public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {
         minimumSizeToCompress: Int = 64
     ) throws(WebSocketFramingError) {
         self.configuration = configuration
-        self.level = level
+        // A window of 8: zlib's smallest raw window is 9, so only stored blocks keep within it.
+        let storedOnly = configuration.maxWindowBits == 8
+        self.level = storedOnly ? 0 : level
         self.minimumSizeToCompress = minimumSizeToCompress
-        guard (9...15).contains(configuration.maxWindowBits), (0...9).contains(level), (1...9).contains(memoryLevel) else {
+        guard (8...15).contains(configuration.maxWindowBits), (0...9).contains(level), (1...9).contains(memoryLevel) else {
             throw Self.failure("unsupported settings: window \(configuration.maxWindowBits) bits, level \(level), memLevel \(memoryLevel)")
         }
         // Set up the stream before `self.stream` is assigned: a class whose properties are all
@@ -54,7 +61,7 @@ public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {
         // Safe because `stream` is allocated, initialized, and lives until deinit; the negative
         // windowBits selects raw DEFLATE (no zlib header or trailer), as RFC 7692 requires.
         let status = CZlib_deflateInit2(
-            stream, Int32(level), Z_DEFLATED, -Int32(configuration.maxWindowBits), Int32(memoryLevel), Z_DEFAULT_STRATEGY
+            stream, Int32(self.level), Z_DEFLATED, -Int32(max(9, configuration.maxWindowBits)), Int32(memoryLevel), Z_DEFAULT_STRATEGY
         )
         guard status == Z_OK else {
             stream.deinitialize(count: 1)

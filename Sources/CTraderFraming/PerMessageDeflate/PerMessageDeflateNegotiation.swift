@@ -1,9 +1,9 @@
 /// What a client offers for permessage-deflate (RFC 7692 §7.1).
 ///
 /// Window sizes are limited to 9…15 in what this library offers: zlib cannot compress with an
-/// 8-bit window, so offering `client_max_window_bits=8` could oblige this client to do what it
-/// cannot, and `server_max_window_bits=8` would be declined by zlib-based servers. A requested
-/// 8 is raised to 9.
+/// 8-bit window, so zlib-based servers decline `server_max_window_bits=8`, and a client that
+/// offers `client_max_window_bits=8` gains nothing (see ``PerMessageDeflateDeflater`` for how an
+/// 8-bit window is honoured when a server imposes it). A requested 8 is raised to 9.
 public struct PerMessageDeflateClientConfiguration: Hashable, Sendable {
     /// Ask the server to reset its context after each message (`server_no_context_takeover`).
     public var serverNoContextTakeover: Bool
@@ -63,9 +63,13 @@ extension PerMessageDeflateParameters {
     ///
     /// - Throws: ``WebSocketHandshakeError`` with ``WebSocketHandshakeError/Code/unofferedExtensionParameter``
     ///   for `client_max_window_bits` that was not offered or a `server_max_window_bits` above the
-    ///   offered one, ``WebSocketHandshakeError/Code/invalidExtensionHeader`` for a value-less
-    ///   `client_max_window_bits`, and ``WebSocketHandshakeError/Code/unsupportedWindowBits`` for
-    ///   `client_max_window_bits=8`, which zlib cannot compress with.
+    ///   offered one, and ``WebSocketHandshakeError/Code/invalidExtensionHeader`` for a value-less
+    ///   `client_max_window_bits`.
+    ///
+    /// A response's `client_max_window_bits=8` is accepted, although zlib cannot compress with an
+    /// 8-bit window: declining is not an option for a client (it could only fail the
+    /// connection), so its ``PerMessageDeflateDeflater`` honours the limit by sending stored
+    /// (uncompressed) DEFLATE blocks, which refer to no earlier data.
     public static func agreement(
         response: PerMessageDeflateParameters,
         offer: PerMessageDeflateParameters
@@ -90,12 +94,6 @@ extension PerMessageDeflateParameters {
         case (nil, .bits(let offered)):
             agreed.clientMaxWindowBits = .bits(offered)
         }
-        if case .bits(let bits) = agreed.clientMaxWindowBits, bits < 9 {
-            throw WebSocketHandshakeError(
-                code: .unsupportedWindowBits,
-                detail: "client_max_window_bits=\(bits): zlib cannot compress with an 8-bit window"
-            )
-        }
         return agreed
     }
 }
@@ -105,7 +103,8 @@ extension PerMessageDeflateParameters {
 /// The server takes the client's offers in order and accepts the first one it can honour. It
 /// declines an offer whose parameters do not parse (unknown, repeated, invalid values) and an
 /// offer with `server_max_window_bits=8`: the response's value must not exceed the offered one,
-/// and zlib cannot compress with an 8-bit window. An offer's `client_max_window_bits=8` is
+/// and zlib cannot compress with an 8-bit window (it could be honoured only with stored,
+/// uncompressed blocks, which is no better than declining). An offer's `client_max_window_bits=8` is
 /// accepted: inflating with a 9-bit window reads data compressed with an 8-bit one.
 public struct PerMessageDeflateServerConfiguration: Hashable, Sendable {
     /// Always reset the server's context after each message (adds `server_no_context_takeover`).
