@@ -159,6 +159,21 @@ private let validRequestLines = [
         #expect(clientConfig.inbound == serverConfig.outbound)
         #expect(clientConfig.outbound.noContextTakeover)
         #expect(clientConfig.inbound.maxWindowBits == 10)
+
+        // The negotiated codecs talk to each other in both directions.
+        let clientDeflater = try clientDeflate.makeDeflater(for: .client, minimumSizeToCompress: 0)
+        let serverInflater = try serverDeflate.makeInflater(for: .server)
+        let serverDeflater = try serverDeflate.makeDeflater(for: .server, minimumSizeToCompress: 0)
+        let clientInflater = try clientDeflate.makeInflater(for: .client)
+        for text in ["{\"payloadType\":2106}", "{\"payloadType\":2106}", "{\"payloadType\":2107}"] {
+            let message = Array(text.utf8)
+            var atServer: [UInt8] = []
+            try serverInflater.inflate(try #require(try clientDeflater.deflate(message[...]))[...], isFinalFragment: true, into: &atServer, limit: 1 << 20)
+            #expect(atServer == message)
+            var atClient: [UInt8] = []
+            try clientInflater.inflate(try #require(try serverDeflater.deflate(message[...]))[...], isFinalFragment: true, into: &atClient, limit: 1 << 20)
+            #expect(atClient == message)
+        }
     }
 
     @Test func noExtensionsWhenServerDeclines() throws {

@@ -76,6 +76,8 @@ private func percentDecoded(_ text: Substring) -> String {
 
 /// Reads a handshake response head from bytes as they arrive.
 ///
+/// Lines must end in CRLF (RFC 9112 §2.2); obsolete line folding is rejected.
+///
 /// Feed it every byte received after sending the request; once the blank line ending the head
 /// has arrived it returns the response and the bytes after the head, which already belong to
 /// the WebSocket stream (a server may send frames right after its 101).
@@ -115,6 +117,8 @@ public struct WebSocketHandshakeResponseParser {
 }
 
 /// Reads a handshake request head from bytes as they arrive (the server side).
+///
+/// Lines must end in CRLF (RFC 9112 §2.2); obsolete line folding is rejected.
 ///
 /// Once the blank line ending the head has arrived it returns the request and the bytes after
 /// the head, which belong to the WebSocket stream.

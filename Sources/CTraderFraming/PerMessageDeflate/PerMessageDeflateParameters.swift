@@ -168,3 +168,27 @@ public struct PerMessageDeflateConfiguration: Hashable, Sendable {
         self.inbound = inbound
     }
 }
+
+extension PerMessageDeflateParameters {
+    /// A deflater for this end's outbound messages under these agreed parameters:
+    /// `PerMessageDeflateDeflater(configuration(for: role).outbound, …)`.
+    /// - Parameters:
+    ///   - role: which end this is.
+    ///   - level: zlib's compression level; 6 by default (see ``PerMessageDeflateDeflater``).
+    ///   - minimumSizeToCompress: messages shorter than this go out uncompressed; 64 by default.
+    /// - Throws: ``WebSocketFramingError/Code/compressionFailure`` when zlib cannot be set up.
+    public func makeDeflater(
+        for role: WebSocketRole,
+        level: Int = 6,
+        minimumSizeToCompress: Int = 64
+    ) throws(WebSocketFramingError) -> PerMessageDeflateDeflater {
+        try PerMessageDeflateDeflater(configuration(for: role).outbound, level: level, minimumSizeToCompress: minimumSizeToCompress)
+    }
+
+    /// An inflater for the peer's messages under these agreed parameters:
+    /// `PerMessageDeflateInflater(configuration(for: role).inbound)`.
+    /// - Throws: ``WebSocketFramingError/Code/compressionFailure`` when zlib cannot be set up.
+    public func makeInflater(for role: WebSocketRole) throws(WebSocketFramingError) -> PerMessageDeflateInflater {
+        try PerMessageDeflateInflater(configuration(for: role).inbound)
+    }
+}
