@@ -111,6 +111,21 @@ private func jsonPayload(count: Int, seed: UInt64) -> [UInt8] {
         }
     }
 
+    @Test func incompressibleDataRoundTrips() throws {
+        var generator = SystemRandomNumberGenerator()
+        let noise = (0..<(1 << 20) + 17).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for level in [0, 1, 6, 9] {
+            for windowBits in [9, 15] {
+                let deflater = try PerMessageDeflateDeflater(.init(maxWindowBits: windowBits), level: level, minimumSizeToCompress: 0)
+                let inflater = try makeInflater(windowBits: windowBits)
+                for _ in 0..<2 {
+                    let compressed = try #require(try deflater.deflate(noise[...]))
+                    #expect(try inflateMessage(inflater, compressed, frames: 3) == noise, "level \(level) window \(windowBits)")
+                }
+            }
+        }
+    }
+
     @Test func eightBitWindowSendsStoredBlocks() throws {
         // zlib cannot compress within 256 bytes of history: stored blocks reference nothing.
         let deflater = try PerMessageDeflateDeflater(.init(maxWindowBits: 8), level: 9, minimumSizeToCompress: 0)

@@ -13,6 +13,8 @@ import CZlib
 /// data, so they respect any window. Such messages are not smaller, but the connection works
 /// and stays within what was agreed.
 ///
+/// After it throws, its stream is in an unknown state and it must not be used again.
+///
 /// A class because it owns a `z_stream`, which zlib points back into and so must not move; the
 /// stream is released in `deinit`. Not thread-safe: one per connection direction.
 public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {

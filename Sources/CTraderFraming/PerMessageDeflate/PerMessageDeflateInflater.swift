@@ -13,6 +13,9 @@ import CZlib
 /// message (its window is lost, which only a peer that sets BFINAL and then relies on the window
 /// would notice).
 ///
+/// After it throws, the stream is in an unknown state: the connection is failing (with the
+/// error's close code), and the inflater must not be used again.
+///
 /// A class because it owns a `z_stream`, which zlib points back into and so must not move; the
 /// stream is released in `deinit`. Not thread-safe: one per connection direction.
 public final class PerMessageDeflateInflater: WebSocketMessageInflater {
