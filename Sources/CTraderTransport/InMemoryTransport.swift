@@ -21,7 +21,9 @@ public struct InMemoryChunking: Sendable, Hashable, CustomStringConvertible {
     /// A read returns one byte at a time.
     public static let oneByte = fixed(1)
 
-    /// A read returns a pseudo-random 1...`maxChunk` bytes, reproducibly for a given `seed`.
+    /// A read returns a pseudo-random 1...`maxChunk` bytes (never more than are buffered), drawn
+    /// from a generator seeded with `seed`: the same seed and the same buffered bytes at each read
+    /// give the same split.
     public static func random(seed: UInt64, maxChunk: Int = 1024) -> InMemoryChunking {
         precondition(maxChunk > 0, "maxChunk must be positive")
         return InMemoryChunking(kind: .random(seed: seed, maxChunk: maxChunk))

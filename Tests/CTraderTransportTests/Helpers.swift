@@ -108,3 +108,10 @@ extension String {
 extension Substring {
     fileprivate func trimmingCharacters(in set: String) -> String { String(self).trimmingCharacters(in: set) }
 }
+
+/// Bytes waiting in a socket's receive queue (`FIONREAD`).
+func queuedBytes(_ fd: Int32) -> Int {
+    var count: Int32 = 0
+    _ = ioctl(fd, UInt(FIONREAD), &count)
+    return Int(count)
+}
