@@ -38,13 +38,18 @@ public final class TLSTransport: Transport, @unchecked Sendable {
         guard let ssl = SSL_new(context.context) else {
             throw TLSContext.error(.tlsConfigurationInvalid, "SSL_new failed")
         }
+        guard let bio = SocketBIO.make(descriptor: tcp.socket.descriptor) else {
+            SSL_free(ssl)
+            throw TLSContext.error(.tlsConfigurationInvalid, "BIO_new failed")
+        }
         self.tcp = tcp
         self.context = context
         self.ssl = ssl
         self.logger = logger
-        // safe because: the descriptor stays open while `tcp` is open; SSL_set_fd's socket BIO does
-        // not close it (BIO_NOCLOSE), `SocketHandle` does.
-        SSL_set_fd(ssl, tcp.socket.descriptor)
+        // safe because: the SSL takes the one reference to `bio` (read and write BIO are the same)
+        // and frees it in SSL_free; the BIO never closes the descriptor, `SocketHandle` does, and
+        // the SSL is used only while the handle's operations keep the descriptor open.
+        SSL_set_bio(ssl, bio, bio)
     }
 
     deinit {

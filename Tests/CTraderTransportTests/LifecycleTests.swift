@@ -55,6 +55,38 @@ extension TransportTests {
             }
         }
 
+        @Test func writingToAClosedPeerFailsWithoutSIGPIPE() async throws {
+            let certificates = try await TestCertificates.shared.value
+            try await withTimeout {
+                // Plain TCP.
+                let (client, server) = try await makeTCPPair()
+                await server.close()
+                let tcpError = await #expect(throws: TransportError.self) {
+                    for _ in 0..<1000 { try await client.write([UInt8](repeating: 1, count: 65536)) }
+                }
+                #expect(tcpError?.code == .connectionReset)
+                await client.close()
+
+                // TLS: OpenSSL's own socket BIO would raise SIGPIPE here; ours must not.
+                let listener = try await TLSListener.bind(
+                    port: 0,
+                    configuration: .server(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
+                    logger: testLogger
+                )
+                async let accepted = listener.acceptConnection()
+                let tlsClient = try await TLSTransport.connect(
+                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
+                )
+                let tlsServer = try await accepted
+                await tlsServer.close()
+                await #expect(throws: TransportError.self) {
+                    for _ in 0..<1000 { try await tlsClient.write([UInt8](repeating: 1, count: 65536)) }
+                }
+                await tlsClient.close()
+                await listener.close()
+            }
+        }
+
         @Test func thousandConnectCloseCyclesLeakNoDescriptorOrThread() async throws {
             try await withTimeout(.seconds(120)) {
                 let listener = try await TCPListener.bind(port: 0, logger: testLogger)
