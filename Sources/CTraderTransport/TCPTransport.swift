@@ -18,6 +18,9 @@ public final class TCPTransport: Transport {
     /// intercontinental handshake, short enough to fail over to another endpoint promptly.
     public static let defaultConnectTimeout: Duration = .seconds(10)
 
+    /// The most one read asks the kernel for (larger requests return at most this much).
+    private static let maxReadChunk = 1 << 20
+
     let socket: SocketHandle
     /// This end's address, e.g. `127.0.0.1:50123`.
     public let localAddress: String
@@ -113,6 +116,7 @@ public final class TCPTransport: Transport {
         precondition(maxLength > 0, "maxLength must be positive")
         try socket.begin()
         defer { socket.end() }
+        let maxLength = min(maxLength, Self.maxReadChunk)
         while true {
             try Task.checkCancellation()
             let fd = socket.descriptor

@@ -17,11 +17,14 @@ import Darwin
 ///
 /// A class because it owns an OpenSSL `SSL` object, freed in `deinit`.
 public final class TLSTransport: Transport, @unchecked Sendable {
-    // @unchecked Sendable: `ssl` is only touched with `sslLock` held; the rest is immutable and Sendable.
+    // @unchecked Sendable: `ssl` and `hadFatalError` are only touched with `sslLock` held; the rest
+    // is immutable and Sendable.
     private let tcp: TCPTransport
     private let context: TLSContext
     private let ssl: OpaquePointer
     private let sslLock = Lock()
+    /// Set (under `sslLock`) once OpenSSL reported a fatal error: SSL_shutdown must not follow one.
+    private var hadFatalError = false
     private let logger: Logger
 
     /// This end's address, e.g. `127.0.0.1:50123`.
@@ -187,7 +190,9 @@ public final class TLSTransport: Transport, @unchecked Sendable {
             let result = call(ssl)
             if result > 0 { return .done(Int(result)) }
             let number = currentErrno
-            switch SSL_get_error(ssl, result) {
+            let code = SSL_get_error(ssl, result)
+            if code == SSL_ERROR_SYSCALL || code == SSL_ERROR_SSL { hadFatalError = true }
+            switch code {
             case SSL_ERROR_WANT_READ: return .wantRead
             case SSL_ERROR_WANT_WRITE: return .wantWrite
             case SSL_ERROR_ZERO_RETURN: return .closedByPeer
@@ -202,6 +207,23 @@ public final class TLSTransport: Transport, @unchecked Sendable {
                     return .failed(TransportError(.connectionReset, reason: "\(action): the peer closed the connection without TLS close_notify"))
                 }
                 return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(reasons.isEmpty ? "unknown OpenSSL error" : reasons)"))
+            }
+        }
+    }
+
+    /// One non-blocking SSL_shutdown: sends close_notify. Its `0` ("sent; the peer's is still to
+    /// come") is success here, and must not go through SSL_get_error.
+    private func shutdownStep() -> Step {
+        sslLock.withLock {
+            guard !hadFatalError else { return .failed(TransportError(.tlsProtocolError, reason: "TLS shutdown after a fatal error")) }
+            ERR_clear_error()
+            let result = SSL_shutdown(ssl)
+            if result >= 0 { return .done(Int(result)) }
+            switch SSL_get_error(ssl, result) {
+            case SSL_ERROR_WANT_WRITE: return .wantWrite
+            case SSL_ERROR_WANT_READ: return .wantRead
+            default:
+                return .failed(TransportError(.tlsProtocolError, reason: "TLS shutdown: \(TLSContext.drainErrorQueue())"))
             }
         }
     }
@@ -260,6 +282,10 @@ public final class TLSTransport: Transport, @unchecked Sendable {
 
     // MARK: - Transport
 
+    /// How long ``shutdownWrite()`` waits for room in the send buffer to send close_notify: 2
+    /// seconds, since a peer that reads nothing for that long is not going to read it.
+    static let closeNotifyTimeout: Duration = .seconds(2)
+
     /// The largest plaintext handed to OpenSSL per read call (a TLS record holds at most 16 KiB).
     private static let maxReadChunk = 1 << 16
 
@@ -316,19 +342,20 @@ public final class TLSTransport: Transport, @unchecked Sendable {
     public func shutdownWrite() async throws {
         try tcp.socket.begin()
         defer { tcp.socket.end() }
-        let deadline = ContinuousClock.now + .seconds(2)
+        let deadline = ContinuousClock.now + Self.closeNotifyTimeout
         sending: while true {
-            switch step("TLS shutdown", { SSL_shutdown($0) }) {
+            switch shutdownStep() {
             case .done, .closedByPeer: break sending
             case .wantWrite:
                 do {
                     try await Poller.shared.wait(for: .writable, on: tcp.socket, deadline: deadline)
                 } catch is PollerTimeout {
-                    throw TransportError(.connectionReset, reason: "TLS shutdown: close_notify could not be sent within 2 seconds")
+                    throw TransportError(.connectionReset, reason: "TLS shutdown: close_notify could not be sent within \(Self.closeNotifyTimeout)")
                 }
-            case .wantRead, .failed:
-                // SSL_shutdown returns 0 once close_notify is sent and the peer's is still to come.
-                break sending
+            case .wantRead:
+                break sending  // Sent; only the peer's close_notify is outstanding.
+            case .failed(let error):
+                throw error
             }
         }
         if systemShutdown(tcp.socket.descriptor, Int32(SHUT_WR)) != 0 {
@@ -340,8 +367,9 @@ public final class TLSTransport: Transport, @unchecked Sendable {
     /// reads and writes end with ``TransportError/Code/closed``.
     public func close() async {
         if (try? tcp.socket.begin()) != nil {
-            _ = step("TLS shutdown") { ssl in
-                SSL_is_init_finished(ssl) == 1 ? SSL_shutdown(ssl) : 1
+            let canShutDown = sslLock.withLock { !hadFatalError && SSL_is_init_finished(ssl) == 1 }
+            if canShutDown {
+                _ = shutdownStep()
             }
             tcp.socket.end()
         }

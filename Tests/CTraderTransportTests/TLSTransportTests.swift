@@ -131,6 +131,42 @@ extension TransportTests {
             }
         }
 
+        @Test func handshakeTimesOutAgainstASilentServer() async throws {
+            try await withTimeout {
+                // A TCP listener that accepts and never answers the ClientHello.
+                let listener = try await TCPListener.bind(port: 0, logger: testLogger)
+                let error = await #expect(throws: TransportError.self) {
+                    _ = try await TLSTransport.connect(
+                        host: "127.0.0.1", port: listener.port,
+                        configuration: .client(handshakeTimeout: .milliseconds(200)), logger: testLogger
+                    )
+                }
+                #expect(error?.code == .tlsHandshakeTimeout)
+                await listener.close()
+            }
+        }
+
+        @Test func listenerSkipsAFailedHandshakeAndServesTheNextClient() async throws {
+            let certificates = try await TestCertificates.shared.value
+            try await withTimeout {
+                let (listener, server) = try await startEchoServer(certificate: certificates.serverCertificate, key: certificates.serverKey)
+                // A client that speaks plain text instead of TLS: its handshake fails on the server.
+                let plain = try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, logger: testLogger)
+                try await plain.write(Array("GET / HTTP/1.1\r\n\r\n".utf8))
+                _ = try? await readToEnd(plain)
+                await plain.close()
+                let client = try await TLSTransport.connect(
+                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
+                )
+                try await client.write([1, 2, 3])
+                try await client.shutdownWrite()
+                #expect(try await readToEnd(client) == [1, 2, 3])
+                await client.close()
+                try await server.value
+                await listener.close()
+            }
+        }
+
         @Test func missingKeyFileIsATypedConfigurationError() async throws {
             let error = await #expect(throws: TransportError.self) {
                 _ = try await TLSListener.bind(
