@@ -40,7 +40,9 @@ public final class TCPTransport: Transport {
     ///   - host: A name (`localhost`, `live.ctraderapi.com`) or a numeric IPv4/IPv6 address
     ///     (`127.0.0.1`, `::1`, without brackets).
     ///   - port: The TCP port.
-    ///   - connectTimeout: How long all attempts together may take; default ``defaultConnectTimeout``.
+    ///   - connectTimeout: How long the connect attempts together may take; default
+    ///     ``defaultConnectTimeout``. Resolving a name is not counted: `getaddrinfo` cannot be
+    ///     interrupted and applies the system resolver's own timeouts.
     ///   - logger: Receives one `debug` line per failed address and one per connection.
     /// - Throws: ``TransportError`` with ``TransportError/Code/hostNotFound``,
     ///   ``TransportError/Code/connectionRefused``, ``TransportError/Code/connectTimeout`` (or

@@ -8,8 +8,9 @@
 /// transport are allowed but interleave unpredictably; don't.
 ///
 /// Cancelling a task that waits in ``read(into:maxLength:)`` or ``write(_:)`` ends the wait with
-/// `CancellationError`; the transport stays usable, though a cancelled write may have sent part of
-/// its bytes. ``close()`` wakes every pending operation with ``TransportError/Code/closed``.
+/// `CancellationError`; the transport stays usable for reading, but a cancelled write may have sent
+/// part of its bytes (and for TLS, a write cancelled mid-record leaves the session unfit for further
+/// writes), so treat a cancelled write as the end of the connection. ``close()`` wakes every pending operation with ``TransportError/Code/closed``.
 public protocol Transport: AnyObject, Sendable {
     /// Reads at least one and at most `maxLength` bytes, appending them to `buffer`.
     ///
