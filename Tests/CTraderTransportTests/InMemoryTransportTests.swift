@@ -101,6 +101,18 @@ extension TransportTests {
             }
         }
 
+        @Test func halfCloseLetsThePeerKeepWriting() async throws {
+            try await withTimeout {
+                let (client, server) = InMemoryTransport.makePair()
+                try await server.write([1])
+                try await server.shutdownWrite()
+                #expect(try await readToEnd(client) == [1])
+                await #expect(throws: TransportError(.closed, reason: "")) { try await server.write([2]) }
+                try await client.write([3])
+                #expect(try await server.read(maxLength: 10) == [3])
+            }
+        }
+
         @Test func stallThenResume() async throws {
             try await withTimeout {
                 let (client, server) = InMemoryTransport.makePair()

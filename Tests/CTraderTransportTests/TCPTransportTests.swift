@@ -123,6 +123,18 @@ extension TransportTests {
             }
         }
 
+        @Test func listenerCloseWakesAPendingAccept() async throws {
+            try await withTimeout {
+                let listener = try await TCPListener.bind(port: 0, logger: testLogger)
+                let accepting = Task { try await listener.accept() }
+                try await waitUntil { Poller.shared.waiterCount(on: listener.socket.descriptor, for: .readable) == 1 }
+                await listener.close()
+                let result = await accepting.result
+                #expect(throws: TransportError(.closed, reason: "")) { try result.get() }
+                await #expect(throws: TransportError(.closed, reason: "")) { _ = try await listener.accept() }
+            }
+        }
+
         @Test func connectTimeoutAgainstAFullBacklog() async throws {
             // A listener that never accepts, with the smallest backlog: once its queue is full the
             // kernel drops further SYNs, so a connect stays pending until our timeout. Loopback only.
