@@ -73,7 +73,9 @@ public struct BinaryEnvelopeCodec: Sendable {
         if let message = envelope.message {
             try JSONEnvelopeCodec.checkRequiredFields(of: message, payloadType: envelope.payloadType)
             do {
-                container.payload = try message.serializedBytes()
+                // An empty payload is left out, as absent decodes to the empty message.
+                let payload: Data = try message.serializedBytes()
+                if !payload.isEmpty { container.payload = payload }
             } catch {
                 throw MessagingError(code: .encodingFailed, reason: "\(type(of: message).protoMessageName): \(error)")
             }

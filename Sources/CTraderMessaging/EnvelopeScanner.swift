@@ -102,6 +102,17 @@ struct EnvelopeScanner<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index =
         )
     }
 
+    /// Checks that the bytes hold exactly one JSON object; returns `false` for another valid
+    /// value.
+    mutating func validateObject() throws(MessagingError) -> Bool {
+        skipWhitespace()
+        let isObject = peek() == UInt8(ascii: "{")
+        try skipValue(depth: 0)
+        skipWhitespace()
+        if index < bytes.endIndex { throw malformed("unexpected character after the JSON value") }
+        return isObject
+    }
+
     // MARK: - Values
 
     /// An integer payloadType, as a JSON number or a numeric string.
@@ -377,7 +388,6 @@ struct EnvelopeScanner<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index =
     private mutating func invalidToken() -> MessagingError {
         let start = index
         while let byte = peek(), isWordByte(byte) { index += 1 }
-        if index == start, index < bytes.endIndex { index += 1 }
         let token = String(decoding: bytes[start..<index], as: UTF8.self)
         return malformed("unrecognized token '\(token)'")
     }

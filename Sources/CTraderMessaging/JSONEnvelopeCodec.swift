@@ -137,16 +137,8 @@ public struct JSONEnvelopeCodec: Sendable {
             throw MessagingError(code: .messageTooLarge, reason: "\(bytes.count) bytes is more than the maximum")
         }
         // Check the syntax first, for an error with line and column.
-        var scanner = EnvelopeScanner(bytes: Array("{\"payloadType\":0,\"payload\":".utf8) + bytes + [UInt8(ascii: "}")])
-        do {
-            _ = try scanner.scan()
-        } catch where error.code == .malformedJSON {
-            var shifted = error
-            shifted.line = nil
-            var payloadScanner = EnvelopeScanner(bytes: bytes)
-            do { _ = try payloadScanner.scan() } catch where error.code == .malformedJSON { shifted = error } catch {}
-            throw shifted
-        } catch {
+        var scanner = EnvelopeScanner(bytes: bytes)
+        guard try scanner.validateObject() else {
             throw MessagingError(code: .invalidPayload, reason: "the payload is not a JSON object")
         }
         return try decodePayload(ContiguousByteSlice(bytes[...]), as: type, payloadType: payloadType)
