@@ -161,3 +161,14 @@ public struct PayloadRegistry: Sendable {
         .protoOaUnsubscribeLiveTrendbarReq: [.protoOaUnsubscribeLiveTrendbarRes],
     ]
 }
+
+extension PayloadRegistry {
+    /// The payload type a user wrote: a number (`2100`), a proto name
+    /// (`PROTO_OA_APPLICATION_AUTH_REQ`) or a registered message's name (`ProtoOAApplicationAuthReq`);
+    /// `nil` if it is none of them.
+    public func payloadType(named text: String) -> PayloadType? {
+        if let number = Int(text) { return PayloadType(rawValue: number) }
+        if let named = PayloadType(name: text) { return named }
+        return entries.first { $0.messageType.protoMessageName == text }?.payloadType
+    }
+}
