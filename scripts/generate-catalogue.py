@@ -76,7 +76,7 @@ def main():
             if field == "payloadType" and ftype in PAYLOAD_ENUMS and default:
                 carrier[default] = name
                 protocol = "OpenAPIPayloadMessage" if ftype == "ProtoOAPayloadType" else "CommonPayloadMessage"
-                conformances.append((name, protocol))
+                conformances.append((name, protocol, default))
     carrier.setdefault("PROTO_MESSAGE", "ProtoMessage")
 
     out = []
@@ -102,15 +102,20 @@ def main():
     w("    ]")
     w("}")
     w("")
-    for name, protocol in conformances:
-        w("extension %s: %s {}" % (name, protocol))
-    w("")
+    swift_by_proto_name = {name: swift for _, name, swift, _ in payload_types}
+    number_by_proto_name = {name: number for number, name, _, _ in payload_types}
+    for name, protocol, default in conformances:
+        w("extension %s: %s {" % (name, protocol))
+        w("    /// ``PayloadType/%s`` (%d)." % (swift_by_proto_name[default], number_by_proto_name[default]))
+        w("    public static let messagePayloadType: PayloadType = .%s" % swift_by_proto_name[default])
+        w("}")
+        w("")
     w("/// Tables derived from the .proto files.")
     w("enum Catalogue {")
     w("    /// Every message type that carries a payloadType, in .proto order (``ProtoMessage`` first).")
     w("    static let messageTypes: [any CTraderMessage.Type] = [")
     w("        ProtoMessage.self,")
-    for name, _ in conformances:
+    for name, _, _ in conformances:
         w("        %s.self," % name)
     w("    ]")
     w("")

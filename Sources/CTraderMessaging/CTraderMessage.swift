@@ -14,31 +14,19 @@ public protocol CTraderMessage: SwiftProtobuf.Message {
 }
 
 /// A message whose `payloadType` field is a `ProtoOAPayloadType` (the Open API messages,
-/// 2100–2188). Its ``CTraderMessage/messagePayloadType`` is that field's default in the `.proto`.
+/// 2100–2188). Its ``CTraderMessage/messagePayloadType`` is that field's default in the `.proto`
+/// (generated as a constant; a test checks the two agree).
 public protocol OpenAPIPayloadMessage: CTraderMessage {
     /// The generated `payloadType` field; its default is this message's payload type.
     var payloadType: ProtoOAPayloadType { get }
 }
 
-extension OpenAPIPayloadMessage {
-    /// The default of the generated `payloadType` field.
-    public static var messagePayloadType: PayloadType {
-        PayloadType(Self().payloadType)
-    }
-}
-
 /// A message whose `payloadType` field is a `ProtoPayloadType` (the common messages 50 and 51).
-/// Its ``CTraderMessage/messagePayloadType`` is that field's default in the `.proto`.
+/// Its ``CTraderMessage/messagePayloadType`` is that field's default in the `.proto` (generated as
+/// a constant; a test checks the two agree).
 public protocol CommonPayloadMessage: CTraderMessage {
     /// The generated `payloadType` field; its default is this message's payload type.
     var payloadType: ProtoPayloadType { get }
-}
-
-extension CommonPayloadMessage {
-    /// The default of the generated `payloadType` field.
-    public static var messagePayloadType: PayloadType {
-        PayloadType(Self().payloadType)
-    }
 }
 
 extension ProtoMessage: CTraderMessage {

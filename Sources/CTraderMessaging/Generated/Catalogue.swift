@@ -288,97 +288,460 @@ extension PayloadType {
     ]
 }
 
-extension ProtoErrorRes: CommonPayloadMessage {}
-extension ProtoHeartbeatEvent: CommonPayloadMessage {}
-extension ProtoOAApplicationAuthReq: OpenAPIPayloadMessage {}
-extension ProtoOAApplicationAuthRes: OpenAPIPayloadMessage {}
-extension ProtoOAAccountAuthReq: OpenAPIPayloadMessage {}
-extension ProtoOAAccountAuthRes: OpenAPIPayloadMessage {}
-extension ProtoOAErrorRes: OpenAPIPayloadMessage {}
-extension ProtoOAClientDisconnectEvent: OpenAPIPayloadMessage {}
-extension ProtoOAAccountsTokenInvalidatedEvent: OpenAPIPayloadMessage {}
-extension ProtoOAVersionReq: OpenAPIPayloadMessage {}
-extension ProtoOAVersionRes: OpenAPIPayloadMessage {}
-extension ProtoOANewOrderReq: OpenAPIPayloadMessage {}
-extension ProtoOAExecutionEvent: OpenAPIPayloadMessage {}
-extension ProtoOACancelOrderReq: OpenAPIPayloadMessage {}
-extension ProtoOAAmendOrderReq: OpenAPIPayloadMessage {}
-extension ProtoOAAmendPositionSLTPReq: OpenAPIPayloadMessage {}
-extension ProtoOAClosePositionReq: OpenAPIPayloadMessage {}
-extension ProtoOATrailingSLChangedEvent: OpenAPIPayloadMessage {}
-extension ProtoOAAssetListReq: OpenAPIPayloadMessage {}
-extension ProtoOAAssetListRes: OpenAPIPayloadMessage {}
-extension ProtoOASymbolsListReq: OpenAPIPayloadMessage {}
-extension ProtoOASymbolsListRes: OpenAPIPayloadMessage {}
-extension ProtoOASymbolByIdReq: OpenAPIPayloadMessage {}
-extension ProtoOASymbolByIdRes: OpenAPIPayloadMessage {}
-extension ProtoOASymbolsForConversionReq: OpenAPIPayloadMessage {}
-extension ProtoOASymbolsForConversionRes: OpenAPIPayloadMessage {}
-extension ProtoOASymbolChangedEvent: OpenAPIPayloadMessage {}
-extension ProtoOAAssetClassListReq: OpenAPIPayloadMessage {}
-extension ProtoOAAssetClassListRes: OpenAPIPayloadMessage {}
-extension ProtoOATraderReq: OpenAPIPayloadMessage {}
-extension ProtoOATraderRes: OpenAPIPayloadMessage {}
-extension ProtoOATraderUpdatedEvent: OpenAPIPayloadMessage {}
-extension ProtoOAReconcileReq: OpenAPIPayloadMessage {}
-extension ProtoOAReconcileRes: OpenAPIPayloadMessage {}
-extension ProtoOAOrderErrorEvent: OpenAPIPayloadMessage {}
-extension ProtoOADealListReq: OpenAPIPayloadMessage {}
-extension ProtoOADealListRes: OpenAPIPayloadMessage {}
-extension ProtoOAOrderListReq: OpenAPIPayloadMessage {}
-extension ProtoOAOrderListRes: OpenAPIPayloadMessage {}
-extension ProtoOAExpectedMarginReq: OpenAPIPayloadMessage {}
-extension ProtoOAExpectedMarginRes: OpenAPIPayloadMessage {}
-extension ProtoOAMarginChangedEvent: OpenAPIPayloadMessage {}
-extension ProtoOACashFlowHistoryListReq: OpenAPIPayloadMessage {}
-extension ProtoOACashFlowHistoryListRes: OpenAPIPayloadMessage {}
-extension ProtoOAGetAccountListByAccessTokenReq: OpenAPIPayloadMessage {}
-extension ProtoOAGetAccountListByAccessTokenRes: OpenAPIPayloadMessage {}
-extension ProtoOARefreshTokenReq: OpenAPIPayloadMessage {}
-extension ProtoOARefreshTokenRes: OpenAPIPayloadMessage {}
-extension ProtoOASubscribeSpotsReq: OpenAPIPayloadMessage {}
-extension ProtoOASubscribeSpotsRes: OpenAPIPayloadMessage {}
-extension ProtoOAUnsubscribeSpotsReq: OpenAPIPayloadMessage {}
-extension ProtoOAUnsubscribeSpotsRes: OpenAPIPayloadMessage {}
-extension ProtoOASpotEvent: OpenAPIPayloadMessage {}
-extension ProtoOASubscribeLiveTrendbarReq: OpenAPIPayloadMessage {}
-extension ProtoOASubscribeLiveTrendbarRes: OpenAPIPayloadMessage {}
-extension ProtoOAUnsubscribeLiveTrendbarReq: OpenAPIPayloadMessage {}
-extension ProtoOAUnsubscribeLiveTrendbarRes: OpenAPIPayloadMessage {}
-extension ProtoOAGetTrendbarsReq: OpenAPIPayloadMessage {}
-extension ProtoOAGetTrendbarsRes: OpenAPIPayloadMessage {}
-extension ProtoOAGetTickDataReq: OpenAPIPayloadMessage {}
-extension ProtoOAGetTickDataRes: OpenAPIPayloadMessage {}
-extension ProtoOAGetCtidProfileByTokenReq: OpenAPIPayloadMessage {}
-extension ProtoOAGetCtidProfileByTokenRes: OpenAPIPayloadMessage {}
-extension ProtoOADepthEvent: OpenAPIPayloadMessage {}
-extension ProtoOASubscribeDepthQuotesReq: OpenAPIPayloadMessage {}
-extension ProtoOASubscribeDepthQuotesRes: OpenAPIPayloadMessage {}
-extension ProtoOAUnsubscribeDepthQuotesReq: OpenAPIPayloadMessage {}
-extension ProtoOAUnsubscribeDepthQuotesRes: OpenAPIPayloadMessage {}
-extension ProtoOASymbolCategoryListReq: OpenAPIPayloadMessage {}
-extension ProtoOASymbolCategoryListRes: OpenAPIPayloadMessage {}
-extension ProtoOAAccountLogoutReq: OpenAPIPayloadMessage {}
-extension ProtoOAAccountLogoutRes: OpenAPIPayloadMessage {}
-extension ProtoOAAccountDisconnectEvent: OpenAPIPayloadMessage {}
-extension ProtoOAMarginCallListReq: OpenAPIPayloadMessage {}
-extension ProtoOAMarginCallListRes: OpenAPIPayloadMessage {}
-extension ProtoOAMarginCallUpdateReq: OpenAPIPayloadMessage {}
-extension ProtoOAMarginCallUpdateRes: OpenAPIPayloadMessage {}
-extension ProtoOAMarginCallUpdateEvent: OpenAPIPayloadMessage {}
-extension ProtoOAMarginCallTriggerEvent: OpenAPIPayloadMessage {}
-extension ProtoOAGetDynamicLeverageByIDReq: OpenAPIPayloadMessage {}
-extension ProtoOAGetDynamicLeverageByIDRes: OpenAPIPayloadMessage {}
-extension ProtoOADealListByPositionIdReq: OpenAPIPayloadMessage {}
-extension ProtoOADealListByPositionIdRes: OpenAPIPayloadMessage {}
-extension ProtoOAOrderDetailsReq: OpenAPIPayloadMessage {}
-extension ProtoOAOrderDetailsRes: OpenAPIPayloadMessage {}
-extension ProtoOAOrderListByPositionIdReq: OpenAPIPayloadMessage {}
-extension ProtoOAOrderListByPositionIdRes: OpenAPIPayloadMessage {}
-extension ProtoOADealOffsetListReq: OpenAPIPayloadMessage {}
-extension ProtoOADealOffsetListRes: OpenAPIPayloadMessage {}
-extension ProtoOAGetPositionUnrealizedPnLReq: OpenAPIPayloadMessage {}
-extension ProtoOAGetPositionUnrealizedPnLRes: OpenAPIPayloadMessage {}
+extension ProtoErrorRes: CommonPayloadMessage {
+    /// ``PayloadType/errorRes`` (50).
+    public static let messagePayloadType: PayloadType = .errorRes
+}
+
+extension ProtoHeartbeatEvent: CommonPayloadMessage {
+    /// ``PayloadType/heartbeatEvent`` (51).
+    public static let messagePayloadType: PayloadType = .heartbeatEvent
+}
+
+extension ProtoOAApplicationAuthReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaApplicationAuthReq`` (2100).
+    public static let messagePayloadType: PayloadType = .protoOaApplicationAuthReq
+}
+
+extension ProtoOAApplicationAuthRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaApplicationAuthRes`` (2101).
+    public static let messagePayloadType: PayloadType = .protoOaApplicationAuthRes
+}
+
+extension ProtoOAAccountAuthReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAccountAuthReq`` (2102).
+    public static let messagePayloadType: PayloadType = .protoOaAccountAuthReq
+}
+
+extension ProtoOAAccountAuthRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAccountAuthRes`` (2103).
+    public static let messagePayloadType: PayloadType = .protoOaAccountAuthRes
+}
+
+extension ProtoOAErrorRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaErrorRes`` (2142).
+    public static let messagePayloadType: PayloadType = .protoOaErrorRes
+}
+
+extension ProtoOAClientDisconnectEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaClientDisconnectEvent`` (2148).
+    public static let messagePayloadType: PayloadType = .protoOaClientDisconnectEvent
+}
+
+extension ProtoOAAccountsTokenInvalidatedEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAccountsTokenInvalidatedEvent`` (2147).
+    public static let messagePayloadType: PayloadType = .protoOaAccountsTokenInvalidatedEvent
+}
+
+extension ProtoOAVersionReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaVersionReq`` (2104).
+    public static let messagePayloadType: PayloadType = .protoOaVersionReq
+}
+
+extension ProtoOAVersionRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaVersionRes`` (2105).
+    public static let messagePayloadType: PayloadType = .protoOaVersionRes
+}
+
+extension ProtoOANewOrderReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaNewOrderReq`` (2106).
+    public static let messagePayloadType: PayloadType = .protoOaNewOrderReq
+}
+
+extension ProtoOAExecutionEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaExecutionEvent`` (2126).
+    public static let messagePayloadType: PayloadType = .protoOaExecutionEvent
+}
+
+extension ProtoOACancelOrderReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaCancelOrderReq`` (2108).
+    public static let messagePayloadType: PayloadType = .protoOaCancelOrderReq
+}
+
+extension ProtoOAAmendOrderReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAmendOrderReq`` (2109).
+    public static let messagePayloadType: PayloadType = .protoOaAmendOrderReq
+}
+
+extension ProtoOAAmendPositionSLTPReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAmendPositionSltpReq`` (2110).
+    public static let messagePayloadType: PayloadType = .protoOaAmendPositionSltpReq
+}
+
+extension ProtoOAClosePositionReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaClosePositionReq`` (2111).
+    public static let messagePayloadType: PayloadType = .protoOaClosePositionReq
+}
+
+extension ProtoOATrailingSLChangedEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaTrailingSlChangedEvent`` (2107).
+    public static let messagePayloadType: PayloadType = .protoOaTrailingSlChangedEvent
+}
+
+extension ProtoOAAssetListReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAssetListReq`` (2112).
+    public static let messagePayloadType: PayloadType = .protoOaAssetListReq
+}
+
+extension ProtoOAAssetListRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAssetListRes`` (2113).
+    public static let messagePayloadType: PayloadType = .protoOaAssetListRes
+}
+
+extension ProtoOASymbolsListReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSymbolsListReq`` (2114).
+    public static let messagePayloadType: PayloadType = .protoOaSymbolsListReq
+}
+
+extension ProtoOASymbolsListRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSymbolsListRes`` (2115).
+    public static let messagePayloadType: PayloadType = .protoOaSymbolsListRes
+}
+
+extension ProtoOASymbolByIdReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSymbolByIDReq`` (2116).
+    public static let messagePayloadType: PayloadType = .protoOaSymbolByIDReq
+}
+
+extension ProtoOASymbolByIdRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSymbolByIDRes`` (2117).
+    public static let messagePayloadType: PayloadType = .protoOaSymbolByIDRes
+}
+
+extension ProtoOASymbolsForConversionReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSymbolsForConversionReq`` (2118).
+    public static let messagePayloadType: PayloadType = .protoOaSymbolsForConversionReq
+}
+
+extension ProtoOASymbolsForConversionRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSymbolsForConversionRes`` (2119).
+    public static let messagePayloadType: PayloadType = .protoOaSymbolsForConversionRes
+}
+
+extension ProtoOASymbolChangedEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSymbolChangedEvent`` (2120).
+    public static let messagePayloadType: PayloadType = .protoOaSymbolChangedEvent
+}
+
+extension ProtoOAAssetClassListReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAssetClassListReq`` (2153).
+    public static let messagePayloadType: PayloadType = .protoOaAssetClassListReq
+}
+
+extension ProtoOAAssetClassListRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAssetClassListRes`` (2154).
+    public static let messagePayloadType: PayloadType = .protoOaAssetClassListRes
+}
+
+extension ProtoOATraderReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaTraderReq`` (2121).
+    public static let messagePayloadType: PayloadType = .protoOaTraderReq
+}
+
+extension ProtoOATraderRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaTraderRes`` (2122).
+    public static let messagePayloadType: PayloadType = .protoOaTraderRes
+}
+
+extension ProtoOATraderUpdatedEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaTraderUpdateEvent`` (2123).
+    public static let messagePayloadType: PayloadType = .protoOaTraderUpdateEvent
+}
+
+extension ProtoOAReconcileReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaReconcileReq`` (2124).
+    public static let messagePayloadType: PayloadType = .protoOaReconcileReq
+}
+
+extension ProtoOAReconcileRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaReconcileRes`` (2125).
+    public static let messagePayloadType: PayloadType = .protoOaReconcileRes
+}
+
+extension ProtoOAOrderErrorEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaOrderErrorEvent`` (2132).
+    public static let messagePayloadType: PayloadType = .protoOaOrderErrorEvent
+}
+
+extension ProtoOADealListReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaDealListReq`` (2133).
+    public static let messagePayloadType: PayloadType = .protoOaDealListReq
+}
+
+extension ProtoOADealListRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaDealListRes`` (2134).
+    public static let messagePayloadType: PayloadType = .protoOaDealListRes
+}
+
+extension ProtoOAOrderListReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaOrderListReq`` (2175).
+    public static let messagePayloadType: PayloadType = .protoOaOrderListReq
+}
+
+extension ProtoOAOrderListRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaOrderListRes`` (2176).
+    public static let messagePayloadType: PayloadType = .protoOaOrderListRes
+}
+
+extension ProtoOAExpectedMarginReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaExpectedMarginReq`` (2139).
+    public static let messagePayloadType: PayloadType = .protoOaExpectedMarginReq
+}
+
+extension ProtoOAExpectedMarginRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaExpectedMarginRes`` (2140).
+    public static let messagePayloadType: PayloadType = .protoOaExpectedMarginRes
+}
+
+extension ProtoOAMarginChangedEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaMarginChangedEvent`` (2141).
+    public static let messagePayloadType: PayloadType = .protoOaMarginChangedEvent
+}
+
+extension ProtoOACashFlowHistoryListReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaCashFlowHistoryListReq`` (2143).
+    public static let messagePayloadType: PayloadType = .protoOaCashFlowHistoryListReq
+}
+
+extension ProtoOACashFlowHistoryListRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaCashFlowHistoryListRes`` (2144).
+    public static let messagePayloadType: PayloadType = .protoOaCashFlowHistoryListRes
+}
+
+extension ProtoOAGetAccountListByAccessTokenReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetAccountsByAccessTokenReq`` (2149).
+    public static let messagePayloadType: PayloadType = .protoOaGetAccountsByAccessTokenReq
+}
+
+extension ProtoOAGetAccountListByAccessTokenRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetAccountsByAccessTokenRes`` (2150).
+    public static let messagePayloadType: PayloadType = .protoOaGetAccountsByAccessTokenRes
+}
+
+extension ProtoOARefreshTokenReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaRefreshTokenReq`` (2173).
+    public static let messagePayloadType: PayloadType = .protoOaRefreshTokenReq
+}
+
+extension ProtoOARefreshTokenRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaRefreshTokenRes`` (2174).
+    public static let messagePayloadType: PayloadType = .protoOaRefreshTokenRes
+}
+
+extension ProtoOASubscribeSpotsReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSubscribeSpotsReq`` (2127).
+    public static let messagePayloadType: PayloadType = .protoOaSubscribeSpotsReq
+}
+
+extension ProtoOASubscribeSpotsRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSubscribeSpotsRes`` (2128).
+    public static let messagePayloadType: PayloadType = .protoOaSubscribeSpotsRes
+}
+
+extension ProtoOAUnsubscribeSpotsReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaUnsubscribeSpotsReq`` (2129).
+    public static let messagePayloadType: PayloadType = .protoOaUnsubscribeSpotsReq
+}
+
+extension ProtoOAUnsubscribeSpotsRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaUnsubscribeSpotsRes`` (2130).
+    public static let messagePayloadType: PayloadType = .protoOaUnsubscribeSpotsRes
+}
+
+extension ProtoOASpotEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSpotEvent`` (2131).
+    public static let messagePayloadType: PayloadType = .protoOaSpotEvent
+}
+
+extension ProtoOASubscribeLiveTrendbarReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSubscribeLiveTrendbarReq`` (2135).
+    public static let messagePayloadType: PayloadType = .protoOaSubscribeLiveTrendbarReq
+}
+
+extension ProtoOASubscribeLiveTrendbarRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSubscribeLiveTrendbarRes`` (2165).
+    public static let messagePayloadType: PayloadType = .protoOaSubscribeLiveTrendbarRes
+}
+
+extension ProtoOAUnsubscribeLiveTrendbarReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaUnsubscribeLiveTrendbarReq`` (2136).
+    public static let messagePayloadType: PayloadType = .protoOaUnsubscribeLiveTrendbarReq
+}
+
+extension ProtoOAUnsubscribeLiveTrendbarRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaUnsubscribeLiveTrendbarRes`` (2166).
+    public static let messagePayloadType: PayloadType = .protoOaUnsubscribeLiveTrendbarRes
+}
+
+extension ProtoOAGetTrendbarsReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetTrendbarsReq`` (2137).
+    public static let messagePayloadType: PayloadType = .protoOaGetTrendbarsReq
+}
+
+extension ProtoOAGetTrendbarsRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetTrendbarsRes`` (2138).
+    public static let messagePayloadType: PayloadType = .protoOaGetTrendbarsRes
+}
+
+extension ProtoOAGetTickDataReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetTickdataReq`` (2145).
+    public static let messagePayloadType: PayloadType = .protoOaGetTickdataReq
+}
+
+extension ProtoOAGetTickDataRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetTickdataRes`` (2146).
+    public static let messagePayloadType: PayloadType = .protoOaGetTickdataRes
+}
+
+extension ProtoOAGetCtidProfileByTokenReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetCtidProfileByTokenReq`` (2151).
+    public static let messagePayloadType: PayloadType = .protoOaGetCtidProfileByTokenReq
+}
+
+extension ProtoOAGetCtidProfileByTokenRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetCtidProfileByTokenRes`` (2152).
+    public static let messagePayloadType: PayloadType = .protoOaGetCtidProfileByTokenRes
+}
+
+extension ProtoOADepthEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaDepthEvent`` (2155).
+    public static let messagePayloadType: PayloadType = .protoOaDepthEvent
+}
+
+extension ProtoOASubscribeDepthQuotesReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSubscribeDepthQuotesReq`` (2156).
+    public static let messagePayloadType: PayloadType = .protoOaSubscribeDepthQuotesReq
+}
+
+extension ProtoOASubscribeDepthQuotesRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSubscribeDepthQuotesRes`` (2157).
+    public static let messagePayloadType: PayloadType = .protoOaSubscribeDepthQuotesRes
+}
+
+extension ProtoOAUnsubscribeDepthQuotesReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaUnsubscribeDepthQuotesReq`` (2158).
+    public static let messagePayloadType: PayloadType = .protoOaUnsubscribeDepthQuotesReq
+}
+
+extension ProtoOAUnsubscribeDepthQuotesRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaUnsubscribeDepthQuotesRes`` (2159).
+    public static let messagePayloadType: PayloadType = .protoOaUnsubscribeDepthQuotesRes
+}
+
+extension ProtoOASymbolCategoryListReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSymbolCategoryReq`` (2160).
+    public static let messagePayloadType: PayloadType = .protoOaSymbolCategoryReq
+}
+
+extension ProtoOASymbolCategoryListRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaSymbolCategoryRes`` (2161).
+    public static let messagePayloadType: PayloadType = .protoOaSymbolCategoryRes
+}
+
+extension ProtoOAAccountLogoutReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAccountLogoutReq`` (2162).
+    public static let messagePayloadType: PayloadType = .protoOaAccountLogoutReq
+}
+
+extension ProtoOAAccountLogoutRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAccountLogoutRes`` (2163).
+    public static let messagePayloadType: PayloadType = .protoOaAccountLogoutRes
+}
+
+extension ProtoOAAccountDisconnectEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaAccountDisconnectEvent`` (2164).
+    public static let messagePayloadType: PayloadType = .protoOaAccountDisconnectEvent
+}
+
+extension ProtoOAMarginCallListReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaMarginCallListReq`` (2167).
+    public static let messagePayloadType: PayloadType = .protoOaMarginCallListReq
+}
+
+extension ProtoOAMarginCallListRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaMarginCallListRes`` (2168).
+    public static let messagePayloadType: PayloadType = .protoOaMarginCallListRes
+}
+
+extension ProtoOAMarginCallUpdateReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaMarginCallUpdateReq`` (2169).
+    public static let messagePayloadType: PayloadType = .protoOaMarginCallUpdateReq
+}
+
+extension ProtoOAMarginCallUpdateRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaMarginCallUpdateRes`` (2170).
+    public static let messagePayloadType: PayloadType = .protoOaMarginCallUpdateRes
+}
+
+extension ProtoOAMarginCallUpdateEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaMarginCallUpdateEvent`` (2171).
+    public static let messagePayloadType: PayloadType = .protoOaMarginCallUpdateEvent
+}
+
+extension ProtoOAMarginCallTriggerEvent: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaMarginCallTriggerEvent`` (2172).
+    public static let messagePayloadType: PayloadType = .protoOaMarginCallTriggerEvent
+}
+
+extension ProtoOAGetDynamicLeverageByIDReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetDynamicLeverageReq`` (2177).
+    public static let messagePayloadType: PayloadType = .protoOaGetDynamicLeverageReq
+}
+
+extension ProtoOAGetDynamicLeverageByIDRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetDynamicLeverageRes`` (2178).
+    public static let messagePayloadType: PayloadType = .protoOaGetDynamicLeverageRes
+}
+
+extension ProtoOADealListByPositionIdReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaDealListByPositionIDReq`` (2179).
+    public static let messagePayloadType: PayloadType = .protoOaDealListByPositionIDReq
+}
+
+extension ProtoOADealListByPositionIdRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaDealListByPositionIDRes`` (2180).
+    public static let messagePayloadType: PayloadType = .protoOaDealListByPositionIDRes
+}
+
+extension ProtoOAOrderDetailsReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaOrderDetailsReq`` (2181).
+    public static let messagePayloadType: PayloadType = .protoOaOrderDetailsReq
+}
+
+extension ProtoOAOrderDetailsRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaOrderDetailsRes`` (2182).
+    public static let messagePayloadType: PayloadType = .protoOaOrderDetailsRes
+}
+
+extension ProtoOAOrderListByPositionIdReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaOrderListByPositionIDReq`` (2183).
+    public static let messagePayloadType: PayloadType = .protoOaOrderListByPositionIDReq
+}
+
+extension ProtoOAOrderListByPositionIdRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaOrderListByPositionIDRes`` (2184).
+    public static let messagePayloadType: PayloadType = .protoOaOrderListByPositionIDRes
+}
+
+extension ProtoOADealOffsetListReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaDealOffsetListReq`` (2185).
+    public static let messagePayloadType: PayloadType = .protoOaDealOffsetListReq
+}
+
+extension ProtoOADealOffsetListRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaDealOffsetListRes`` (2186).
+    public static let messagePayloadType: PayloadType = .protoOaDealOffsetListRes
+}
+
+extension ProtoOAGetPositionUnrealizedPnLReq: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetPositionUnrealizedPnlReq`` (2187).
+    public static let messagePayloadType: PayloadType = .protoOaGetPositionUnrealizedPnlReq
+}
+
+extension ProtoOAGetPositionUnrealizedPnLRes: OpenAPIPayloadMessage {
+    /// ``PayloadType/protoOaGetPositionUnrealizedPnlRes`` (2188).
+    public static let messagePayloadType: PayloadType = .protoOaGetPositionUnrealizedPnlRes
+}
 
 /// Tables derived from the .proto files.
 enum Catalogue {
