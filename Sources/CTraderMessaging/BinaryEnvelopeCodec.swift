@@ -28,12 +28,20 @@ public struct BinaryEnvelopeCodec: Sendable {
     public func decode(_ body: [UInt8]) throws(MessagingError) -> Envelope {
         let container: ProtoMessage
         do {
-            container = try ProtoMessage(serializedBytes: body, extensions: nil, partial: true, options: BinaryDecodingOptions())
+            container = try ProtoMessage(
+                serializedBytes: body,
+                extensions: nil,
+                partial: true,
+                options: BinaryDecodingOptions()
+            )
         } catch {
             throw MessagingError(code: .invalidFrame, reason: "not a ProtoMessage: \(error)")
         }
         guard container.hasPayloadType else {
-            var error = MessagingError(code: .invalidFrame, reason: "ProtoMessage: required field 'payloadType' is missing")
+            var error = MessagingError(
+                code: .invalidFrame,
+                reason: "ProtoMessage: required field 'payloadType' is missing"
+            )
             error.fieldPath = "payloadType"
             throw error
         }
@@ -45,7 +53,12 @@ public struct BinaryEnvelopeCodec: Sendable {
         }
         let message: any CTraderMessage
         do {
-            message = try type.init(serializedBytes: container.payload, extensions: nil, partial: true, options: BinaryDecodingOptions())
+            message = try type.init(
+                serializedBytes: container.payload,
+                extensions: nil,
+                partial: true,
+                options: BinaryDecodingOptions()
+            )
         } catch {
             var failure = MessagingError(code: .invalidPayload, reason: "\(type.protoMessageName): \(error)")
             failure.payloadType = payloadType
@@ -66,7 +79,10 @@ public struct BinaryEnvelopeCodec: Sendable {
     public func encode(_ envelope: Envelope) throws(MessagingError) -> [UInt8] {
         var container = ProtoMessage()
         guard let payloadType = UInt32(exactly: envelope.payloadType.rawValue) else {
-            throw MessagingError(code: .encodingFailed, reason: "payloadType \(envelope.payloadType.rawValue) does not fit in uint32")
+            throw MessagingError(
+                code: .encodingFailed,
+                reason: "payloadType \(envelope.payloadType.rawValue) does not fit in uint32"
+            )
         }
         container.payloadType = payloadType
         if let clientMsgId = envelope.clientMsgId { container.clientMsgID = clientMsgId }
@@ -109,7 +125,10 @@ public struct BinaryEnvelopeCodec: Sendable {
     }
 
     /// Encodes a message in an envelope as a frame; see ``encodeFrame(_:)``.
-    public func encodeFrame(_ message: some CTraderMessage, clientMsgId: String? = nil) throws(MessagingError) -> [UInt8] {
+    public func encodeFrame(
+        _ message: some CTraderMessage,
+        clientMsgId: String? = nil
+    ) throws(MessagingError) -> [UInt8] {
         try encodeFrame(Envelope(message, clientMsgId: clientMsgId))
     }
 }

@@ -22,7 +22,8 @@ extension Envelope {
                 .joined(separator: " ")
             text += " \(type(of: message).protoMessageName) {" + (fields.isEmpty ? "" : " \(fields) ") + "}"
         } else if let rawPayload {
-            text += " (unregistered: \(rawPayload.bytes.count) bytes of \(rawPayload.format == .json ? "JSON" : "protobuf"))"
+            text +=
+                " (unregistered: \(rawPayload.bytes.count) bytes of \(rawPayload.format == .json ? "JSON" : "protobuf"))"
         }
         return text
     }

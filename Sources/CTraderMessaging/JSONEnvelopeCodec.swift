@@ -128,7 +128,10 @@ public struct JSONEnvelopeCodec: Sendable {
     ///   ``MessagingError/Code/invalidPayload`` or ``MessagingError/Code/missingRequiredField``.
     public func decodePayload(_ json: String, payloadType: PayloadType) throws(MessagingError) -> any CTraderMessage {
         guard let type = registry.messageType(for: payloadType) else {
-            var error = MessagingError(code: .unknownPayloadType, reason: "payloadType \(payloadType) is not registered")
+            var error = MessagingError(
+                code: .unknownPayloadType,
+                reason: "payloadType \(payloadType) is not registered"
+            )
             error.payloadType = payloadType
             throw error
         }
@@ -153,7 +156,10 @@ public struct JSONEnvelopeCodec: Sendable {
         do {
             message = try type.init(jsonUTF8Bytes: slice, extensions: nil, options: decodingOptions)
         } catch {
-            var failure = MessagingError(code: .invalidPayload, reason: "\(type.protoMessageName): \(Self.describe(error))")
+            var failure = MessagingError(
+                code: .invalidPayload,
+                reason: "\(type.protoMessageName): \(Self.describe(error))"
+            )
             failure.payloadType = payloadType
             failure.messageName = type.protoMessageName
             if case JSONDecodingError.unknownField(let name) = error { failure.fieldPath = name }

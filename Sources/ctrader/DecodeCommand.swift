@@ -32,7 +32,9 @@ struct DecodeCommand: ParsableCommand {
         }
         let codec = JSONEnvelopeCodec()
         var failures = 0
-        for (offset, line) in [UInt8](input).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+        for (offset, line) in [UInt8](input).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .enumerated()
+        {
             var bytes = line
             if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
             guard bytes.contains(where: { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }) else { continue }

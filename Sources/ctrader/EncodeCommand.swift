@@ -13,7 +13,10 @@ struct EncodeCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The payloadType: a number (2100), a proto name (PROTO_OA_APPLICATION_AUTH_REQ) or a message name (ProtoOAApplicationAuthReq).")
+    @Argument(
+        help:
+            "The payloadType: a number (2100), a proto name (PROTO_OA_APPLICATION_AUTH_REQ) or a message name (ProtoOAApplicationAuthReq)."
+    )
     var payloadType: String
 
     @Argument(help: "The payload as a JSON object.")

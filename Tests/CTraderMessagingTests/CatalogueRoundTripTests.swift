@@ -20,7 +20,10 @@ import Testing
         let fromJSON = try json.decode(text)
         #expect(fromJSON.payloadType == envelope.payloadType)
         #expect(fromJSON.clientMsgId == clientMsgId)
-        #expect(fromJSON.message?.isEqualTo(message: message) == true, "\(name) JSON: \(String(decoding: text, as: UTF8.self))")
+        #expect(
+            fromJSON.message?.isEqualTo(message: message) == true,
+            "\(name) JSON: \(String(decoding: text, as: UTF8.self))"
+        )
         #expect(try json.encode(fromJSON) == text, "\(name): JSON is not canonical")
 
         var frames = BinaryFrameDecoder()
@@ -47,7 +50,9 @@ import Testing
 
     @Test func requiredOnlySamplesLackEveryOptionalField() throws {
         // A required field equal to its default still travels: decoding would fail otherwise.
-        let order = try #require(SampleFiller.makeTyped(ProtoOANewOrderReq.self, mode: .requiredOnly) as ProtoOANewOrderReq?)
+        let order = try #require(
+            SampleFiller.makeTyped(ProtoOANewOrderReq.self, mode: .requiredOnly) as ProtoOANewOrderReq?
+        )
         #expect(!order.hasLimitPrice)
         #expect(order.hasOrderType)
         let text = String(decoding: try json.encode(order), as: UTF8.self)

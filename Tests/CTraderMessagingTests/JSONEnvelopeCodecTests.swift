@@ -16,7 +16,8 @@ import Testing
         var auth = ProtoOAApplicationAuthReq()
         auth.clientID = "127f2f93c5c36feeed22a97174ce1f03bee9a71892caf6efca447415"
         auth.clientSecret = "32186df996aee51ab620852086f160ee67e36c7c673bd312b2"
-        let text = #"{"payloadType":2100,"payload":{"clientId":"127f2f93c5c36feeed22a97174ce1f03bee9a71892caf6efca447415","clientSecret":"32186df996aee51ab620852086f160ee67e36c7c673bd312b2"}}"#
+        let text =
+            #"{"payloadType":2100,"payload":{"clientId":"127f2f93c5c36feeed22a97174ce1f03bee9a71892caf6efca447415","clientSecret":"32186df996aee51ab620852086f160ee67e36c7c673bd312b2"}}"#
         #expect(try json(Envelope(auth)) == text)
         let decoded = try codec.decode(text)
         #expect(decoded.payloadType == .protoOaApplicationAuthReq)
@@ -41,7 +42,8 @@ import Testing
     /// The server's answer to `hello`, from the official introduction to exchanging messages
     /// (help.ctrader.com/open-api, "Exchanging Messages").
     @Test func malformedJSONErrorResponse() throws {
-        let text = #"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:6"}}"#
+        let text =
+            #"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:6"}}"#
         let decoded = try codec.decode(text)
         let error = try #require(decoded.message(as: ProtoOAErrorRes.self))
         #expect(error.errorCode == "INVALID_REQUEST")
@@ -52,13 +54,17 @@ import Testing
 
     /// The example of https://help.ctrader.com/open-api/sending-receiving-json/ (with its spaces).
     @Test func documentationExampleWithSpaces() throws {
-        let text = #"{"clientMsgId": "cm_id_2", "payloadType": 2100, "payload": {"clientId": "34Rsd_T098asHkl","clientSecret": "validClientSecret"}}"#
+        let text =
+            #"{"clientMsgId": "cm_id_2", "payloadType": 2100, "payload": {"clientId": "34Rsd_T098asHkl","clientSecret": "validClientSecret"}}"#
         let decoded = try codec.decode(text)
         #expect(decoded.clientMsgId == "cm_id_2")
         let auth = try #require(decoded.message(as: ProtoOAApplicationAuthReq.self))
         #expect(auth.clientID == "34Rsd_T098asHkl")
         #expect(auth.clientSecret == "validClientSecret")
-        #expect(try json(decoded) == #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"34Rsd_T098asHkl","clientSecret":"validClientSecret"}}"#)
+        #expect(
+            try json(decoded)
+                == #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"34Rsd_T098asHkl","clientSecret":"validClientSecret"}}"#
+        )
     }
 
     // MARK: - Field encoding
@@ -83,7 +89,10 @@ import Testing
         spot.bid = UInt64.max
         spot.timestamp = Int64.min
         let text = try json(Envelope(spot))
-        #expect(text == #"{"payloadType":2131,"payload":{"ctidTraderAccountId":9007199254740993,"symbolId":1,"bid":18446744073709551615,"timestamp":-9223372036854775808}}"#)
+        #expect(
+            text
+                == #"{"payloadType":2131,"payload":{"ctidTraderAccountId":9007199254740993,"symbolId":1,"bid":18446744073709551615,"timestamp":-9223372036854775808}}"#
+        )
         let decoded = try #require(try codec.decode(text).message(as: ProtoOASpotEvent.self))
         #expect(decoded.ctidTraderAccountID == 9_007_199_254_740_993)
         #expect(decoded.bid == UInt64.max)
@@ -91,7 +100,8 @@ import Testing
     }
 
     @Test func int64AsStringAndEnumAsNameDecode() throws {
-        let text = #"{"payloadType":2106,"payload":{"ctidTraderAccountId":"9007199254740993","symbolId":"1","orderType":"LIMIT","tradeSide":"SELL","volume":"100000","limitPrice":1.1}}"#
+        let text =
+            #"{"payloadType":2106,"payload":{"ctidTraderAccountId":"9007199254740993","symbolId":"1","orderType":"LIMIT","tradeSide":"SELL","volume":"100000","limitPrice":1.1}}"#
         let order = try #require(try codec.decode(text).message(as: ProtoOANewOrderReq.self))
         #expect(order.ctidTraderAccountID == 9_007_199_254_740_993)
         #expect(order.orderType == .limit)
@@ -142,15 +152,18 @@ import Testing
     }
 
     @Test func unknownEnumValueOfARequiredFieldIsReportedAsMissing() {
-        let text = #"{"payloadType":2106,"payload":{"ctidTraderAccountId":1,"symbolId":1,"orderType":99,"tradeSide":1,"volume":1}}"#
+        let text =
+            #"{"payloadType":2106,"payload":{"ctidTraderAccountId":1,"symbolId":1,"orderType":99,"tradeSide":1,"volume":1}}"#
         let error = #expect(throws: MessagingError.self) { try codec.decode(text) }
         #expect(error?.code == .missingRequiredField)
         #expect(error?.fieldPath == "orderType")
     }
 
     @Test func invalidEnvelopes() {
-        for text in [#"{"payload":{}}"#, #"[1,2]"#, #"{"payloadType":"x"}"#, #"{"payloadType":2100,"payloadType":2100}"#,
-                     #"{"payloadType":2104,"payload":[]}"#, #"{"payloadType":2104,"clientMsgId":5}"#, #"{"payloadType":1.5}"#] {
+        for text in [
+            #"{"payload":{}}"#, #"[1,2]"#, #"{"payloadType":"x"}"#, #"{"payloadType":2100,"payloadType":2100}"#,
+            #"{"payloadType":2104,"payload":[]}"#, #"{"payloadType":2104,"clientMsgId":5}"#, #"{"payloadType":1.5}"#,
+        ] {
             let error = #expect(throws: MessagingError.self, "\(text)") { try codec.decode(text) }
             #expect(error?.code == .invalidEnvelope, "\(text)")
         }
@@ -173,7 +186,8 @@ import Testing
     }
 
     @Test func missingRequiredFieldInANestedMessageIsNamedByPath() {
-        let text = #"{"payloadType":2117,"payload":{"ctidTraderAccountId":1,"symbol":[{"symbolId":1,"digits":5,"pipPosition":4},{"symbolId":2,"digits":5}]}}"#
+        let text =
+            #"{"payloadType":2117,"payload":{"ctidTraderAccountId":1,"symbol":[{"symbolId":1,"digits":5,"pipPosition":4},{"symbolId":2,"digits":5}]}}"#
         let error = #expect(throws: MessagingError.self) { try codec.decode(text) }
         #expect(error?.fieldPath == "symbol[1].pipPosition")
     }
@@ -199,7 +213,10 @@ import Testing
         #expect(error?.column == 31)
         #expect(error?.description.hasPrefix("malformedJSON at 3:31") == true)
 
-        for text in ["", "{", #"{"payloadType":2101"#, #"{"payloadType":2101}x"#, #"{"a":tru}"#, #"{"a":"\x"}"#, #"{"a":01}"#, "{\"a\":\"\u{01}\"}"] {
+        for text in [
+            "", "{", #"{"payloadType":2101"#, #"{"payloadType":2101}x"#, #"{"a":tru}"#, #"{"a":"\x"}"#, #"{"a":01}"#,
+            "{\"a\":\"\u{01}\"}",
+        ] {
             let error = #expect(throws: MessagingError.self, "\(text)") { try codec.decode(text) }
             #expect(error?.code == .malformedJSON, "\(text)")
             #expect(error?.line != nil)
@@ -214,11 +231,16 @@ import Testing
     }
 
     @Test func decodePayloadValidatesAPayloadAlone() throws {
-        let message = try codec.decodePayload(#"{"clientId":"a","clientSecret":"b"}"#, payloadType: .protoOaApplicationAuthReq)
+        let message = try codec.decodePayload(
+            #"{"clientId":"a","clientSecret":"b"}"#,
+            payloadType: .protoOaApplicationAuthReq
+        )
         #expect((message as? ProtoOAApplicationAuthReq)?.clientSecret == "b")
         let unknown = #expect(throws: MessagingError.self) { try codec.decodePayload("{}", payloadType: 2999) }
         #expect(unknown?.code == .unknownPayloadType)
-        let malformed = #expect(throws: MessagingError.self) { try codec.decodePayload(#"{"clientId":}"#, payloadType: 2100) }
+        let malformed = #expect(throws: MessagingError.self) {
+            try codec.decodePayload(#"{"clientId":}"#, payloadType: 2100)
+        }
         #expect(malformed?.code == .malformedJSON)
         #expect(malformed?.column == 13)
     }

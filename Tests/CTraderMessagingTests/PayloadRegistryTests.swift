@@ -12,11 +12,15 @@ import Testing
     /// `payloadType` default is that entry (ProtoMessage, the container, has no default: its
     /// `payloadType` is a required uint32).
     @Test func coversTheWholeCatalogue() throws {
-        let catalogue = ProtoOAPayloadType.allCases.map(PayloadType.init) + ProtoPayloadType.allCases.map(PayloadType.init)
+        let catalogue =
+            ProtoOAPayloadType.allCases.map(PayloadType.init) + ProtoPayloadType.allCases.map(PayloadType.init)
         #expect(catalogue.count == 92)
         for payloadType in catalogue {
             let type = try #require(registry.messageType(for: payloadType), "\(payloadType) is not registered")
-            #expect(type.messagePayloadType == payloadType, "\(type.protoMessageName) defaults to \(type.messagePayloadType)")
+            #expect(
+                type.messagePayloadType == payloadType,
+                "\(type.protoMessageName) defaults to \(type.messagePayloadType)"
+            )
             #expect(registry.payloadType(for: type) == payloadType)
             switch type.init() {
             case let message as any OpenAPIPayloadMessage:
@@ -41,13 +45,19 @@ import Testing
             }
             let name = entry.payloadType.name ?? ""
             if entry.answers == [PayloadType(rawValue: entry.payloadType.rawValue + 1)] {
-                #expect(PayloadType(rawValue: entry.payloadType.rawValue + 1).name == name.replacingOccurrences(of: "_REQ", with: "_RES"))
+                #expect(
+                    PayloadType(rawValue: entry.payloadType.rawValue + 1).name
+                        == name.replacingOccurrences(of: "_REQ", with: "_RES")
+                )
             }
         }
     }
 
     @Test func exceptionsToTheNextNumberRule() {
-        let trading: [PayloadType] = [.protoOaNewOrderReq, .protoOaCancelOrderReq, .protoOaAmendOrderReq, .protoOaAmendPositionSltpReq, .protoOaClosePositionReq]
+        let trading: [PayloadType] = [
+            .protoOaNewOrderReq, .protoOaCancelOrderReq, .protoOaAmendOrderReq, .protoOaAmendPositionSltpReq,
+            .protoOaClosePositionReq,
+        ]
         #expect(trading.map(\.rawValue) == [2106, 2108, 2109, 2110, 2111])
         for request in trading {
             #expect(Set(registry.answers(to: request)) == [.protoOaExecutionEvent, .protoOaOrderErrorEvent])
@@ -68,7 +78,9 @@ import Testing
     }
 
     @Test func unsolicitedEvents() {
-        let events: Set<PayloadType> = [51, 2107, 2120, 2123, 2126, 2131, 2132, 2141, 2147, 2148, 2155, 2164, 2171, 2172]
+        let events: Set<PayloadType> = [
+            51, 2107, 2120, 2123, 2126, 2131, 2132, 2141, 2147, 2148, 2155, 2164, 2171, 2172,
+        ]
         #expect(Set(registry.entries.filter { registry.isEvent($0.payloadType) }.map(\.payloadType)) == events)
         #expect(!registry.isEvent(.protoOaApplicationAuthRes))
         #expect(registry.entry(for: .protoMessage)?.kind == .container)

@@ -22,7 +22,8 @@ struct CTraderBinary {
             }
             candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("ctrader"))
         }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         candidates.append(root.appendingPathComponent(".build/debug/ctrader"))
         for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
             return candidate
@@ -76,17 +77,20 @@ struct CTraderBinary {
 }
 
 @Suite struct CTraderCLITests {
-    static let mixedInput = [
-        #"{"payloadType":2101}"#,
-        "hello",
-        #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"a","clientSecret":"b"}}"#,
-        "",
-        #"{"payloadType":2100,"payload":{"clientId":"a"}}"#,
-        #"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:6"}}"#,
-    ].joined(separator: "\n") + "\n"
+    static let mixedInput =
+        [
+            #"{"payloadType":2101}"#,
+            "hello",
+            #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"a","clientSecret":"b"}}"#,
+            "",
+            #"{"payloadType":2100,"payload":{"clientId":"a"}}"#,
+            #"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:6"}}"#,
+        ].joined(separator: "\n") + "\n"
 
     @Test func decodeReportsBadLinesAndGoesOn() throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ctrader-decode-\(UUID().uuidString).jsonl")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ctrader-decode-\(UUID().uuidString).jsonl"
+        )
         try Data(Self.mixedInput.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
 
@@ -95,7 +99,10 @@ struct CTraderBinary {
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
         #expect(lines[0] == "PROTO_OA_APPLICATION_AUTH_RES ProtoOAApplicationAuthRes {}")
-        #expect(lines[1] == #"PROTO_OA_APPLICATION_AUTH_REQ clientMsgId="cm_id_2" ProtoOAApplicationAuthReq { clientId: "a" clientSecret: "b" }"#)
+        #expect(
+            lines[1]
+                == #"PROTO_OA_APPLICATION_AUTH_REQ clientMsgId="cm_id_2" ProtoOAApplicationAuthReq { clientId: "a" clientSecret: "b" }"#
+        )
         #expect(lines[2].hasPrefix("PROTO_OA_ERROR_RES ProtoOAErrorRes { errorCode: \"INVALID_REQUEST\""))
         let errors = result.stderr.split(separator: "\n").map(String.init)
         #expect(errors.count == 2)
@@ -105,11 +112,17 @@ struct CTraderBinary {
     }
 
     @Test func decodeFromStandardInputAsJSON() throws {
-        let input = #"{"clientMsgId": "cm_id_2", "payloadType": 2100, "payload": {"clientId": "34Rsd_T098asHkl","clientSecret": "validClientSecret"}}"# + "\n" + #"{"payloadType":51}"# + "\n"
+        let input =
+            #"{"clientMsgId": "cm_id_2", "payloadType": 2100, "payload": {"clientId": "34Rsd_T098asHkl","clientSecret": "validClientSecret"}}"#
+            + "\n" + #"{"payloadType":51}"# + "\n"
         let result = try CTraderBinary.run(["decode", "--json"], stdin: input)
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty)
-        #expect(result.stdout == #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"34Rsd_T098asHkl","clientSecret":"validClientSecret"}}"# + "\n" + #"{"payloadType":51}"# + "\n")
+        #expect(
+            result.stdout
+                == #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"34Rsd_T098asHkl","clientSecret":"validClientSecret"}}"#
+                + "\n" + #"{"payloadType":51}"# + "\n"
+        )
     }
 
     @Test func encodePrintsTheEnvelope() throws {
@@ -119,7 +132,11 @@ struct CTraderBinary {
             "--client-msg-id", "o1",
         ])
         #expect(result.status == 0)
-        #expect(result.stdout == #"{"clientMsgId":"o1","payloadType":2106,"payload":{"ctidTraderAccountId":9007199254740993,"symbolId":1,"orderType":1,"tradeSide":1,"volume":100}}"# + "\n")
+        #expect(
+            result.stdout
+                == #"{"clientMsgId":"o1","payloadType":2106,"payload":{"ctidTraderAccountId":9007199254740993,"symbolId":1,"orderType":1,"tradeSide":1,"volume":100}}"#
+                + "\n"
+        )
         #expect(try CTraderBinary.run(["encode", "2104"]).stdout == #"{"payloadType":2104}"# + "\n")
     }
 
