@@ -159,6 +159,27 @@ import Testing
         #expect(error?.fieldPath == "orderType")
     }
 
+    /// The trap of skipping unknown fields: swift-protobuf then also drops an unknown enum
+    /// value, so an optional enum reads as its default and only `has…` tells.
+    @Test func unknownEnumValueOfAnOptionalFieldIsDroppedUnlessStrict() throws {
+        let text =
+            #"{"payloadType":2106,"payload":{"ctidTraderAccountId":1,"symbolId":1,"orderType":1,"tradeSide":1,"volume":1,"timeInForce":99}}"#
+        let order = try #require(try codec.decode(text).message(as: ProtoOANewOrderReq.self))
+        #expect(!order.hasTimeInForce)
+        let strict = JSONEnvelopeCodec(ignoreUnknownFields: false)
+        let error = #expect(throws: MessagingError.self) { try strict.decode(text) }
+        #expect(error?.code == .invalidPayload)
+    }
+
+    @Test func payloadTypesByNameNumberOrMessageName() {
+        let registry = PayloadRegistry.standard
+        #expect(registry.payloadType(named: "2100") == .protoOaApplicationAuthReq)
+        #expect(registry.payloadType(named: "PROTO_OA_APPLICATION_AUTH_REQ") == .protoOaApplicationAuthReq)
+        #expect(registry.payloadType(named: "ProtoOAApplicationAuthReq") == .protoOaApplicationAuthReq)
+        #expect(registry.payloadType(named: "ProtoHeartbeatEvent") == .heartbeatEvent)
+        #expect(registry.payloadType(named: "nothing") == nil)
+    }
+
     @Test func invalidEnvelopes() {
         for text in [
             #"{"payload":{}}"#, #"[1,2]"#, #"{"payloadType":"x"}"#, #"{"payloadType":2100,"payloadType":2100}"#,
