@@ -110,7 +110,11 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderMessagingTests",
-            dependencies: ["CTraderMessaging", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderMessaging",
+                "CTraderTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

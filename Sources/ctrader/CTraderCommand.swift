@@ -5,6 +5,7 @@ import ArgumentParser
 struct CTraderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ctrader",
-        abstract: "A command-line client for the cTrader Open API."
+        abstract: "A command-line client for the cTrader Open API.",
+        subcommands: [DecodeCommand.self, EncodeCommand.self]
     )
 }

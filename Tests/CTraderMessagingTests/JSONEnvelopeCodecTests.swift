@@ -1,0 +1,268 @@
+// swift-ctrader: tests of the message layer.
+
+import CTraderMessaging
+import Testing
+
+@Suite struct JSONEnvelopeCodecTests {
+    let codec = JSONEnvelopeCodec()
+
+    private func json(_ envelope: Envelope) throws -> String {
+        try codec.encodeString(envelope)
+    }
+
+    // MARK: - Golden messages
+
+    @Test func applicationAuthRequest() throws {
+        var auth = ProtoOAApplicationAuthReq()
+        auth.clientID = "127f2f93c5c36feeed22a97174ce1f03bee9a71892caf6efca447415"
+        auth.clientSecret = "32186df996aee51ab620852086f160ee67e36c7c673bd312b2"
+        let text =
+            #"{"payloadType":2100,"payload":{"clientId":"127f2f93c5c36feeed22a97174ce1f03bee9a71892caf6efca447415","clientSecret":"32186df996aee51ab620852086f160ee67e36c7c673bd312b2"}}"#
+        #expect(try json(Envelope(auth)) == text)
+        let decoded = try codec.decode(text)
+        #expect(decoded.payloadType == .protoOaApplicationAuthReq)
+        #expect(decoded.clientMsgId == nil)
+        #expect(decoded.message(as: ProtoOAApplicationAuthReq.self) == auth)
+    }
+
+    @Test func applicationAuthResponseWithoutPayload() throws {
+        let decoded = try codec.decode(#"{"payloadType":2101}"#)
+        #expect(decoded.payloadType == .protoOaApplicationAuthRes)
+        #expect(decoded.clientMsgId == nil)
+        #expect(decoded.message(as: ProtoOAApplicationAuthRes.self) == ProtoOAApplicationAuthRes())
+        #expect(try json(decoded) == #"{"payloadType":2101}"#)
+    }
+
+    @Test func heartbeat() throws {
+        let decoded = try codec.decode(#"{"payloadType":51}"#)
+        #expect(decoded.message is ProtoHeartbeatEvent)
+        #expect(try json(Envelope(ProtoHeartbeatEvent())) == #"{"payloadType":51}"#)
+    }
+
+    /// The server's answer to `hello`, from the official introduction to exchanging messages
+    /// (help.ctrader.com/open-api, "Exchanging Messages").
+    @Test func malformedJSONErrorResponse() throws {
+        let text =
+            #"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:6"}}"#
+        let decoded = try codec.decode(text)
+        let error = try #require(decoded.message(as: ProtoOAErrorRes.self))
+        #expect(error.errorCode == "INVALID_REQUEST")
+        #expect(error.description_p == "Malformed JSON message at 1:6")
+        #expect(!error.hasCtidTraderAccountID)
+        #expect(try json(decoded) == text)
+    }
+
+    /// The example of https://help.ctrader.com/open-api/sending-receiving-json/ (with its spaces).
+    @Test func documentationExampleWithSpaces() throws {
+        let text =
+            #"{"clientMsgId": "cm_id_2", "payloadType": 2100, "payload": {"clientId": "34Rsd_T098asHkl","clientSecret": "validClientSecret"}}"#
+        let decoded = try codec.decode(text)
+        #expect(decoded.clientMsgId == "cm_id_2")
+        let auth = try #require(decoded.message(as: ProtoOAApplicationAuthReq.self))
+        #expect(auth.clientID == "34Rsd_T098asHkl")
+        #expect(auth.clientSecret == "validClientSecret")
+        #expect(
+            try json(decoded)
+                == #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"34Rsd_T098asHkl","clientSecret":"validClientSecret"}}"#
+        )
+    }
+
+    // MARK: - Field encoding
+
+    @Test func requiredFieldsEqualToTheirDefaultAreSent() throws {
+        var order = ProtoOANewOrderReq()
+        order.ctidTraderAccountID = 5_291_983
+        order.symbolID = 1
+        order.orderType = .market
+        order.tradeSide = .buy
+        order.volume = 100_000
+        #expect(
+            try json(Envelope(order, clientMsgId: "o-1"))
+                == #"{"clientMsgId":"o-1","payloadType":2106,"payload":{"ctidTraderAccountId":5291983,"symbolId":1,"orderType":1,"tradeSide":1,"volume":100000}}"#
+        )
+    }
+
+    @Test func int64AndUInt64AreNumbersAndKeepPrecision() throws {
+        var spot = ProtoOASpotEvent()
+        spot.ctidTraderAccountID = 9_007_199_254_740_993
+        spot.symbolID = 1
+        spot.bid = UInt64.max
+        spot.timestamp = Int64.min
+        let text = try json(Envelope(spot))
+        #expect(
+            text
+                == #"{"payloadType":2131,"payload":{"ctidTraderAccountId":9007199254740993,"symbolId":1,"bid":18446744073709551615,"timestamp":-9223372036854775808}}"#
+        )
+        let decoded = try #require(try codec.decode(text).message(as: ProtoOASpotEvent.self))
+        #expect(decoded.ctidTraderAccountID == 9_007_199_254_740_993)
+        #expect(decoded.bid == UInt64.max)
+        #expect(decoded.timestamp == Int64.min)
+    }
+
+    @Test func int64AsStringAndEnumAsNameDecode() throws {
+        let text =
+            #"{"payloadType":2106,"payload":{"ctidTraderAccountId":"9007199254740993","symbolId":"1","orderType":"LIMIT","tradeSide":"SELL","volume":"100000","limitPrice":1.1}}"#
+        let order = try #require(try codec.decode(text).message(as: ProtoOANewOrderReq.self))
+        #expect(order.ctidTraderAccountID == 9_007_199_254_740_993)
+        #expect(order.orderType == .limit)
+        #expect(order.tradeSide == .sell)
+        #expect(order.volume == 100_000)
+        #expect(try json(Envelope(order)).contains(#""orderType":2,"tradeSide":2"#))
+    }
+
+    @Test func unsetOptionalFieldsAreOmitted() throws {
+        var reconcile = ProtoOAReconcileReq()
+        reconcile.ctidTraderAccountID = 7
+        #expect(try json(Envelope(reconcile)) == #"{"payloadType":2124,"payload":{"ctidTraderAccountId":7}}"#)
+    }
+
+    @Test func clientMsgIdIsEscaped() throws {
+        let id = "a\"b\\c\n\u{01}✓"
+        let text = try json(Envelope(ProtoOAVersionReq(), clientMsgId: id))
+        #expect(text == #"{"clientMsgId":"a\"b\\c\n\u0001✓","payloadType":2104}"#)
+        #expect(try codec.decode(text).clientMsgId == id)
+        #expect(try codec.decode(#"{"clientMsgId":"\ud83d\ude00\u00e9","payloadType":2104}"#).clientMsgId == "😀é")
+    }
+
+    // MARK: - Envelope rules
+
+    @Test func clientMsgIdAndPayloadMayBeNullOrMissingInAnyOrder() throws {
+        let decoded = try codec.decode(#" { "payload" : null , "clientMsgId" : null, "payloadType" : 2104 } "#)
+        #expect(decoded.payloadType == .protoOaVersionReq)
+        #expect(decoded.clientMsgId == nil)
+        #expect(decoded.message is ProtoOAVersionReq)
+    }
+
+    @Test func unknownPayloadTypeKeepsThePayloadBytes() throws {
+        let text = #"{"clientMsgId":"x","payloadType":2999,"payload":{"future":[1,2,{"a":"b"}]}}"#
+        let decoded = try codec.decode(text)
+        #expect(decoded.payloadType.rawValue == 2999)
+        #expect(decoded.message == nil)
+        #expect(decoded.rawPayload == RawPayload(bytes: Array(#"{"future":[1,2,{"a":"b"}]}"#.utf8), format: .json))
+        #expect(try json(decoded) == text)
+    }
+
+    @Test func unknownPayloadKeysAreIgnoredByDefaultAndRejectedOnRequest() throws {
+        let text = #"{"payloadType":2105,"payload":{"version":"100","addedLater":{"x":1}}}"#
+        #expect(try codec.decode(text).message(as: ProtoOAVersionRes.self)?.version == "100")
+        let strict = JSONEnvelopeCodec(ignoreUnknownFields: false)
+        let error = #expect(throws: MessagingError.self) { try strict.decode(text) }
+        #expect(error?.code == .invalidPayload)
+        #expect(error?.fieldPath == "addedLater")
+    }
+
+    @Test func unknownEnumValueOfARequiredFieldIsReportedAsMissing() {
+        let text =
+            #"{"payloadType":2106,"payload":{"ctidTraderAccountId":1,"symbolId":1,"orderType":99,"tradeSide":1,"volume":1}}"#
+        let error = #expect(throws: MessagingError.self) { try codec.decode(text) }
+        #expect(error?.code == .missingRequiredField)
+        #expect(error?.fieldPath == "orderType")
+    }
+
+    /// The trap of skipping unknown fields: swift-protobuf then also drops an unknown enum
+    /// value, so an optional enum reads as its default and only `has…` tells.
+    @Test func unknownEnumValueOfAnOptionalFieldIsDroppedUnlessStrict() throws {
+        let text =
+            #"{"payloadType":2106,"payload":{"ctidTraderAccountId":1,"symbolId":1,"orderType":1,"tradeSide":1,"volume":1,"timeInForce":99}}"#
+        let order = try #require(try codec.decode(text).message(as: ProtoOANewOrderReq.self))
+        #expect(!order.hasTimeInForce)
+        let strict = JSONEnvelopeCodec(ignoreUnknownFields: false)
+        let error = #expect(throws: MessagingError.self) { try strict.decode(text) }
+        #expect(error?.code == .invalidPayload)
+    }
+
+    @Test func payloadTypesByNameNumberOrMessageName() {
+        let registry = PayloadRegistry.standard
+        #expect(registry.payloadType(named: "2100") == .protoOaApplicationAuthReq)
+        #expect(registry.payloadType(named: "PROTO_OA_APPLICATION_AUTH_REQ") == .protoOaApplicationAuthReq)
+        #expect(registry.payloadType(named: "ProtoOAApplicationAuthReq") == .protoOaApplicationAuthReq)
+        #expect(registry.payloadType(named: "ProtoHeartbeatEvent") == .heartbeatEvent)
+        #expect(registry.payloadType(named: "nothing") == nil)
+    }
+
+    @Test func invalidEnvelopes() {
+        for text in [
+            #"{"payload":{}}"#, #"[1,2]"#, #"{"payloadType":"x"}"#, #"{"payloadType":2100,"payloadType":2100}"#,
+            #"{"payloadType":2104,"payload":[]}"#, #"{"payloadType":2104,"clientMsgId":5}"#, #"{"payloadType":1.5}"#,
+        ] {
+            let error = #expect(throws: MessagingError.self, "\(text)") { try codec.decode(text) }
+            #expect(error?.code == .invalidEnvelope, "\(text)")
+        }
+    }
+
+    @Test func payloadTypeMayBeANumericString() throws {
+        #expect(try codec.decode(#"{"payloadType":"2101"}"#).payloadType == .protoOaApplicationAuthRes)
+    }
+
+    // MARK: - Errors
+
+    @Test func missingRequiredFieldIsNamed() {
+        let error = #expect(throws: MessagingError.self) {
+            try codec.decode(#"{"payloadType":2100,"payload":{"clientId":"abc"}}"#)
+        }
+        #expect(error?.code == .missingRequiredField)
+        #expect(error?.fieldPath == "clientSecret")
+        #expect(error?.messageName == "ProtoOAApplicationAuthReq")
+        #expect(error?.description.contains("clientSecret") == true)
+    }
+
+    @Test func missingRequiredFieldInANestedMessageIsNamedByPath() {
+        let text =
+            #"{"payloadType":2117,"payload":{"ctidTraderAccountId":1,"symbol":[{"symbolId":1,"digits":5,"pipPosition":4},{"symbolId":2,"digits":5}]}}"#
+        let error = #expect(throws: MessagingError.self) { try codec.decode(text) }
+        #expect(error?.fieldPath == "symbol[1].pipPosition")
+    }
+
+    @Test func encodingRefusesAMissingRequiredField() {
+        var auth = ProtoOAApplicationAuthReq()
+        auth.clientID = "id"
+        let error = #expect(throws: MessagingError.self) { try codec.encode(auth) }
+        #expect(error?.code == .missingRequiredField)
+        #expect(error?.fieldPath == "clientSecret")
+    }
+
+    @Test func malformedJSONCarriesLineAndColumnLikeTheServer() {
+        let hello = #expect(throws: MessagingError.self) { try codec.decode("hello") }
+        #expect(hello?.code == .malformedJSON)
+        #expect(hello?.line == 1)
+        #expect(hello?.column == 6)
+
+        let multiline = "{\n  \"payloadType\": 2100,\n  \"payload\": {\"clientId\": \"a\",, }\n}"
+        let error = #expect(throws: MessagingError.self) { try codec.decode(multiline) }
+        #expect(error?.code == .malformedJSON)
+        #expect(error?.line == 3)
+        #expect(error?.column == 31)
+        #expect(error?.description.hasPrefix("malformedJSON at 3:31") == true)
+
+        for text in [
+            "", "{", #"{"payloadType":2101"#, #"{"payloadType":2101}x"#, #"{"a":tru}"#, #"{"a":"\x"}"#, #"{"a":01}"#,
+            "{\"a\":\"\u{01}\"}",
+        ] {
+            let error = #expect(throws: MessagingError.self, "\(text)") { try codec.decode(text) }
+            #expect(error?.code == .malformedJSON, "\(text)")
+            #expect(error?.line != nil)
+        }
+    }
+
+    @Test func maximumMessageSizeIsCheckedBeforeParsing() {
+        let small = JSONEnvelopeCodec(maximumMessageSize: 16)
+        let error = #expect(throws: MessagingError.self) { try small.decode("{ this is not even JSON }") }
+        #expect(error?.code == .messageTooLarge)
+        #expect(JSONEnvelopeCodec().maximumMessageSize == JSONEnvelopeCodec.defaultMaximumMessageSize)
+    }
+
+    @Test func decodePayloadValidatesAPayloadAlone() throws {
+        let message = try codec.decodePayload(
+            #"{"clientId":"a","clientSecret":"b"}"#,
+            payloadType: .protoOaApplicationAuthReq
+        )
+        #expect((message as? ProtoOAApplicationAuthReq)?.clientSecret == "b")
+        let unknown = #expect(throws: MessagingError.self) { try codec.decodePayload("{}", payloadType: 2999) }
+        #expect(unknown?.code == .unknownPayloadType)
+        let malformed = #expect(throws: MessagingError.self) {
+            try codec.decodePayload(#"{"clientId":}"#, payloadType: 2100)
+        }
+        #expect(malformed?.code == .malformedJSON)
+        #expect(malformed?.column == 13)
+    }
+}

@@ -1,0 +1,156 @@
+// swift-ctrader: tests of the `ctrader` command-line tool, run as a separate process.
+
+import Foundation
+import Testing
+
+/// Runs the built `ctrader` binary with Foundation's `Process`.
+struct CTraderBinary {
+    /// The binary: beside the test bundle in the products folder (`.build/debug/`), else under
+    /// `.build/` found from this file's path, else `$CTRADER_BINARY`.
+    static func locate() throws -> URL {
+        var candidates: [URL] = []
+        if let override = ProcessInfo.processInfo.environment["CTRADER_BINARY"] {
+            candidates.append(URL(fileURLWithPath: override))
+        }
+        for bundle in [Bundle.main.bundleURL] + Bundle.allBundles.map(\.bundleURL) {
+            var directory = bundle
+            while directory.pathComponents.count > 1 {
+                if directory.pathExtension == "xctest" {
+                    candidates.append(directory.deletingLastPathComponent().appendingPathComponent("ctrader"))
+                }
+                directory.deleteLastPathComponent()
+            }
+            candidates.append(bundle.deletingLastPathComponent().appendingPathComponent("ctrader"))
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/ctrader"))
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+            return candidate
+        }
+        throw BinaryNotFound(searched: candidates.map(\.path))
+    }
+
+    struct BinaryNotFound: Error, CustomStringConvertible {
+        var searched: [String]
+        var description: String { "ctrader binary not found (swift build --product ctrader); searched: \(searched)" }
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = try locate()
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = stdin == nil ? FileHandle.nullDevice : input
+        try process.run()
+        if let stdin {
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        }
+        // Read both pipes to the end before waiting, so a full pipe cannot block the child.
+        let group = DispatchGroup()
+        nonisolated(unsafe) var errData = Data()
+        group.enter()
+        DispatchQueue.global().async {
+            errData = err.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
+    }
+}
+
+@Suite struct CTraderCLITests {
+    static let mixedInput =
+        [
+            #"{"payloadType":2101}"#,
+            "hello",
+            #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"a","clientSecret":"b"}}"#,
+            "",
+            #"{"payloadType":2100,"payload":{"clientId":"a"}}"#,
+            #"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:6"}}"#,
+        ].joined(separator: "\n") + "\n"
+
+    @Test func decodeReportsBadLinesAndGoesOn() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ctrader-decode-\(UUID().uuidString).jsonl"
+        )
+        try Data(Self.mixedInput.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        let result = try CTraderBinary.run(["decode", file.path])
+        #expect(result.status != 0)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0] == "PROTO_OA_APPLICATION_AUTH_RES ProtoOAApplicationAuthRes {}")
+        #expect(
+            lines[1]
+                == #"PROTO_OA_APPLICATION_AUTH_REQ clientMsgId="cm_id_2" ProtoOAApplicationAuthReq { clientId: "a" clientSecret: "b" }"#
+        )
+        #expect(lines[2].hasPrefix("PROTO_OA_ERROR_RES ProtoOAErrorRes { errorCode: \"INVALID_REQUEST\""))
+        let errors = result.stderr.split(separator: "\n").map(String.init)
+        #expect(errors.count == 2)
+        #expect(errors.first?.hasPrefix("line 2: malformedJSON at 1:6") == true)
+        #expect(errors.last?.hasPrefix("line 5: missingRequiredField") == true)
+        #expect(errors.last?.contains("clientSecret") == true)
+    }
+
+    @Test func decodeFromStandardInputAsJSON() throws {
+        let input =
+            #"{"clientMsgId": "cm_id_2", "payloadType": 2100, "payload": {"clientId": "34Rsd_T098asHkl","clientSecret": "validClientSecret"}}"#
+            + "\n" + #"{"payloadType":51}"# + "\n"
+        let result = try CTraderBinary.run(["decode", "--json"], stdin: input)
+        #expect(result.status == 0)
+        #expect(result.stderr.isEmpty)
+        #expect(
+            result.stdout
+                == #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"34Rsd_T098asHkl","clientSecret":"validClientSecret"}}"#
+                + "\n" + #"{"payloadType":51}"# + "\n"
+        )
+    }
+
+    @Test func encodePrintsTheEnvelope() throws {
+        let result = try CTraderBinary.run([
+            "encode", "PROTO_OA_NEW_ORDER_REQ",
+            #"{"ctidTraderAccountId":"9007199254740993","symbolId":1,"orderType":"MARKET","tradeSide":1,"volume":100}"#,
+            "--client-msg-id", "o1",
+        ])
+        #expect(result.status == 0)
+        #expect(
+            result.stdout
+                == #"{"clientMsgId":"o1","payloadType":2106,"payload":{"ctidTraderAccountId":9007199254740993,"symbolId":1,"orderType":1,"tradeSide":1,"volume":100}}"#
+                + "\n"
+        )
+        #expect(try CTraderBinary.run(["encode", "2104"]).stdout == #"{"payloadType":2104}"# + "\n")
+    }
+
+    @Test(arguments: [
+        (["encode", "2100", #"{"clientId":"a"}"#], "clientSecret"),
+        (["encode", "NO_SUCH_TYPE", "{}"], "NO_SUCH_TYPE"),
+        (["encode", "2100", #"{"clientId":"a","clientSecret":"b","bogus":1}"#], "bogus"),
+        (["encode", "2104", "{"], "malformedJSON at 1:2"),
+    ])
+    func encodeRejectsWithAOneLineError(arguments: [String], mentions: String) throws {
+        let result = try CTraderBinary.run(arguments)
+        #expect(result.status != 0)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(result.stderr.contains(mentions), "\(result.stderr)")
+    }
+}
