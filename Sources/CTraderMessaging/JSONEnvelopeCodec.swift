@@ -16,8 +16,9 @@ import SwiftProtobuf
 ///   always written, even when it equals its default (`orderType` MARKET = 1);
 /// - a message whose `required` fields are not all set is rejected on both paths, with
 ///   ``MessagingError/fieldPath`` naming the first missing one;
-/// - an envelope whose payload is empty is written without `payload`, as the server writes
-///   `{"payloadType":2101}`.
+/// - an envelope with a message carries `payload`, `{}` when the message has no field set (the
+///   form of the documentation's requests), unless ``omitsEmptyPayload`` asks for the server's
+///   form `{"payloadType":2101}`; decoding accepts both.
 ///
 /// Decoding scans the envelope once, keeps the payload's byte range, and decodes the typed
 /// payload from that range directly. `clientMsgId` and `payload` may both be missing. An
@@ -40,6 +41,11 @@ public struct JSONEnvelopeCodec: Sendable {
     ///   enum field dropped this way is reported as missing.
     public let ignoreUnknownFields: Bool
 
+    /// Whether an envelope whose message has no field set is written without `payload`
+    /// (`{"payloadType":2101}`, the server's form; the simulator uses it) instead of with
+    /// `"payload":{}` (the default, the form of the documentation's requests).
+    public let omitsEmptyPayload: Bool
+
     /// Makes a codec.
     ///
     /// - Parameters:
@@ -48,14 +54,18 @@ public struct JSONEnvelopeCodec: Sendable {
     ///     ``defaultMaximumMessageSize``.
     ///   - ignoreUnknownFields: Whether unknown payload keys are skipped (`true`, the default)
     ///     or rejected.
+    ///   - omitsEmptyPayload: Whether an empty payload is left out (`false`, the default: it is
+    ///     written as `"payload":{}`).
     public init(
         registry: PayloadRegistry = .standard,
         maximumMessageSize: Int = JSONEnvelopeCodec.defaultMaximumMessageSize,
-        ignoreUnknownFields: Bool = true
+        ignoreUnknownFields: Bool = true,
+        omitsEmptyPayload: Bool = false
     ) {
         self.registry = registry
         self.maximumMessageSize = maximumMessageSize
         self.ignoreUnknownFields = ignoreUnknownFields
+        self.omitsEmptyPayload = omitsEmptyPayload
     }
 
     private var decodingOptions: JSONDecodingOptions {
@@ -196,7 +206,8 @@ public struct JSONEnvelopeCodec: Sendable {
     // MARK: - Encoding
 
     /// Encodes an envelope as UTF-8 JSON: `{"clientMsgId":"…","payloadType":N,"payload":{…}}`,
-    /// without `clientMsgId` when it is `nil` and without `payload` when it is empty.
+    /// without `clientMsgId` when it is `nil`; an empty payload is `{}` or, with
+    /// ``omitsEmptyPayload``, left out.
     ///
     /// - Throws: ``MessagingError`` with code ``MessagingError/Code/missingRequiredField`` when a
     ///   required field is not set, or ``MessagingError/Code/encodingFailed`` for a raw protobuf
@@ -213,7 +224,7 @@ public struct JSONEnvelopeCodec: Sendable {
         }
         out.append(contentsOf: Array("\"payloadType\":\(envelope.payloadType.rawValue)".utf8))
         let payload = try encodedPayload(of: envelope)
-        if let payload, payload != Array("{}".utf8) {
+        if let payload, !(omitsEmptyPayload && payload.elementsEqual("{}".utf8)) {
             out.append(contentsOf: Array(",\"payload\":".utf8))
             out.append(contentsOf: payload)
         }

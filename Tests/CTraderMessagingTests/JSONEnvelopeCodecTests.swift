@@ -30,13 +30,16 @@ import Testing
         #expect(decoded.payloadType == .protoOaApplicationAuthRes)
         #expect(decoded.clientMsgId == nil)
         #expect(decoded.message(as: ProtoOAApplicationAuthRes.self) == ProtoOAApplicationAuthRes())
-        #expect(try json(decoded) == #"{"payloadType":2101}"#)
+        #expect(try json(decoded) == #"{"payloadType":2101,"payload":{}}"#)
+        // The server's form leaves the empty payload out.
+        #expect(try JSONEnvelopeCodec(omitsEmptyPayload: true).encodeString(decoded) == #"{"payloadType":2101}"#)
     }
 
     @Test func heartbeat() throws {
         let decoded = try codec.decode(#"{"payloadType":51}"#)
         #expect(decoded.message is ProtoHeartbeatEvent)
-        #expect(try json(Envelope(ProtoHeartbeatEvent())) == #"{"payloadType":51}"#)
+        #expect(try json(Envelope(ProtoHeartbeatEvent())) == #"{"payloadType":51,"payload":{}}"#)
+        #expect(try JSONEnvelopeCodec(omitsEmptyPayload: true).encodeString(Envelope(ProtoHeartbeatEvent())) == #"{"payloadType":51}"#)
     }
 
     /// The server's answer to `hello`, from the official introduction to exchanging messages
@@ -119,7 +122,7 @@ import Testing
     @Test func clientMsgIdIsEscaped() throws {
         let id = "a\"b\\c\n\u{01}✓"
         let text = try json(Envelope(ProtoOAVersionReq(), clientMsgId: id))
-        #expect(text == #"{"clientMsgId":"a\"b\\c\n\u0001✓","payloadType":2104}"#)
+        #expect(text == #"{"clientMsgId":"a\"b\\c\n\u0001✓","payloadType":2104,"payload":{}}"#)
         #expect(try codec.decode(text).clientMsgId == id)
         #expect(try codec.decode(#"{"clientMsgId":"\ud83d\ude00\u00e9","payloadType":2104}"#).clientMsgId == "😀é")
     }

@@ -121,7 +121,7 @@ struct CTraderBinary {
         #expect(
             result.stdout
                 == #"{"clientMsgId":"cm_id_2","payloadType":2100,"payload":{"clientId":"34Rsd_T098asHkl","clientSecret":"validClientSecret"}}"#
-                + "\n" + #"{"payloadType":51}"# + "\n"
+                + "\n" + #"{"payloadType":51,"payload":{}}"# + "\n"
         )
     }
 
@@ -137,7 +137,7 @@ struct CTraderBinary {
                 == #"{"clientMsgId":"o1","payloadType":2106,"payload":{"ctidTraderAccountId":9007199254740993,"symbolId":1,"orderType":1,"tradeSide":1,"volume":100}}"#
                 + "\n"
         )
-        #expect(try CTraderBinary.run(["encode", "2104"]).stdout == #"{"payloadType":2104}"# + "\n")
+        #expect(try CTraderBinary.run(["encode", "2104"]).stdout == #"{"payloadType":2104,"payload":{}}"# + "\n")
     }
 
     @Test(arguments: [
