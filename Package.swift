@@ -22,6 +22,9 @@ let package = Package(
         .library(name: "CTraderTransport", targets: ["CTraderTransport"]),
         .library(name: "CTraderWebSocket", targets: ["CTraderWebSocket"]),
         .library(name: "CTraderMessaging", targets: ["CTraderMessaging"]),
+        .library(name: "CTraderSession", targets: ["CTraderSession"]),
+        .library(name: "CTraderSimulator", targets: ["CTraderSimulator"]),
+        .library(name: "CTrader", targets: ["CTrader"]),
         .executable(name: "ctrader", targets: ["ctrader"]),
     ],
     dependencies: [
@@ -74,6 +77,33 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .target(
+            name: "CTraderSession",
+            dependencies: [
+                "CTraderMessaging",
+                "CTraderWebSocket",
+                "CTraderTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CTraderSimulator",
+            dependencies: [
+                "CTraderMessaging",
+                "CTraderWebSocket",
+                "CTraderTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The umbrella: re-exports what an application needs.
+        .target(
+            name: "CTrader",
+            dependencies: ["CTraderSession", "CTraderMessaging", "CTraderSimulator"],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Executables
 
         .executableTarget(
@@ -115,6 +145,16 @@ let package = Package(
                 "CTraderTestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderSessionTests",
+            dependencies: ["CTraderSession", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderSimulatorTests",
+            dependencies: ["CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
