@@ -208,7 +208,7 @@ public struct SimulatorEngine: Sendable {
             let position = "\(error.line ?? 1):\(error.column ?? 1)"
             out.send(id, errorRes(.invalidRequest, "Malformed JSON message at \(position)"))
             out.close(id, reason: "malformed JSON")
-        } else if error.code == .messageTooLarge || error.code == .invalidFrame {
+        } else if error.code == .messageTooLarge {
             out.send(id, errorRes(.frameTooLong, "Message is too large: \(error.reason)"))
             out.close(id, reason: "frame too long")
         } else {

@@ -1,0 +1,142 @@
+// swift-ctrader: the local cTrader-compatible simulator.
+
+import CTraderMessaging
+import Foundation
+import Logging
+import Synchronization
+
+/// One way to talk to a connected client: JSON over WebSocket, or protobuf frames over TCP/TLS.
+protocol SimulatorWire: Sendable {
+    /// Writes one envelope.
+    func send(_ envelope: Envelope) async throws
+    /// Ends the connection politely (a WebSocket close handshake, a TCP close).
+    func close() async
+    /// Drops the connection without any goodbye.
+    func abort() async
+}
+
+/// What the writer of one connection does next.
+enum Outbound: Sendable {
+    case envelope(Envelope)
+    case close
+    case drop
+}
+
+/// The faults the I/O layer applies (the engine applies the others).
+final class WireFaults: Sendable {
+    let responseDelay = Mutex<Duration?>(nil)
+}
+
+/// Owns the engine; serializes every input, tick and fault change; routes outputs to the
+/// connections' writers.
+actor SimulatorCore {
+    private var engine: SimulatorEngine
+    private var outboxes: [SimulatorConnectionID: AsyncStream<Outbound>.Continuation] = [:]
+    private var nextConnection = 1
+    let wireFaults = WireFaults()
+    let logger: Logger
+
+    init(configuration: SimulatorEngine.Configuration, logger: Logger) {
+        self.engine = SimulatorEngine(configuration: configuration)
+        self.logger = logger
+    }
+
+    static func now() -> Int64 {
+        Int64((Date().timeIntervalSince1970 * 1_000).rounded())
+    }
+
+    func register(_ continuation: AsyncStream<Outbound>.Continuation) -> SimulatorConnectionID {
+        let id = nextConnection
+        nextConnection += 1
+        outboxes[id] = continuation
+        engine.connect(id, now: Self.now())
+        return id
+    }
+
+    func receive(_ input: SimulatorEngine.Input, from id: SimulatorConnectionID) {
+        deliver(engine.receive(input, from: id, now: Self.now()))
+    }
+
+    func tick() {
+        deliver(engine.tick(now: Self.now()))
+    }
+
+    func disconnect(_ id: SimulatorConnectionID) {
+        engine.disconnect(id)
+        outboxes.removeValue(forKey: id)?.finish()
+    }
+
+    var connectionCount: Int { outboxes.count }
+
+    func updateFaults(_ change: @Sendable (inout SimulatorEngine.Faults) -> Void) {
+        change(&engine.faults)
+    }
+
+    func setQuote(symbolId: Int64, bid: Int64, ask: Int64) {
+        engine.setQuote(symbolId: symbolId, bid: bid, ask: ask)
+    }
+
+    func clearQuote(symbolId: Int64) {
+        engine.clearQuote(symbolId: symbolId)
+    }
+
+    /// Drops (or closes) every connection.
+    func endAll(_ how: Outbound) {
+        for id in outboxes.keys.sorted() {
+            outboxes[id]?.yield(how)
+        }
+    }
+
+    private func deliver(_ outputs: [SimulatorEngine.Output]) {
+        for output in outputs {
+            switch output {
+            case .send(let id, let envelope):
+                outboxes[id]?.yield(.envelope(envelope))
+            case .close(let id, let reason):
+                logger.debug("simulator closes a connection", metadata: ["connection": "\(id)", "reason": "\(reason)"])
+                outboxes[id]?.yield(.close)
+            }
+        }
+    }
+
+    /// Runs one connection: registers it, writes what the engine sends it (in order, from its
+    /// own task), feeds it what `read` decodes, and forgets it when reading ends.
+    nonisolated func run(
+        wire: some SimulatorWire,
+        read: @escaping @Sendable (_ deliver: @escaping @Sendable (SimulatorEngine.Input) async -> Void) async -> Void
+    ) async {
+        let (stream, continuation) = AsyncStream.makeStream(of: Outbound.self)
+        let id = await register(continuation)
+        let faults = wireFaults
+        let logger = self.logger
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await item in stream {
+                    switch item {
+                    case .envelope(let envelope):
+                        if let delay = faults.responseDelay.withLock({ $0 }) {
+                            try? await Task.sleep(for: delay)
+                        }
+                        do {
+                            try await wire.send(envelope)
+                        } catch {
+                            logger.debug("simulator write failed", metadata: ["connection": "\(id)", "error": "\(error)"])
+                            await wire.abort()
+                            return
+                        }
+                    case .close:
+                        await wire.close()
+                        return
+                    case .drop:
+                        await wire.abort()
+                        return
+                    }
+                }
+                await wire.close()
+            }
+            await read { input in await self.receive(input, from: id) }
+            await self.disconnect(id)
+            await group.waitForAll()
+        }
+    }
+}
