@@ -94,6 +94,8 @@ let package = Package(
                 "CTraderWebSocket",
                 "CTraderTransport",
                 .product(name: "Logging", package: "swift-log"),
+                // For the test-only JSON styles (int64 as strings, enums as names).
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
         ),
