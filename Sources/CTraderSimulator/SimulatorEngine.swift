@@ -273,6 +273,9 @@ public struct SimulatorEngine: Sendable {
         case let req as ProtoOAAccountAuthReq:
             accountAuth(req, id: id, msgId: msgId, now: now, out: &out)
             return
+        case let req as ProtoOAGetCtidProfileByTokenReq:
+            ctidProfile(req, id: id, msgId: msgId, now: now, out: &out)
+            return
         default:
             break
         }
@@ -319,6 +322,10 @@ public struct SimulatorEngine: Sendable {
         case let req as ProtoOAOrderListByPositionIdReq: ordersByPosition(req, request, out: &out)
         case let req as ProtoOAExpectedMarginReq: expectedMargin(req, request, out: &out)
         case is ProtoOAGetPositionUnrealizedPnLReq: unrealizedPnL(request, out: &out)
+        case let req as ProtoOASymbolsForConversionReq: symbolsForConversion(req, request, out: &out)
+        case let req as ProtoOACashFlowHistoryListReq: cashFlowHistory(req, request, out: &out)
+        case let req as ProtoOAOrderDetailsReq: orderDetails(req, request, out: &out)
+        case is ProtoOAMarginCallListReq: marginCallList(request, out: &out)
         default:
             out.send(
                 request.connection,

@@ -272,3 +272,37 @@ struct EngineTradingTests {
         #expect(theirs.allSatisfy { $0.clientMsgId == nil })
     }
 }
+
+@Suite("Engine: other requests")
+struct EngineOtherRequestTests {
+    @Test func conversionChainsOrderDetailsCashFlowProfile() {
+        var h = EngineHarness.ready()
+        var conversion = ProtoOASymbolsForConversionReq()
+        conversion.ctidTraderAccountID = EngineHarness.hedged
+        conversion.firstAssetID = 1  // EUR
+        conversion.lastAssetID = 3  // USD
+        #expect(h.request(conversion).first?.message(as: ProtoOASymbolsForConversionRes.self)?.symbol.map(\.symbolName) == ["EURUSD"])
+        conversion.lastAssetID = 8  // NZD, through USD
+        #expect(h.request(conversion).first?.message(as: ProtoOASymbolsForConversionRes.self)?.symbol.map(\.symbolName) == ["EURUSD", "NZDUSD"])
+
+        let orderId = h.order(.market, .buy)[1].execution?.order.orderID ?? 0
+        var details = ProtoOAOrderDetailsReq()
+        details.ctidTraderAccountID = EngineHarness.hedged
+        details.orderID = orderId
+        let res = h.request(details).first?.message(as: ProtoOAOrderDetailsRes.self)
+        #expect(res?.order.orderStatus == .orderStatusFilled)
+        #expect(res?.deal.count == 1)
+
+        var cash = ProtoOACashFlowHistoryListReq()
+        cash.ctidTraderAccountID = EngineHarness.hedged
+        cash.fromTimestamp = h.now - 86_400_000
+        cash.toTimestamp = h.now
+        #expect(h.request(cash).first?.payloadType == .protoOaCashFlowHistoryListRes)
+        cash.fromTimestamp = h.now - 8 * 86_400_000
+        #expect(h.request(cash).first?.error?.errorCode == "INCORRECT_BOUNDARIES")
+
+        var profile = ProtoOAGetCtidProfileByTokenReq()
+        profile.accessToken = SimulatorIdentity.demoAccessToken
+        #expect(h.request(profile).first?.message(as: ProtoOAGetCtidProfileByTokenRes.self)?.profile.userID == 7_000_000)
+    }
+}
