@@ -257,7 +257,8 @@ extension SimulatorEngine {
         }
     }
 
-    /// Fills an accepted order at `price`: opens, grows, reduces or closes a position.
+    /// Fills an accepted order at `price`: opens, grows, reduces, closes or (netted) reverses a
+    /// position. Each position touched gets its ORDER_FILLED event, then a margin-changed event.
     mutating func fill(orderId: Int64, account accountId: Int64, price: Double, request: Request?, out: inout Outbox) {
         guard var state = accounts[accountId], var order = state.orders[orderId],
             let symbol = configuration.catalogue.symbol(order.tradeData.symbolID)
@@ -268,53 +269,44 @@ extension SimulatorEngine {
         order.executionPrice = price
         order.executedVolume = order.tradeData.volume
         order.utcLastUpdateTimestamp = now
-        var deal = ProtoOADeal()
-        deal.dealID = makeId()
-        deal.orderID = orderId
-        deal.positionID = order.positionID
-        deal.volume = order.tradeData.volume
-        deal.filledVolume = order.tradeData.volume
-        deal.symbolID = symbol.id
-        deal.createTimestamp = order.tradeData.openTimestamp
-        deal.executionTimestamp = now
-        deal.utcLastUpdateTimestamp = now
-        deal.executionPrice = price
-        deal.tradeSide = order.tradeData.tradeSide
-        deal.dealStatus = .filled
-        deal.marginRate = depositRate(of: symbol.baseAssetId, account: state, now: now)
-        deal.baseToUsdConversionRate = usdRate(of: symbol.baseAssetId, now: now)
-        deal.moneyDigits = state.account.moneyDigits
-
-        var position: ProtoOAPosition
-        if let existing = state.positions[order.positionID] {
-            position = existing
+        var fills: [(ProtoOAPosition, ProtoOADeal)] = []
+        var remaining = order.tradeData.volume
+        if var existing = state.positions[order.positionID] {
+            var deal = makeDeal(order: order, volume: remaining, price: price, symbol: symbol, state: state, now: now)
             if existing.tradeData.tradeSide == order.tradeData.tradeSide {
                 // Netting, same side: the position grows at the average price.
                 let v0 = Double(existing.tradeData.volume)
-                let v1 = Double(order.tradeData.volume)
-                position.price = Self.round((existing.price * v0 + price * v1) / (v0 + v1), digits: symbol.digits)
-                position.tradeData.volume += order.tradeData.volume
-                let fee = commission(volume: order.tradeData.volume, symbol: symbol, account: state, now: now)
-                position.commission += fee
+                let v1 = Double(remaining)
+                existing.price = Self.round((existing.price * v0 + price * v1) / (v0 + v1), digits: symbol.digits)
+                existing.tradeData.volume += remaining
+                let fee = commission(volume: remaining, symbol: symbol, account: state, now: now)
+                existing.commission += fee
                 deal.commission = fee
+                remaining = 0
             } else {
-                // Netting, opposite side: the position shrinks or closes.
-                let closing = min(existing.tradeData.volume, order.tradeData.volume)
-                let detail = closeDetail(&state, position: &position, volume: closing, exit: price, symbol: symbol, now: now)
+                // Netting, opposite side: the position shrinks or closes; any rest opens a new one.
+                let closing = min(existing.tradeData.volume, remaining)
+                let detail = closeDetail(&state, position: &existing, volume: closing, exit: price, symbol: symbol, now: now)
                 deal.closePositionDetail = detail
                 deal.commission = detail.commission
                 deal.volume = closing
                 deal.filledVolume = closing
+                remaining -= closing
             }
-        } else {
-            position = ProtoOAPosition()
+            fills.append((existing, deal))
+            if remaining > 0 { order.positionID = makeId() }
+        }
+        if remaining > 0 {
+            var position = ProtoOAPosition()
             position.positionID = order.positionID
             position.tradeData = order.tradeData
+            position.tradeData.volume = remaining
             position.tradeData.openTimestamp = now
             position.positionStatus = .positionStatusOpen
             position.swap = 0
             position.price = price
-            let fee = commission(volume: order.tradeData.volume, symbol: symbol, account: state, now: now)
+            var deal = makeDeal(order: order, volume: remaining, price: price, symbol: symbol, state: state, now: now)
+            let fee = commission(volume: remaining, symbol: symbol, account: state, now: now)
             position.commission = fee
             deal.commission = fee
             position.moneyDigits = state.account.moneyDigits
@@ -331,21 +323,49 @@ extension SimulatorEngine {
                 position.takeProfit = Self.round(buy ? price + distance : price - distance, digits: symbol.digits)
             }
             if order.hasTrailingStopLoss { position.trailingStopLoss = order.trailingStopLoss }
-        }
-        position.utcLastUpdateTimestamp = now
-        if position.positionStatus == .positionStatusOpen {
-            position.usedMargin = UInt64(max(0, margin(volume: position.tradeData.volume, symbol: symbol, account: state, now: now)))
-            state.positions[position.positionID] = position
-        } else {
-            state.positions[position.positionID] = nil
+            fills.append((position, deal))
         }
         state.orders[orderId] = order
-        state.deals.append(deal)
+        var events: [(ProtoOAPosition, ProtoOADeal)] = []
+        for (position, deal) in fills {
+            var position = position
+            position.utcLastUpdateTimestamp = now
+            if position.positionStatus == .positionStatusOpen {
+                position.usedMargin = UInt64(max(0, margin(volume: position.tradeData.volume, symbol: symbol, account: state, now: now)))
+                state.positions[position.positionID] = position
+            } else {
+                state.positions[position.positionID] = nil
+            }
+            state.deals.append(deal)
+            events.append((position, deal))
+        }
         accounts[accountId] = state
-        broadcast(
-            execution(.orderFilled, account: accountId, order: order, position: position, deal: deal, serverEvent: request == nil),
-            account: accountId, request: request, out: &out)
-        marginChanged(position, account: state, request: request, out: &out)
+        for (position, deal) in events {
+            broadcast(
+                execution(.orderFilled, account: accountId, order: order, position: position, deal: deal, serverEvent: request == nil),
+                account: accountId, request: request, out: &out)
+            marginChanged(position, account: state, request: request, out: &out)
+        }
+    }
+
+    mutating func makeDeal(order: ProtoOAOrder, volume: Int64, price: Double, symbol: SymbolCatalogue.Symbol, state: AccountState, now: Int64) -> ProtoOADeal {
+        var deal = ProtoOADeal()
+        deal.dealID = makeId()
+        deal.orderID = order.orderID
+        deal.positionID = order.positionID
+        deal.volume = volume
+        deal.filledVolume = volume
+        deal.symbolID = symbol.id
+        deal.createTimestamp = order.tradeData.openTimestamp
+        deal.executionTimestamp = now
+        deal.utcLastUpdateTimestamp = now
+        deal.executionPrice = price
+        deal.tradeSide = order.tradeData.tradeSide
+        deal.dealStatus = .filled
+        deal.marginRate = depositRate(of: symbol.baseAssetId, account: state, now: now)
+        deal.baseToUsdConversionRate = usdRate(of: symbol.baseAssetId, now: now)
+        deal.moneyDigits = state.account.moneyDigits
+        return deal
     }
 
     /// Closes `volume` of a position at `exit`: books the profit and both sides' commission on the

@@ -306,3 +306,25 @@ struct EngineOtherRequestTests {
         #expect(h.request(profile).first?.message(as: ProtoOAGetCtidProfileByTokenRes.self)?.profile.userID == 7_000_000)
     }
 }
+
+@Suite("Engine: netting")
+struct EngineNettingTests {
+    @Test func nettedReversalClosesThenOpensTheRest() {
+        var h = EngineHarness.ready()
+        let first = h.order(.market, .buy, account: EngineHarness.netted)[1].execution?.position
+        let replies = h.order(.market, .sell, volume: 300_000, account: EngineHarness.netted)
+        let fills = replies.compactMap(\.execution).filter { $0.executionType == .orderFilled }
+        #expect(fills.count == 2)
+        #expect(fills.first?.position.positionID == first?.positionID)
+        #expect(fills.first?.position.positionStatus == .positionStatusClosed)
+        #expect(fills.first?.deal.closePositionDetail.closedVolume == 100_000)
+        #expect(fills.last?.position.positionStatus == .positionStatusOpen)
+        #expect(fills.last?.position.tradeData.tradeSide == .sell)
+        #expect(fills.last?.position.tradeData.volume == 200_000)
+        #expect(fills.last?.position.positionID != first?.positionID)
+        #expect(fills.first?.deal.dealID != fills.last?.deal.dealID)
+        var reconcile = ProtoOAReconcileReq()
+        reconcile.ctidTraderAccountID = EngineHarness.netted
+        #expect(h.request(reconcile).first?.message(as: ProtoOAReconcileRes.self)?.position.count == 1)
+    }
+}
