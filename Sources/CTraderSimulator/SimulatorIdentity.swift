@@ -124,4 +124,24 @@ public struct SimulatorIdentity: Sendable, Hashable {
             Account(ctidTraderAccountId: demoNettedAccountId, traderLogin: 5_000_002, isNetted: true, leverageInCents: 3_000),
         ]
     )
+
+    /// The standard identity with other credentials: what a command line offers as options.
+    ///
+    /// - Parameters:
+    ///   - clientId: The application's client id.
+    ///   - clientSecret: The application's client secret.
+    ///   - accessToken: The access token granting both demo accounts.
+    ///   - refreshToken: Its refresh token.
+    public static func demo(
+        clientId: String = demoClientId,
+        clientSecret: String = demoClientSecret,
+        accessToken: String = demoAccessToken,
+        refreshToken: String = demoRefreshToken
+    ) -> SimulatorIdentity {
+        var identity = standard
+        identity.applications = [Application(clientId: clientId, clientSecret: clientSecret)]
+        identity.tokens[0].accessToken = accessToken
+        identity.tokens[0].refreshToken = refreshToken
+        return identity
+    }
 }

@@ -158,3 +158,22 @@ struct EngineAuthTests {
         #expect(h.json(beats[0]) == #"{"payloadType":51}"#)
     }
 }
+
+@Suite("Engine: custom credentials")
+struct EngineCustomIdentityTests {
+    @Test func demoIdentityWithOtherCredentials() {
+        let identity = SimulatorIdentity.demo(clientId: "id", clientSecret: "secret", accessToken: "tok", refreshToken: "ref")
+        var h = EngineHarness(configuration: .init(seed: 1, identity: identity))
+        var app = ProtoOAApplicationAuthReq()
+        app.clientID = SimulatorIdentity.demoClientId
+        app.clientSecret = SimulatorIdentity.demoClientSecret
+        #expect(h.request(app).first?.error?.errorCode == "CH_CLIENT_AUTH_FAILURE")
+        app.clientID = "id"
+        app.clientSecret = "secret"
+        #expect(h.request(app).first?.payloadType == .protoOaApplicationAuthRes)
+        var auth = ProtoOAAccountAuthReq()
+        auth.ctidTraderAccountID = SimulatorIdentity.demoNettedAccountId
+        auth.accessToken = "tok"
+        #expect(h.request(auth).first?.payloadType == .protoOaAccountAuthRes)
+    }
+}
