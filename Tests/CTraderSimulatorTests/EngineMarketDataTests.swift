@@ -266,6 +266,7 @@ struct EngineMarketDataTests {
         }
         let first = run(seed: 9)
         #expect(first.count > 40)
+        #expect(!first.contains("<unencodable>"))
         #expect(run(seed: 9) == first)
         #expect(run(seed: 10) != first)
     }

@@ -328,3 +328,69 @@ struct EngineNettingTests {
         #expect(h.request(reconcile).first?.message(as: ProtoOAReconcileRes.self)?.position.count == 1)
     }
 }
+
+@Suite("Engine: wire validity")
+struct EngineWireValidityTests {
+    /// Every message the engine produces has its required fields: both codecs encode it.
+    @Test func everyOutputEncodesInBothFormats() throws {
+        var h = EngineHarness.ready()
+        var outputs: [SimulatorEngine.Output] = []
+        var sub = ProtoOASubscribeSpotsReq()
+        sub.ctidTraderAccountID = EngineHarness.hedged
+        sub.symbolID = [1, 3, 16, 19, 21]
+        outputs += h.send(sub)
+        var depth = ProtoOASubscribeDepthQuotesReq()
+        depth.ctidTraderAccountID = EngineHarness.hedged
+        depth.symbolID = [1]
+        outputs += h.send(depth)
+        var live = ProtoOASubscribeLiveTrendbarReq()
+        live.ctidTraderAccountID = EngineHarness.hedged
+        live.symbolID = 1
+        live.period = .m5
+        outputs += h.send(live)
+        let (bid, ask) = h.bidAsk(1)
+        for account in [EngineHarness.hedged, EngineHarness.netted] {
+            var req = ProtoOANewOrderReq()
+            req.ctidTraderAccountID = account
+            req.symbolID = 1
+            req.orderType = .market
+            req.tradeSide = .sell
+            req.volume = 200_000
+            req.relativeStopLoss = 2_000
+            outputs += h.send(req)
+            req.tradeSide = .buy
+            req.volume = 300_000
+            outputs += h.send(req)
+            req.orderType = .limit
+            req.limitPrice = Double(ask - 500) / 100_000
+            outputs += h.send(req)
+        }
+        h.engine.setQuote(symbolId: 1, bid: bid - 3_000, ask: ask - 3_000)
+        for _ in 0..<5 { outputs += h.tick() }
+        var reconcile = ProtoOAReconcileReq()
+        reconcile.ctidTraderAccountID = EngineHarness.hedged
+        outputs += h.send(reconcile)
+        var deals = ProtoOADealListReq()
+        deals.ctidTraderAccountID = EngineHarness.hedged
+        outputs += h.send(deals)
+        var trader = ProtoOATraderReq()
+        trader.ctidTraderAccountID = EngineHarness.netted
+        outputs += h.send(trader)
+        var byId = ProtoOASymbolByIdReq()
+        byId.ctidTraderAccountID = EngineHarness.hedged
+        byId.symbolID = (1...23).map { Int64($0) }
+        outputs += h.send(byId)
+
+        let envelopes = EngineHarness.envelopes(outputs)
+        #expect(envelopes.count > 30)
+        #expect(Set(envelopes.map(\.payloadType)).count >= 10)
+        let json = JSONEnvelopeCodec(omitsEmptyPayload: true)
+        let binary = BinaryEnvelopeCodec()
+        for envelope in envelopes {
+            let text = try json.encode(envelope)
+            let decoded = try json.decode(text)
+            #expect(decoded.payloadType == envelope.payloadType)
+            _ = try binary.decode(try binary.encode(envelope))
+        }
+    }
+}
