@@ -1,0 +1,63 @@
+/// The XOR masking of RFC 6455 §5.3, a machine word at a time.
+///
+/// Masking and unmasking are the same operation: octet `i` of the payload is XORed with octet
+/// `i % 4` of the key. ``mask(_:key:startingAt:)`` takes the key phase as an offset, so a payload
+/// can be (un)masked in pieces.
+public enum WebSocketMasking {
+    /// XORs `buffer` in place with `key`, as if `buffer` began at octet `offset` of the payload.
+    ///
+    /// Eight octets are XORed at a time with unaligned 64-bit loads and stores; only the last
+    /// `buffer.count % 8` octets are done one by one.
+    ///
+    /// - Parameters:
+    ///   - buffer: the bytes to (un)mask, in place. Do not let the pointer escape.
+    ///   - key: the frame's masking key.
+    ///   - offset: the position of `buffer`'s first octet within the frame's payload; only
+    ///     `offset % 4` matters. `0` by default.
+    public static func mask(_ buffer: UnsafeMutableRawBufferPointer, key: WebSocketMaskingKey, startingAt offset: Int = 0) {
+        let count = buffer.count
+        guard count > 0 else { return }
+        let phase = offset & 3
+        // The key rotated so that its octet for the payload octet at `phase` comes first.
+        let rotated = phase == 0 ? key.rawValue : key.rawValue << (8 * UInt32(phase)) | key.rawValue >> (32 - 8 * UInt32(phase))
+        // Eight key octets in memory order: storing the big-endian value writes the wire order.
+        let word: UInt64 = {
+            var value: UInt64 = 0
+            withUnsafeMutableBytes(of: &value) { bytes in
+                bytes.storeBytes(of: rotated.bigEndian, toByteOffset: 0, as: UInt32.self)
+                bytes.storeBytes(of: rotated.bigEndian, toByteOffset: 4, as: UInt32.self)
+            }
+            return value
+        }()
+        var index = 0
+        // Safe because `index + 8 <= count`: every load and store lies inside `buffer`; both are
+        // unaligned-tolerant, so the buffer's alignment does not matter. Eight is a multiple of
+        // four, so the key phase is the same at every word.
+        while count - index >= 8 {
+            let value = buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            buffer.storeBytes(of: value ^ word, toByteOffset: index, as: UInt64.self)
+            index &+= 8  // safe because index + 8 <= count <= Int.max
+        }
+        // The tail, under eight octets: byte `index` takes key octet (phase + index) % 4.
+        while index < count {
+            let keyOctet = UInt8(truncatingIfNeeded: rotated >> (24 - 8 * UInt32(index & 3)))
+            buffer[index] ^= keyOctet
+            index &+= 1  // safe because index < count
+        }
+    }
+
+    /// XORs `bytes[range]` in place with `key`, as if `range` began at octet `offset` of the payload.
+    ///
+    /// - Parameters:
+    ///   - bytes: the array to (un)mask part of.
+    ///   - range: the positions to (un)mask; it must lie within `bytes`' indices.
+    ///   - key: the frame's masking key.
+    ///   - offset: the position of `range.lowerBound` within the frame's payload. `0` by default.
+    public static func mask(_ bytes: inout [UInt8], range: Range<Int>, key: WebSocketMaskingKey, startingAt offset: Int = 0) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range out of bounds")
+        bytes.withUnsafeMutableBytes { raw in
+            // Safe because the precondition keeps `range` inside the array's storage.
+            mask(UnsafeMutableRawBufferPointer(rebasing: raw[range]), key: key, startingAt: offset)
+        }
+    }
+}

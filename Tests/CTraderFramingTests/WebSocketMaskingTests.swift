@@ -1,0 +1,45 @@
+import CTraderFraming
+import Testing
+
+@Suite struct WebSocketMaskingTests {
+    /// The reference: one byte at a time, key octet `(offset + i) % 4`.
+    private func naiveMask(_ bytes: [UInt8], key: WebSocketMaskingKey, offset: Int) -> [UInt8] {
+        let keyBytes = key.bytes
+        return bytes.enumerated().map { $0.element ^ keyBytes[($0.offset + offset) % 4] }
+    }
+
+    @Test(arguments: 0...3)
+    func wordWiseMatchesByteLoopForEveryLength(offset: Int) {
+        var generator = SeededGenerator(seed: 0x5EED + UInt64(offset))
+        let key = WebSocketMaskingKey(rawValue: 0x37FA_213D)
+        for length in 0...70 {
+            let original = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            // Mask a range starting at an odd position, so the word loads are unaligned.
+            var buffer = [0xAA] + original + [0x55]
+            WebSocketMasking.mask(&buffer, range: 1..<(1 + length), key: key, startingAt: offset)
+            #expect(Array(buffer[1..<(1 + length)]) == naiveMask(original, key: key, offset: offset), "length \(length)")
+            #expect(buffer.first == 0xAA && buffer.last == 0x55, "bytes outside the range were touched")
+        }
+    }
+
+    @Test func maskingTwiceRestoresAndPiecesMatchWhole() {
+        let key = WebSocketMaskingKey(0x01, 0x02, 0x03, 0x04)
+        let original = pattern(61)
+        var whole = original
+        WebSocketMasking.mask(&whole, range: 0..<61, key: key)
+        var pieces = original
+        WebSocketMasking.mask(&pieces, range: 0..<13, key: key, startingAt: 0)
+        WebSocketMasking.mask(&pieces, range: 13..<30, key: key, startingAt: 13)
+        WebSocketMasking.mask(&pieces, range: 30..<61, key: key, startingAt: 30)
+        #expect(pieces == whole)
+        #expect(whole != original)
+        WebSocketMasking.mask(&whole, range: 0..<61, key: key)
+        #expect(whole == original)
+    }
+
+    @Test func rfcExampleKey() {
+        var bytes = Array("Hello".utf8)
+        WebSocketMasking.mask(&bytes, range: 0..<5, key: WebSocketMaskingKey(rawValue: 0x37FA_213D))
+        #expect(bytes == hex("7f 9f 4d 51 58"))
+    }
+}
