@@ -35,6 +35,7 @@ public struct WebSocketCloseStatus: Sendable, Hashable, CustomStringConvertible 
         self.wasClean = wasClean
     }
 
+    /// The code, the reason if any, and "(not clean)" when the closing handshake did not complete.
     public var description: String {
         "\(code.rawValue)\(reason.isEmpty ? "" : " \(reason)")\(wasClean ? "" : " (not clean)")"
     }
@@ -223,7 +224,11 @@ public struct WebSocketConnectionStateMachine: Sendable {
         case .open:
             status = WebSocketCloseStatus(code: code, reason: reason, wasClean: false)
             ourCloseSent = true
-            state = .awaitingTransportClose(deadline: now)
+            // The action closes the transport right after the close frame; the deadline only
+            // bounds the wait when that frame is queued behind a write that does not progress.
+            // (A deadline of `now` would let the timer close the transport before the close
+            // frame reached the wire.)
+            state = .awaitingTransportClose(deadline: now + closeTimeout)
             return .sendAndCloseTransport(closeFrame(code: code, reason: reason))
         case .closeSent, .awaitingTransportClose:
             if status == nil || status?.wasClean == true {
@@ -285,8 +290,11 @@ public struct WebSocketConnectionStateMachine: Sendable {
     private mutating func finishHandshake(sending frame: WebSocketFrame?, now: ContinuousClock.Instant) -> Action {
         switch role {
         case .server:
-            // The server closes the TCP connection first (RFC 6455 §7.1.1).
-            state = .awaitingTransportClose(deadline: now)
+            // The server closes the TCP connection first (RFC 6455 §7.1.1): the action closes it
+            // right after the echoed close frame. The deadline only bounds the wait when that frame
+            // is queued behind a write in progress; a deadline of `now` would let the owner's timer
+            // close the transport before the echo reached the wire.
+            state = .awaitingTransportClose(deadline: now + closeTimeout)
             if let frame { return .sendAndCloseTransport(frame) }
             return .closeTransport
         case .client:

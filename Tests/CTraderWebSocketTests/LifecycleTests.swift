@@ -22,7 +22,8 @@ extension ProcessTests {
                     var iterator = client.messages.makeAsyncIterator()
                     #expect(await iterator.next()?.text == "cycle \(index)")
                     await client.close()
-                    #expect(await client.waitUntilClosed().wasClean)
+                    let status = await client.waitUntilClosed()
+                    #expect(status.wasClean, "cycle \(index): \(status)")
                 }
                 for index in 0..<20 { try await cycle(index) }  // warm up: poller, cooperative pool
                 let descriptorsBefore = ProcessResources.openDescriptorCount()

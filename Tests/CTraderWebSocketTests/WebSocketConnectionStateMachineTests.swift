@@ -109,6 +109,10 @@ import Testing
             return
         }
         #expect(Array(frame.payload.prefix(2)) == [0x03, 0xEF])  // 1007
+        // The close frame gets up to the close timeout to go out before the timer gives up.
+        #expect(client.nextDeadline == t0 + .seconds(10))
+        #expect(client.tick(now: t0 + .seconds(1)) == .none)
+        #expect(!client.canSendData)
         let result9 = client.transportClosed()
         #expect(result9.code == .invalidFramePayloadData)
     }
