@@ -65,6 +65,20 @@ import Testing
         #expect(result3.wasClean)
     }
 
+    @Test func serverEchoGetsTheCloseTimeoutBeforeTheTimerClosesTheTransport() {
+        var server = WebSocketConnectionStateMachine(role: .server, closeTimeout: .seconds(3), now: t0)
+        let action = server.receivedClose(code: .normalClosure, reason: "", now: t0)
+        guard case .sendAndCloseTransport = action else {
+            Issue.record("expected echo + transport close, got \(action)")
+            return
+        }
+        // The owner closes the transport after writing the echo; the timer must not beat it.
+        #expect(server.nextDeadline == t0 + .seconds(3))
+        #expect(server.tick(now: t0) == .none)
+        #expect(server.tick(now: t0 + .seconds(3)) == .closeTransport)
+        #expect(server.transportClosed() == WebSocketCloseStatus(code: .normalClosure, wasClean: true))
+    }
+
     @Test func emptyCloseIsAnsweredWithEmptyCloseAndReports1005() {
         var server = WebSocketConnectionStateMachine(role: .server, now: t0)
         let action = server.receivedClose(code: nil, reason: "", now: t0)
