@@ -33,6 +33,8 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         var closeWaiters: [CheckedContinuation<WebSocketCloseStatus, Never>] = []
         var timer: Task<Void, Never>?
         var timerDeadline: ContinuousClock.Instant?
+        /// The last handle was released: nobody will take messages any more.
+        var abandoned = false
 
         var inboundCount: Int { inbound.count - inboundHead }
 
@@ -96,7 +98,14 @@ final class WebSocketConnectionCore: @unchecked Sendable {
 
     /// Closes the transport without a closing handshake (the last handle was released).
     func abandon() {
-        let finished = state.withLock { $0.finalStatus != nil }
+        let finished = state.withLock { state in
+            // Nobody can take messages any more: a read task waiting for queue space must not
+            // wait forever (it would never see the transport close).
+            state.abandoned = true
+            state.producer?.resume()
+            state.producer = nil
+            return state.finalStatus != nil
+        }
         guard !finished else { return }
         let transport = self.transport
         Task { await transport.close() }
@@ -183,13 +192,14 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                     first = false
                     guard state.machine.receivedData(now: .now) else { return true }  // after the peer's close: dropped
                 }
+                if state.abandoned { return true }  // nobody will take it
                 if let consumer = state.consumer {
                     state.consumer = nil
                     consumer.resume(returning: message)
                     return true
                 }
                 // While closing, never block: the close frame must still be read.
-                if state.inboundCount < depth || !state.machine.canSendData || state.finalStatus != nil {
+                if state.inboundCount < depth || !state.machine.canSendData {
                     state.inbound.append(message)
                     return true
                 }
@@ -198,7 +208,7 @@ final class WebSocketConnectionCore: @unchecked Sendable {
             if delivered { return }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 state.withLock { state in
-                    if state.inboundCount < depth || !state.machine.canSendData {
+                    if state.inboundCount < depth || !state.machine.canSendData || state.abandoned {
                         continuation.resume()
                     } else {
                         state.producer = continuation

@@ -1,6 +1,6 @@
 import CTraderFraming
 import CTraderTransport
-import CTraderWebSocket
+@testable import CTraderWebSocket
 import Testing
 
 @Suite struct InMemoryConnectionTests {
@@ -275,4 +275,26 @@ import Testing
 actor SentCounter {
     var value = 0
     func increment() { value += 1 }
+}
+
+extension InMemoryConnectionTests {
+    @Test func releasingAConnectionWhoseQueueIsFullEndsItsReadTask() async throws {
+        try await withTimeout {
+            var clientConfiguration = WebSocketConfiguration()
+            clientConfiguration.inboundQueueDepth = 1
+            let (clientTransport, serverTransport) = InMemoryTransport.makePair()
+            async let accepted = WebSocketConnection.accept(serverTransport, logger: testLogger)
+            var client: WebSocketConnection? = try await WebSocketConnection.connect(
+                over: clientTransport, host: "memory", configuration: clientConfiguration, logger: testLogger)
+            let server = try await accepted
+            for index in 0..<4 { try await server.send(pattern(100, seed: index)) }
+            try await Task.sleep(for: .milliseconds(50))  // the client's queue fills, its reader waits
+            weak let core = client?.core
+            client = nil
+            // The server sees the transport end, and the client's engine is freed (its read task ended).
+            #expect(await server.waitUntilClosed().code == .abnormalClosure)
+            for _ in 0..<200 where core != nil { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(core == nil)
+        }
+    }
 }
