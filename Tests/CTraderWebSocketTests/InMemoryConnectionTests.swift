@@ -298,3 +298,35 @@ extension InMemoryConnectionTests {
         }
     }
 }
+
+extension InMemoryConnectionTests {
+    @Test func pongGoesOutBetweenTheFragmentsOfOurOwnMessage() async throws {
+        try await withTimeout {
+            // A small buffer holds the sender back, so the ping arrives mid-message.
+            let (clientTransport, serverTransport) = InMemoryTransport.makePair(bufferCapacity: 1024)
+            async let accepted = RawPeer.acceptingServer(serverTransport)
+            var configuration = WebSocketConfiguration()
+            configuration.closeTimeout = .milliseconds(100)  // the raw peer never answers the close
+            let client = try await WebSocketConnection.connect(
+                over: clientTransport, host: "memory", configuration: configuration, logger: testLogger)
+            var peer = try await accepted
+            let message = pattern(64 * 1024)
+            let sending = Task { try await client.send(message, fragmentSize: 512) }
+            try await peer.send(.ping, [7])
+            var frames: [WebSocketFrame] = []
+            while frames.last?.fin != true || frames.last?.opcode == .pong {
+                frames.append(try #require(try await peer.nextFrame()))
+            }
+            try await sending.value
+            let pongIndex = try #require(frames.firstIndex { $0.opcode == .pong })
+            #expect(pongIndex < frames.count - 1, "the pong waited for the whole message")
+            #expect(Array(frames[pongIndex].payload) == [7])
+            let data = frames.filter { $0.opcode != .pong }
+            #expect(data.first?.opcode == .binary)
+            #expect(data.dropFirst().allSatisfy { $0.opcode == .continuation })
+            #expect(data.flatMap { Array($0.payload) } == message)
+            await client.close(code: .normalClosure)
+            _ = peer
+        }
+    }
+}
