@@ -194,9 +194,15 @@ public final class Simulator: Sendable {
     /// Stops accepting, closes every connection, and returns once everything has stopped.
     public func stop() async {
         for listener in listeners { await listener.close() }
-        await core.endAll(.drop)
+        await core.stop()
         tasks.last?.cancel()
         for task in tasks { await task.value }
+    }
+
+    /// Returns once ``stop()`` has stopped the simulator: what a standalone runner (the
+    /// `ctrader simulator` command) waits on.
+    public func waitUntilStopped() async {
+        for task in tasks.dropLast() { await task.value }
     }
 
     /// The number of open client connections.

@@ -33,6 +33,7 @@ actor SimulatorCore {
     private var engine: SimulatorEngine
     private var outboxes: [SimulatorConnectionID: AsyncStream<Outbound>.Continuation] = [:]
     private var nextConnection = 1
+    private var isStopped = false
     let wireFaults = WireFaults()
     let logger: Logger
 
@@ -50,6 +51,8 @@ actor SimulatorCore {
         nextConnection += 1
         outboxes[id] = continuation
         engine.connect(id, now: Self.now())
+        // A connection whose handshake finished while the simulator stopped is dropped at once.
+        if isStopped { continuation.yield(.drop) }
         return id
     }
 
@@ -78,6 +81,12 @@ actor SimulatorCore {
 
     func clearQuote(symbolId: Int64) {
         engine.clearQuote(symbolId: symbolId)
+    }
+
+    /// Drops every connection, and every later one.
+    func stop() {
+        isStopped = true
+        endAll(.drop)
     }
 
     /// Drops (or closes) every connection.

@@ -243,6 +243,20 @@ struct SimulatorOptionTests {
         await simulator.stop()
     }
 
+    @Test func waitUntilStoppedReturnsAfterStop() async throws {
+        let simulator = try await Simulator.start()
+        try await withTimeout {
+            let client = try await JSONClient.connect(simulator)
+            try await client.authorize()
+            #expect(await simulator.connectionCount == 1)
+            let waiter = Task { await simulator.waitUntilStopped() }
+            await simulator.stop()
+            await waiter.value
+            while try await client.next() != nil {}
+            #expect(await simulator.connectionCount == 0)
+        }
+    }
+
     @Test func servesOnAnInMemoryListener() async throws {
         let listener = InMemoryListener()
         let simulator = Simulator.start(.init(), webSocketListener: listener, protobufListener: nil)
