@@ -318,3 +318,56 @@ func waitForSleeper(_ clock: ManualClock, atMost deadline: Duration? = nil) asyn
         }
     }
 }
+
+/// Checks that `error` is a ``CTraderError`` with the given code (and server error code).
+func expectCTraderError(
+    _ error: any Error,
+    _ code: CTraderError.Code,
+    errorCode: String? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    guard let error = error as? CTraderError else {
+        Issue.record("expected a CTraderError, got \(error)", sourceLocation: sourceLocation)
+        return
+    }
+    #expect(error.code == code, "\(error)", sourceLocation: sourceLocation)
+    if let errorCode { #expect(error.errorCode == errorCode, sourceLocation: sourceLocation) }
+}
+
+func versionRes() -> ProtoOAVersionRes {
+    var res = ProtoOAVersionRes()
+    res.version = "1.0"
+    return res
+}
+
+/// Responses whose only required field is the account id.
+func accountRes(_: ProtoOASubscribeSpotsRes.Type, _ account: Int64) -> ProtoOASubscribeSpotsRes {
+    var res = ProtoOASubscribeSpotsRes()
+    res.ctidTraderAccountID = account
+    return res
+}
+
+func accountRes(_: ProtoOASubscribeLiveTrendbarRes.Type, _ account: Int64) -> ProtoOASubscribeLiveTrendbarRes {
+    var res = ProtoOASubscribeLiveTrendbarRes()
+    res.ctidTraderAccountID = account
+    return res
+}
+
+func accountRes(_: ProtoOASubscribeDepthQuotesRes.Type, _ account: Int64) -> ProtoOASubscribeDepthQuotesRes {
+    var res = ProtoOASubscribeDepthQuotesRes()
+    res.ctidTraderAccountID = account
+    return res
+}
+
+func accountRes(_: ProtoOAAccountLogoutRes.Type, _ account: Int64) -> ProtoOAAccountLogoutRes {
+    var res = ProtoOAAccountLogoutRes()
+    res.ctidTraderAccountID = account
+    return res
+}
+
+func accountRes(_: ProtoOAReconcileRes.Type, _ account: Int64) -> ProtoOAReconcileRes {
+    var res = ProtoOAReconcileRes()
+    res.ctidTraderAccountID = account
+    return res
+}
+
