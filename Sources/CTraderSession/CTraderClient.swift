@@ -30,7 +30,7 @@ public actor CTraderClient {
     private var nextRequestNumber: UInt64 = 1
     private var promises: [SessionStateMachine.RequestID: Promise] = [:]
     private var connections: [SessionStateMachine.ConnectionID: ConnectionHandle] = [:]
-    private var closingTasks: [Task<Void, Never>] = []
+    private var closingTasks: [SessionStateMachine.ConnectionID: Task<Void, Never>] = [:]
     private var timerTask: Task<Void, Never>?
     private var timerDeadline: Duration?
     private var tokenStoreTask: Task<Void, Never>?
@@ -73,8 +73,8 @@ public actor CTraderClient {
         apply(machine.shutdown(now: clock.now()))
         timerTask?.cancel()
         timerTask = nil
-        let closing = closingTasks
-        closingTasks = []
+        let closing = closingTasks.values
+        closingTasks = [:]
         for task in closing { await task.value }
         await tokenStoreTask?.value
         logger.info("shut down")
@@ -335,17 +335,20 @@ public actor CTraderClient {
         apply(machine.connectionClosed(id, error: error, now: clock.now()))
     }
 
+    private func closeFinished(_ id: SessionStateMachine.ConnectionID) {
+        closingTasks.removeValue(forKey: id)
+    }
+
     private func close(_ id: SessionStateMachine.ConnectionID) {
         guard let handle = connections.removeValue(forKey: id) else { return }
         handle.writer.finish()
-        closingTasks.removeAll { $0.isCancelled }
-        let task = Task {
+        closingTasks[id] = Task { [weak self] in
             await handle.writeTask?.value
             await handle.channel?.close()
             handle.readTask?.cancel()
             handle.openTask?.cancel()
+            await self?.closeFinished(id)
         }
-        closingTasks.append(task)
     }
 }
 
