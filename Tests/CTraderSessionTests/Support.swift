@@ -237,7 +237,7 @@ final class FakeServer: Sendable {
     /// The connection attempts so far (refused ones included).
     var openCount: Int { state.withLock { $0.opens } }
 
-    private func accept(_ connection: ServerConnection) {
+    func accept(_ connection: ServerConnection) {
         let waiter = state.withLock { state -> CheckedContinuation<ServerConnection, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
