@@ -20,8 +20,11 @@ extension CTraderClient {
         request.refreshToken = refreshToken
         let res = try await send(request, expecting: ProtoOARefreshTokenRes.self, timeout: timeout)
         return CTraderTokenPair(
-            ctidTraderAccountId: nil, accessToken: res.accessToken, refreshToken: res.refreshToken,
-            expiresIn: res.expiresIn)
+            ctidTraderAccountId: nil,
+            accessToken: res.accessToken,
+            refreshToken: res.refreshToken,
+            expiresIn: res.expiresIn
+        )
     }
 
     /// Logs an account out (2162 → 2163); it is no longer restored after reconnects.
@@ -101,7 +104,8 @@ extension CTraderClient {
     /// `ProtoOAOrderErrorEvent` in ``CTraderError/orderError``; ``CTraderError/Code/outcomeUnknown``
     /// when the connection dropped or the timeout passed with the order in flight (call
     /// ``reconcile(account:returnProtectionOrders:timeout:)``).
-    public func placeOrder(_ order: ProtoOANewOrderReq, timeout: Duration? = nil) async throws -> ProtoOAExecutionEvent {
+    public func placeOrder(_ order: ProtoOANewOrderReq, timeout: Duration? = nil) async throws -> ProtoOAExecutionEvent
+    {
         try await send(order, expecting: ProtoOAExecutionEvent.self, timeout: timeout)
     }
 
@@ -208,7 +212,9 @@ extension CTraderClient {
     }
 
     /// Client disconnects announced by the server (2148). Never dropped.
-    public nonisolated func clientDisconnects(bufferSize: Int? = nil) -> CTraderEventStream<ProtoOAClientDisconnectEvent> {
+    public nonisolated func clientDisconnects(
+        bufferSize: Int? = nil
+    ) -> CTraderEventStream<ProtoOAClientDisconnectEvent> {
         makeStream(policy: .failStream, bufferSize: bufferSize)
     }
 

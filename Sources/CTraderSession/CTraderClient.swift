@@ -62,7 +62,8 @@ public actor CTraderClient {
             metadata: [
                 "endpoint": "\(connector.description)",
                 "credentials": "\(configuration.credentials)",
-            ])
+            ]
+        )
         _ = try await perform { machine, id, now in machine.connect(id, now: now) }
     }
 
@@ -117,8 +118,10 @@ public actor CTraderClient {
         let envelope = try await send(request, timeout: timeout)
         guard let response = envelope.message(as: Response.self) else {
             throw CTraderError(
-                code: .unexpectedResponse, reason: "expected \(Response.messagePayloadType), got \(envelope.payloadType)",
-                payloadType: type(of: request).messagePayloadType)
+                code: .unexpectedResponse,
+                reason: "expected \(Response.messagePayloadType), got \(envelope.payloadType)",
+                payloadType: type(of: request).messagePayloadType
+            )
         }
         return response
     }
@@ -139,11 +142,17 @@ public actor CTraderClient {
     ) async throws -> ProtoOAAccountAuthRes {
         logger.debug(
             "authorizing account",
-            metadata: ["account": "\(account)", "accessToken": "\(CTraderSecret(accessToken))"])
+            metadata: ["account": "\(account)", "accessToken": "\(CTraderSecret(accessToken))"]
+        )
         let envelope = try await perform { machine, id, now in
             machine.authorize(
-                id, account: account, accessToken: CTraderSecret(accessToken),
-                refreshToken: refreshToken.map { CTraderSecret($0) }, timeout: timeout, now: now)
+                id,
+                account: account,
+                accessToken: CTraderSecret(accessToken),
+                refreshToken: refreshToken.map { CTraderSecret($0) },
+                timeout: timeout,
+                now: now
+            )
         }
         return envelope.message(as: ProtoOAAccountAuthRes.self) ?? ProtoOAAccountAuthRes()
     }
@@ -166,7 +175,10 @@ public actor CTraderClient {
         filter: @escaping @Sendable (Message) -> Bool = { _ in true }
     ) -> CTraderEventStream<Message> {
         let buffer = EventBuffer<Message>(
-            capacity: bufferSize ?? configuration.streamBufferSize, policy: policy, filter: filter)
+            capacity: bufferSize ?? configuration.streamBufferSize,
+            policy: policy,
+            filter: filter
+        )
         hub.add(buffer)
         return CTraderEventStream(buffer: buffer)
     }
@@ -209,7 +221,10 @@ public actor CTraderClient {
             case .send(let envelope, let id):
                 logger.trace(
                     "send",
-                    metadata: ["payloadType": "\(envelope.payloadType)", "clientMsgId": "\(envelope.clientMsgId ?? "-")"])
+                    metadata: [
+                        "payloadType": "\(envelope.payloadType)", "clientMsgId": "\(envelope.clientMsgId ?? "-")",
+                    ]
+                )
                 connections[id]?.writer.yield(envelope)
             case .complete(let id, let result):
                 if case .failure(let error) = result {
@@ -279,8 +294,11 @@ public actor CTraderClient {
                 await self?.closed(
                     id,
                     error: CTraderError(
-                        code: .connectionFailed, reason: "opening \(connector.description) failed: \(error)",
-                        underlying: error))
+                        code: .connectionFailed,
+                        reason: "opening \(connector.description) failed: \(error)",
+                        underlying: error
+                    )
+                )
             }
         }
     }
@@ -302,7 +320,9 @@ public actor CTraderClient {
                 }
             } catch {
                 await self?.closed(
-                    id, error: CTraderError(code: .connectionLost, reason: "sending failed: \(error)", underlying: error))
+                    id,
+                    error: CTraderError(code: .connectionLost, reason: "sending failed: \(error)", underlying: error)
+                )
             }
         }
         handle.readTask = Task { [weak self] in
@@ -311,10 +331,15 @@ public actor CTraderClient {
                     guard let self else { return }
                     await self.received(envelope, on: id)
                 }
-                await self?.closed(id, error: CTraderError(code: .connectionLost, reason: "the server closed the connection"))
+                await self?.closed(
+                    id,
+                    error: CTraderError(code: .connectionLost, reason: "the server closed the connection")
+                )
             } catch {
                 await self?.closed(
-                    id, error: CTraderError(code: .connectionLost, reason: "receiving failed: \(error)", underlying: error))
+                    id,
+                    error: CTraderError(code: .connectionLost, reason: "receiving failed: \(error)", underlying: error)
+                )
             }
         }
         logger.debug("connection open", metadata: ["connection": "\(id)"])
@@ -324,7 +349,8 @@ public actor CTraderClient {
     private func received(_ envelope: Envelope, on id: SessionStateMachine.ConnectionID) {
         logger.trace(
             "received",
-            metadata: ["payloadType": "\(envelope.payloadType)", "clientMsgId": "\(envelope.clientMsgId ?? "-")"])
+            metadata: ["payloadType": "\(envelope.payloadType)", "clientMsgId": "\(envelope.clientMsgId ?? "-")"]
+        )
         apply(machine.received(envelope, on: id, now: clock.now()))
     }
 

@@ -55,7 +55,9 @@ public struct CTraderRateLimits: Sendable, Hashable {
     public init(
         requestsPerSecond: Int = 50,
         historicalRequestsPerSecond: Int = 5,
-        historicalPayloadTypes: Set<PayloadType> = [.protoOaGetTrendbarsReq, .protoOaGetTickdataReq, .protoOaDealListReq],
+        historicalPayloadTypes: Set<PayloadType> = [
+            .protoOaGetTrendbarsReq, .protoOaGetTickdataReq, .protoOaDealListReq,
+        ],
         maximumQueuedRequests: Int = 1000
     ) {
         self.requestsPerSecond = max(1, requestsPerSecond)

@@ -46,7 +46,11 @@ public struct CTraderConnector: Sendable, CustomStringConvertible {
 
     /// Protobuf frames (4-byte big-endian length, then a `ProtoMessage`) over TLS, the Open API's
     /// port 5035.
-    public static func protobufTLS(host: String, port: Int = 5035, tls: TLSConfiguration = .client()) -> CTraderConnector {
+    public static func protobufTLS(
+        host: String,
+        port: Int = 5035,
+        tls: TLSConfiguration = .client()
+    ) -> CTraderConnector {
         CTraderConnector(description: "tls://\(host):\(port)") { logger in
             let transport = try await TLSTransport.connect(host: host, port: port, configuration: tls, logger: logger)
             return ProtobufChannel(transport: transport)

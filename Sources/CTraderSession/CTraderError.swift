@@ -97,18 +97,31 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
     public init?(serverResponse envelope: Envelope, requestPayloadType: PayloadType?) {
         if let error = envelope.message(as: ProtoOAErrorRes.self) {
             self.init(
-                code: .serverError, reason: error.description_p, errorCode: error.errorCode,
+                code: .serverError,
+                reason: error.description_p,
+                errorCode: error.errorCode,
                 payloadType: requestPayloadType,
-                ctidTraderAccountId: error.hasCtidTraderAccountID ? error.ctidTraderAccountID : nil)
+                ctidTraderAccountId: error.hasCtidTraderAccountID ? error.ctidTraderAccountID : nil
+            )
             maintenanceEndTimestamp = error.hasMaintenanceEndTimestamp ? error.maintenanceEndTimestamp : nil
             retryAfter = error.hasRetryAfter ? error.retryAfter : nil
         } else if let error = envelope.message(as: ProtoErrorRes.self) {
-            self.init(code: .serverError, reason: error.description_p, errorCode: error.errorCode, payloadType: requestPayloadType)
-            maintenanceEndTimestamp = error.hasMaintenanceEndTimestamp ? Int64(clamping: error.maintenanceEndTimestamp) : nil
+            self.init(
+                code: .serverError,
+                reason: error.description_p,
+                errorCode: error.errorCode,
+                payloadType: requestPayloadType
+            )
+            maintenanceEndTimestamp =
+                error.hasMaintenanceEndTimestamp ? Int64(clamping: error.maintenanceEndTimestamp) : nil
         } else if let error = envelope.message(as: ProtoOAOrderErrorEvent.self) {
             self.init(
-                code: .orderError, reason: error.description_p, errorCode: error.errorCode,
-                payloadType: requestPayloadType, ctidTraderAccountId: error.ctidTraderAccountID)
+                code: .orderError,
+                reason: error.description_p,
+                errorCode: error.errorCode,
+                payloadType: requestPayloadType,
+                ctidTraderAccountId: error.ctidTraderAccountID
+            )
             orderError = error
         } else {
             return nil

@@ -160,7 +160,8 @@ final class EventBuffer<Message: CTraderMessage>: EventSink {
                     code: .streamOverflow,
                     reason: "the \(Message.messagePayloadType) stream's consumer fell \(capacity) events behind; "
                         + "these events are never dropped, so the stream ends",
-                    payloadType: Message.messagePayloadType)
+                    payloadType: Message.messagePayloadType
+                )
                 return (nil, false)
             }
         }
@@ -270,7 +271,9 @@ final class EventHub: Sendable {
 
     func statusStream(bufferSize: Int) -> AsyncStream<SessionStatus> {
         let (stream, continuation) = AsyncStream.makeStream(
-            of: SessionStatus.self, bufferingPolicy: .bufferingNewest(bufferSize))
+            of: SessionStatus.self,
+            bufferingPolicy: .bufferingNewest(bufferSize)
+        )
         let ended = state.withLock { state in
             if state.ended == nil { state.statusContinuations.append(continuation) }
             return state.ended != nil

@@ -113,9 +113,13 @@ public struct SessionStateMachine: Sendable {
         /// The machine's part of a client configuration.
         public init(_ client: CTraderClientConfiguration) {
             self.init(
-                credentials: client.credentials, requestTimeout: client.requestTimeout,
-                heartbeatInterval: client.heartbeatInterval, deadConnectionTimeout: client.deadConnectionTimeout,
-                reconnect: client.reconnect, rateLimits: client.rateLimits)
+                credentials: client.credentials,
+                requestTimeout: client.requestTimeout,
+                heartbeatInterval: client.heartbeatInterval,
+                deadConnectionTimeout: client.deadConnectionTimeout,
+                reconnect: client.reconnect,
+                rateLimits: client.rateLimits
+            )
         }
     }
 
@@ -372,8 +376,12 @@ public struct SessionStateMachine: Sendable {
         message.ctidTraderAccountID = account
         message.accessToken = accessToken.value
         return enqueueUser(
-            id, message: message, purpose: .accountAuth(account: account, user: id, refreshed: false),
-            timeout: timeout, now: now)
+            id,
+            message: message,
+            purpose: .accountAuth(account: account, user: id, refreshed: false),
+            timeout: timeout,
+            now: now
+        )
     }
 
     /// The owner gives up waiting for a request (its task was cancelled). A request already sent
@@ -436,15 +444,18 @@ public struct SessionStateMachine: Sendable {
             if now >= lastReceived + configuration.deadConnectionTimeout {
                 let error = CTraderError(
                     code: .connectionLost,
-                    reason: "nothing received for \(configuration.deadConnectionTimeout): the connection is dead")
+                    reason: "nothing received for \(configuration.deadConnectionTimeout): the connection is dead"
+                )
                 return actions + [.closeConnection(connection)] + connectionLost(error, now: now)
             }
             for outgoing in inFlight.values.sorted(by: { $0.deadline < $1.deadline }) where outgoing.deadline <= now {
                 inFlight.removeValue(forKey: outgoing.clientMsgId)
                 guard let user = outgoing.purpose.user else {
                     let error = CTraderError(
-                        code: .timeout, reason: "no answer to \(outgoing.payloadType) during session setup",
-                        payloadType: outgoing.payloadType)
+                        code: .timeout,
+                        reason: "no answer to \(outgoing.payloadType) during session setup",
+                        payloadType: outgoing.payloadType
+                    )
                     return actions + [.closeConnection(connection)] + connectionLost(error, now: now)
                 }
                 actions.append(.complete(user, .failure(timeoutError(outgoing))))
@@ -513,7 +524,8 @@ public struct SessionStateMachine: Sendable {
             var gaveUp = CTraderError(
                 code: .reconnectGaveUp,
                 reason: "gave up after \(failures) failed connection attempts; last: \(error)",
-                underlying: error)
+                underlying: error
+            )
             gaveUp.errorCode = error.errorCode
             return actions + failPermanently(gaveUp, closing: nil)
         }
@@ -591,9 +603,12 @@ public struct SessionStateMachine: Sendable {
         nextMessageNumber += 1
         let payloadType = type(of: message).messagePayloadType
         return Outgoing(
-            clientMsgId: clientMsgId, message: message, purpose: purpose,
+            clientMsgId: clientMsgId,
+            message: message,
+            purpose: purpose,
             deadline: now + (timeout ?? configuration.requestTimeout),
-            isHistorical: configuration.rateLimits.historicalPayloadTypes.contains(payloadType))
+            isHistorical: configuration.rateLimits.historicalPayloadTypes.contains(payloadType)
+        )
     }
 
     private mutating func enqueueUser(
@@ -612,7 +627,10 @@ public struct SessionStateMachine: Sendable {
                         CTraderError(
                             code: .queueFull,
                             reason: "\(userQueue.count) requests are already waiting",
-                            payloadType: type(of: message).messagePayloadType)))
+                            payloadType: type(of: message).messagePayloadType
+                        )
+                    )
+                )
             ]
         }
         userQueue.append(makeOutgoing(message, purpose: purpose, timeout: timeout, now: now))
@@ -665,8 +683,10 @@ public struct SessionStateMachine: Sendable {
             guard outgoing.deadline <= now else { return false }
             if let user = outgoing.purpose.user {
                 var error = CTraderError(
-                    code: .timeout, reason: "the request waited \(configuration.requestTimeout) and was never sent",
-                    payloadType: outgoing.payloadType)
+                    code: .timeout,
+                    reason: "the request waited \(configuration.requestTimeout) and was never sent",
+                    payloadType: outgoing.payloadType
+                )
                 error.ctidTraderAccountId = Self.accountId(of: outgoing.message)
                 actions.append(.complete(user, .failure(error)))
             }
@@ -680,8 +700,10 @@ public struct SessionStateMachine: Sendable {
             return outcomeUnknown(outgoing, because: "no answer arrived within its timeout")
         }
         var error = CTraderError(
-            code: .timeout, reason: "no answer to \(outgoing.payloadType) within its timeout",
-            payloadType: outgoing.payloadType)
+            code: .timeout,
+            reason: "no answer to \(outgoing.payloadType) within its timeout",
+            payloadType: outgoing.payloadType
+        )
         error.clientMsgId = outgoing.clientMsgId
         return error
     }
@@ -693,7 +715,9 @@ public struct SessionStateMachine: Sendable {
         var error = CTraderError(
             code: cause.code == .shutdown ? .shutdown : .connectionLost,
             reason: "the connection ended before the answer to \(outgoing.payloadType): \(cause.reason)",
-            payloadType: outgoing.payloadType, underlying: cause)
+            payloadType: outgoing.payloadType,
+            underlying: cause
+        )
         error.clientMsgId = outgoing.clientMsgId
         error.errorCode = cause.errorCode
         return error
@@ -706,7 +730,9 @@ public struct SessionStateMachine: Sendable {
             reason: "\(outgoing.payloadType) (clientMsgId \(outgoing.clientMsgId)) was sent but "
                 + "\(reason); it may or may not have been executed and is NOT re-sent. Send ProtoOAReconcileReq (2124)"
                 + (account.map { " for account \($0)" } ?? "") + " to learn the open orders and positions.",
-            payloadType: outgoing.payloadType, ctidTraderAccountId: account)
+            payloadType: outgoing.payloadType,
+            ctidTraderAccountId: account
+        )
         error.clientMsgId = outgoing.clientMsgId
         return error
     }
@@ -735,7 +761,9 @@ public struct SessionStateMachine: Sendable {
             inFlight.removeValue(forKey: outgoing.clientMsgId)
             var error = CTraderError(
                 code: .unexpectedResponse,
-                reason: "\(payloadType) does not answer \(outgoing.payloadType)", payloadType: outgoing.payloadType)
+                reason: "\(payloadType) does not answer \(outgoing.payloadType)",
+                payloadType: outgoing.payloadType
+            )
             error.clientMsgId = outgoing.clientMsgId
             if let user = outgoing.purpose.user { actions.append(.complete(user, .failure(error))) }
             return actions + drain(now: now)
@@ -794,9 +822,13 @@ public struct SessionStateMachine: Sendable {
         case let m as ProtoOAUnsubscribeDepthQuotesReq:
             accounts[m.ctidTraderAccountID]?.depth.subtract(m.symbolID)
         case let m as ProtoOASubscribeLiveTrendbarReq:
-            accounts[m.ctidTraderAccountID]?.trendbars.insert(TrendbarSubscription(symbolId: m.symbolID, period: m.period))
+            accounts[m.ctidTraderAccountID]?.trendbars.insert(
+                TrendbarSubscription(symbolId: m.symbolID, period: m.period)
+            )
         case let m as ProtoOAUnsubscribeLiveTrendbarReq:
-            accounts[m.ctidTraderAccountID]?.trendbars.remove(TrendbarSubscription(symbolId: m.symbolID, period: m.period))
+            accounts[m.ctidTraderAccountID]?.trendbars.remove(
+                TrendbarSubscription(symbolId: m.symbolID, period: m.period)
+            )
         case let m as ProtoOAAccountLogoutReq:
             accounts.removeValue(forKey: m.ctidTraderAccountID)
         case is ProtoOARefreshTokenReq:
@@ -804,8 +836,12 @@ public struct SessionStateMachine: Sendable {
                 return [
                     .storeTokens(
                         CTraderTokenPair(
-                            ctidTraderAccountId: nil, accessToken: res.accessToken, refreshToken: res.refreshToken,
-                            expiresIn: res.expiresIn))
+                            ctidTraderAccountId: nil,
+                            accessToken: res.accessToken,
+                            refreshToken: res.refreshToken,
+                            expiresIn: res.expiresIn
+                        )
+                    )
                 ]
             }
         default:
@@ -872,7 +908,12 @@ public struct SessionStateMachine: Sendable {
         return accountFailed(account, user: user, error: failure, now: now)
     }
 
-    private mutating func accountFailed(_ account: Int64, user: RequestID?, error: CTraderError, now: Duration) -> [Action] {
+    private mutating func accountFailed(
+        _ account: Int64,
+        user: RequestID?,
+        error: CTraderError,
+        now: Duration
+    ) -> [Action] {
         var actions: [Action] = []
         let wasRestorable = accounts[account]?.isRestorable ?? false
         accounts.removeValue(forKey: account)
@@ -892,14 +933,22 @@ public struct SessionStateMachine: Sendable {
     ) -> [Action] {
         guard error == nil, let res = envelope.message(as: ProtoOARefreshTokenRes.self) else {
             var failure =
-                error ?? CTraderError(code: .unexpectedResponse, reason: "no ProtoOARefreshTokenRes", payloadType: .protoOaRefreshTokenReq)
+                error
+                ?? CTraderError(
+                    code: .unexpectedResponse,
+                    reason: "no ProtoOARefreshTokenRes",
+                    payloadType: .protoOaRefreshTokenReq
+                )
             failure.code = .authenticationFailed
             failure.ctidTraderAccountId = account
             return accountFailed(account, user: user, error: failure, now: now)
         }
         let pair = CTraderTokenPair(
-            ctidTraderAccountId: account, accessToken: res.accessToken, refreshToken: res.refreshToken,
-            expiresIn: res.expiresIn)
+            ctidTraderAccountId: account,
+            accessToken: res.accessToken,
+            refreshToken: res.refreshToken,
+            expiresIn: res.expiresIn
+        )
         accounts[account]?.accessToken = pair.accessToken
         accounts[account]?.refreshToken = pair.refreshToken
         var auth = ProtoOAAccountAuthReq()

@@ -56,7 +56,10 @@ import Testing
 
     @Test func orderErrorsAndServerErrorsAreTyped() async throws {
         let server = FakeServer()
-        let client = CTraderClient(configuration: makeConfiguration(server: server, clock: ManualClock()), logger: quietLogger)
+        let client = CTraderClient(
+            configuration: makeConfiguration(server: server, clock: ManualClock()),
+            logger: quietLogger
+        )
         let connection = try await connectClient(client, server: server)
 
         async let order = client.placeMarketOrder(account: 42, symbol: 1, side: .sell, volume: 100)
@@ -93,7 +96,10 @@ import Testing
 
     @Test func wrongClientCredentialsFailAtOnceWithoutReconnecting() async throws {
         let server = FakeServer()
-        let client = CTraderClient(configuration: makeConfiguration(server: server, clock: ManualClock()), logger: quietLogger)
+        let client = CTraderClient(
+            configuration: makeConfiguration(server: server, clock: ManualClock()),
+            logger: quietLogger
+        )
         let status = client.statusUpdates()
         async let connected: Void = client.connect()
         let connection = try await server.nextConnection()
@@ -119,12 +125,19 @@ import Testing
         let stored = Locked<[CTraderTokenPair]>([])
         let client = CTraderClient(
             configuration: makeConfiguration(
-                server: server, clock: ManualClock(), tokenStore: { pair in stored.withLock { $0.append(pair) } }),
-            logger: quietLogger)
+                server: server,
+                clock: ManualClock(),
+                tokenStore: { pair in stored.withLock { $0.append(pair) } }
+            ),
+            logger: quietLogger
+        )
         let connection = try await connectClient(client, server: server)
 
         async let authorized = client.authorize(
-            account: 9, accessToken: "old-access-token-999999", refreshToken: "old-refresh-token-888888")
+            account: 9,
+            accessToken: "old-access-token-999999",
+            refreshToken: "old-refresh-token-888888"
+        )
         let (_, first) = try await connection.expect(ProtoOAAccountAuthReq.self)
         try await connection.replyError(to: first, code: "CH_ACCESS_TOKEN_INVALID")
         let (refresh, refreshRequest) = try await connection.expect(ProtoOARefreshTokenReq.self)
@@ -149,7 +162,10 @@ import Testing
 
     @Test func aTokenThatStaysInvalidIsAPermanentAuthenticationError() async throws {
         let server = FakeServer()
-        let client = CTraderClient(configuration: makeConfiguration(server: server, clock: ManualClock()), logger: quietLogger)
+        let client = CTraderClient(
+            configuration: makeConfiguration(server: server, clock: ManualClock()),
+            logger: quietLogger
+        )
         let connection = try await connectClient(client, server: server)
         async let authorized = client.authorize(account: 9, accessToken: "expired-token-1234567890")
         let (_, request) = try await connection.expect(ProtoOAAccountAuthReq.self)
@@ -166,7 +182,10 @@ import Testing
 
     @Test func listingAccountsAndLoggingOut() async throws {
         let server = FakeServer()
-        let client = CTraderClient(configuration: makeConfiguration(server: server, clock: ManualClock()), logger: quietLogger)
+        let client = CTraderClient(
+            configuration: makeConfiguration(server: server, clock: ManualClock()),
+            logger: quietLogger
+        )
         let connection = try await connectClient(client, server: server)
         async let accounts = client.accounts(accessToken: "listing-token-abcdefgh")
         let (listing, request) = try await connection.expect(ProtoOAGetAccountListByAccessTokenReq.self)
@@ -321,8 +340,12 @@ import Testing
         let clock = ManualClock()
         let client = CTraderClient(
             configuration: makeConfiguration(
-                server: server, clock: clock, reconnect: CTraderReconnectPolicy(maximumAttempts: 2, jitterSeed: 5)),
-            logger: quietLogger)
+                server: server,
+                clock: clock,
+                reconnect: CTraderReconnectPolicy(maximumAttempts: 2, jitterSeed: 5)
+            ),
+            logger: quietLogger
+        )
         server.refuseNext(3)
         let executions = client.executions()
         async let connected: Void = client.connect()
@@ -347,8 +370,12 @@ import Testing
         let clock = ManualClock()
         let client = CTraderClient(
             configuration: makeConfiguration(
-                server: server, clock: clock, rateLimits: CTraderRateLimits(requestsPerSecond: 3)),
-            logger: quietLogger)
+                server: server,
+                clock: clock,
+                rateLimits: CTraderRateLimits(requestsPerSecond: 3)
+            ),
+            logger: quietLogger
+        )
         let connection = try await connectClient(client, server: server)
         clock.advance(by: .seconds(1))  // the application auth's slot expires
         let results = Locked<[Int]>([])
@@ -397,7 +424,10 @@ import Testing
 
     @Test func executionsAreNeverDroppedTheStreamFailsInstead() async throws {
         let server = FakeServer()
-        let client = CTraderClient(configuration: makeConfiguration(server: server, clock: ManualClock()), logger: quietLogger)
+        let client = CTraderClient(
+            configuration: makeConfiguration(server: server, clock: ManualClock()),
+            logger: quietLogger
+        )
         let executions = client.executions(bufferSize: 2)
         let spots = client.spots(bufferSize: 2)
         let connection = try await connectClient(client, server: server)
@@ -445,10 +475,16 @@ import Testing
         let capture = LogCapture()
         let server = FakeServer()
         let clock = ManualClock()
-        let client = CTraderClient(configuration: makeConfiguration(server: server, clock: clock), logger: capture.logger)
+        let client = CTraderClient(
+            configuration: makeConfiguration(server: server, clock: clock),
+            logger: capture.logger
+        )
         let connection = try await connectClient(client, server: server)
         async let authorized = client.authorize(
-            account: 5, accessToken: "ACCESS-TOKEN-SECRET-5555555", refreshToken: "REFRESH-TOKEN-SECRET-444444")
+            account: 5,
+            accessToken: "ACCESS-TOKEN-SECRET-5555555",
+            refreshToken: "REFRESH-TOKEN-SECRET-444444"
+        )
         let (_, first) = try await connection.expect(ProtoOAAccountAuthReq.self)
         try await connection.replyError(to: first, code: "CH_ACCESS_TOKEN_INVALID")
         let (_, refresh) = try await connection.expect(ProtoOARefreshTokenReq.self)

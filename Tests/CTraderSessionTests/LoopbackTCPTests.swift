@@ -12,13 +12,16 @@ import Testing
             endpoint: .custom(.protobufTCP(host: "127.0.0.1", port: listener.port)),
             wireFormat: .protobuf,
             credentials: testCredentials,
-            reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(10), maximumAttempts: 5, jitterSeed: 1))
+            reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(10), maximumAttempts: 5, jitterSeed: 1)
+        )
         let client = CTraderClient(configuration: configuration, logger: quietLogger)
         let spots = client.spots()
         var spotIterator = spots.makeAsyncIterator()
 
         func accept() async throws -> ServerConnection {
-            try await withTimeout("accept") { ServerConnection(channel: ProtobufChannel(transport: try await listener.accept())) }
+            try await withTimeout("accept") {
+                ServerConnection(channel: ProtobufChannel(transport: try await listener.accept()))
+            }
         }
 
         async let connected: Void = client.connect()

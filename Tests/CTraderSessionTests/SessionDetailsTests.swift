@@ -10,25 +10,42 @@ import Testing
         #expect("\(secret)" == "abcd…(32 chars)")
         #expect(String(reflecting: secret) == "abcd…(32 chars)")
         #expect("\(CTraderSecret("short"))" == "…(5 chars)")
-        let pair = CTraderTokenPair(ctidTraderAccountId: 1, accessToken: "ACCESS-0123456789", refreshToken: "REFRESH-0123456789", expiresIn: 60)
+        let pair = CTraderTokenPair(
+            ctidTraderAccountId: 1,
+            accessToken: "ACCESS-0123456789",
+            refreshToken: "REFRESH-0123456789",
+            expiresIn: 60
+        )
         #expect(!"\(pair)".contains("ACCESS-0123456789"))
         #expect(!"\(pair)".contains("REFRESH-0123456789"))
         #expect(!"\(testCredentials)".contains(testCredentials.clientSecret.value))
+        let configuration = CTraderClientConfiguration(credentials: testCredentials)
+        #expect(!"\(configuration)".contains(testCredentials.clientSecret.value))
+        #expect(!String(reflecting: configuration).contains(testCredentials.clientSecret.value))
     }
 
     @Test func manyAccountsAreRestoredAndOneThatFailsIsReported() throws {
         var (machine, connection) = try readyMachine()
         for account: Int64 in [1, 2, 3] {
             let auth = machine.authorize(
-                id(UInt64(10 + account)), account: account, accessToken: CTraderSecret("token-\(account)-abcdefgh"),
-                refreshToken: nil, now: .zero
+                id(UInt64(10 + account)),
+                account: account,
+                accessToken: CTraderSecret("token-\(account)-abcdefgh"),
+                refreshToken: nil,
+                now: .zero
             ).sent[0]
             var res = ProtoOAAccountAuthRes()
             res.ctidTraderAccountID = account
-            #expect(machine.received(reply(res, to: auth), on: connection, now: .zero).succeeded(id(UInt64(10 + account))))
+            #expect(
+                machine.received(reply(res, to: auth), on: connection, now: .zero).succeeded(id(UInt64(10 + account)))
+            )
         }
         #expect(machine.authorizedAccounts == [1, 2, 3])
-        _ = machine.connectionClosed(connection, error: CTraderError(code: .connectionLost, reason: "x"), now: .seconds(1))
+        _ = machine.connectionClosed(
+            connection,
+            error: CTraderError(code: .connectionLost, reason: "x"),
+            now: .seconds(1)
+        )
         #expect(machine.authorizedAccounts.isEmpty)
         let next = try #require(machine.tick(now: .seconds(10)).opened.first)
         let appAuth = machine.connectionOpened(next, now: .seconds(10)).sent[0]
@@ -38,7 +55,9 @@ import Testing
         for auth in auths {
             let account = try #require(auth.message(as: ProtoOAAccountAuthReq.self)).ctidTraderAccountID
             if account == 2 {
-                statuses += machine.received(errorReply("CH_ACCESS_TOKEN_INVALID", to: auth), on: next, now: .seconds(10)).statuses
+                statuses +=
+                    machine.received(errorReply("CH_ACCESS_TOKEN_INVALID", to: auth), on: next, now: .seconds(10))
+                    .statuses
             } else {
                 var res = ProtoOAAccountAuthRes()
                 res.ctidTraderAccountID = account
@@ -47,11 +66,15 @@ import Testing
         }
         #expect(machine.isReady)
         #expect(machine.authorizedAccounts == [1, 3])
-        #expect(statuses.contains {
-            if case .accountAuthorizationFailed(let account, let error) = $0 {
-                account == 2 && error.code == .authenticationFailed
-            } else { false }
-        })
+        #expect(
+            statuses.contains {
+                if case .accountAuthorizationFailed(let account, let error) = $0 {
+                    account == 2 && error.code == .authenticationFailed
+                } else {
+                    false
+                }
+            }
+        )
         #expect(statuses.contains { if case .reconnected = $0 { true } else { false } })
     }
 
@@ -63,7 +86,8 @@ import Testing
         let next = try #require(machine.tick(now: .seconds(10)).opened.first)
         let appAuth = machine.connectionOpened(next, now: .seconds(10)).sent
         #expect(appAuth.map(\.payloadType) == [.protoOaApplicationAuthReq])
-        let after = machine.received(reply(ProtoOAApplicationAuthRes(), to: appAuth[0]), on: next, now: .seconds(10)).sent
+        let after = machine.received(reply(ProtoOAApplicationAuthRes(), to: appAuth[0]), on: next, now: .seconds(10))
+            .sent
         #expect(after.map(\.payloadType) == [.protoOaVersionReq])
     }
 
@@ -78,7 +102,10 @@ import Testing
 
     @Test func aCancelledRequestFailsWithCancelled() async throws {
         let server = FakeServer()
-        let client = CTraderClient(configuration: makeConfiguration(server: server, clock: ManualClock()), logger: quietLogger)
+        let client = CTraderClient(
+            configuration: makeConfiguration(server: server, clock: ManualClock()),
+            logger: quietLogger
+        )
         let connection = try await connectClient(client, server: server)
         let task = Task { try await client.send(ProtoOAVersionReq()) }
         _ = try await connection.expect(ProtoOAVersionReq.self)
@@ -94,7 +121,9 @@ import Testing
 
     @Test func requestsBeforeConnectFailWithNotConnected() async throws {
         let client = CTraderClient(
-            configuration: makeConfiguration(server: FakeServer(), clock: ManualClock()), logger: quietLogger)
+            configuration: makeConfiguration(server: FakeServer(), clock: ManualClock()),
+            logger: quietLogger
+        )
         do {
             _ = try await client.send(ProtoOAVersionReq())
             Issue.record("the request should fail")

@@ -56,7 +56,8 @@ func readyMachine(
     reconnect: CTraderReconnectPolicy = CTraderReconnectPolicy(maximumAttempts: 3, jitterSeed: 7)
 ) throws -> (Machine, Machine.ConnectionID) {
     var machine = Machine(
-        configuration: Machine.Configuration(credentials: testCredentials, reconnect: reconnect, rateLimits: rateLimits))
+        configuration: Machine.Configuration(credentials: testCredentials, reconnect: reconnect, rateLimits: rateLimits)
+    )
     let connection = try #require(machine.connect(id(1), now: .zero).opened.first)
     let auth = try #require(machine.connectionOpened(connection, now: .zero).sent.first)
     let actions = machine.received(reply(ProtoOAApplicationAuthRes(), to: auth), on: connection, now: .zero)
@@ -161,7 +162,9 @@ func readyMachine(
     }
 
     @Test func theQueueIsBounded() throws {
-        var (machine, _) = try readyMachine(rateLimits: CTraderRateLimits(requestsPerSecond: 1, maximumQueuedRequests: 2))
+        var (machine, _) = try readyMachine(
+            rateLimits: CTraderRateLimits(requestsPerSecond: 1, maximumQueuedRequests: 2)
+        )
         let now = Duration.seconds(5)
         #expect(machine.request(id(10), message: ProtoOAVersionReq(), now: now).sent.count == 1)
         #expect(machine.request(id(11), message: ProtoOAVersionReq(), now: now).completions.isEmpty)
@@ -174,7 +177,10 @@ func readyMachine(
         var (machine, connection) = try readyMachine()
         let request = machine.request(id(10), message: ProtoOAVersionReq(), now: .zero).sent[0]
         let failed = machine.received(
-            errorReply("BLOCKED_PAYLOAD_TYPE", to: request, retryAfter: 3), on: connection, now: .zero)
+            errorReply("BLOCKED_PAYLOAD_TYPE", to: request, retryAfter: 3),
+            on: connection,
+            now: .zero
+        )
         let error = try #require(failed.failure(of: id(10)))
         #expect(error.retryAfter == 3)
         #expect(machine.request(id(11), message: ProtoOAVersionReq(), now: .seconds(1)).sent.isEmpty)
@@ -210,7 +216,10 @@ func readyMachine(
         #expect(machine.request(id(10), message: order, now: .zero).sent.count == 1)
         _ = machine.request(id(11), message: ProtoOAVersionReq(), now: .zero)
         let lost = machine.connectionClosed(
-            connection, error: CTraderError(code: .connectionLost, reason: "reset"), now: .seconds(1))
+            connection,
+            error: CTraderError(code: .connectionLost, reason: "reset"),
+            now: .seconds(1)
+        )
         let orderError = try #require(lost.failure(of: id(10)))
         #expect(orderError.code == .outcomeUnknown)
         #expect(orderError.reason.contains("ProtoOAReconcileReq"))
@@ -225,8 +234,14 @@ func readyMachine(
     }
 
     @Test func reconnectGivesUpAfterTheConfiguredAttempts() throws {
-        var (machine, connection) = try readyMachine(reconnect: CTraderReconnectPolicy(maximumAttempts: 2, jitterSeed: 1))
-        var actions = machine.connectionClosed(connection, error: CTraderError(code: .connectionLost, reason: "x"), now: .zero)
+        var (machine, connection) = try readyMachine(
+            reconnect: CTraderReconnectPolicy(maximumAttempts: 2, jitterSeed: 1)
+        )
+        var actions = machine.connectionClosed(
+            connection,
+            error: CTraderError(code: .connectionLost, reason: "x"),
+            now: .zero
+        )
         var now = Duration.zero
         var attempts = 0
         while true {
@@ -236,7 +251,10 @@ func readyMachine(
             for opened in actions.opened {
                 attempts += 1
                 actions = machine.connectionClosed(
-                    opened, error: CTraderError(code: .connectionFailed, reason: "refused"), now: now)
+                    opened,
+                    error: CTraderError(code: .connectionFailed, reason: "refused"),
+                    now: now
+                )
             }
             if actions.statuses.contains(where: { if case .failed = $0 { true } else { false } }) { break }
         }
@@ -248,15 +266,29 @@ func readyMachine(
     @Test func backoffGrowsWithJitterAndIsSeeded() throws {
         func delays(seed: UInt64) throws -> [Duration] {
             var (machine, connection) = try readyMachine(
-                reconnect: CTraderReconnectPolicy(initialDelay: .seconds(1), maximumDelay: .seconds(8), maximumAttempts: 6, jitterSeed: seed))
+                reconnect: CTraderReconnectPolicy(
+                    initialDelay: .seconds(1),
+                    maximumDelay: .seconds(8),
+                    maximumAttempts: 6,
+                    jitterSeed: seed
+                )
+            )
             var result: [Duration] = []
-            var actions = machine.connectionClosed(connection, error: CTraderError(code: .connectionLost, reason: "x"), now: .zero)
+            var actions = machine.connectionClosed(
+                connection,
+                error: CTraderError(code: .connectionLost, reason: "x"),
+                now: .zero
+            )
             var now = Duration.zero
             for _ in 0..<5 {
                 for status in actions.statuses { if case .reconnecting(_, let delay) = status { result.append(delay) } }
                 now = try #require(machine.nextDeadline(now: now))
                 let opened = try #require(machine.tick(now: now).opened.first)
-                actions = machine.connectionClosed(opened, error: CTraderError(code: .connectionFailed, reason: "x"), now: now)
+                actions = machine.connectionClosed(
+                    opened,
+                    error: CTraderError(code: .connectionFailed, reason: "x"),
+                    now: now
+                )
             }
             return result
         }
@@ -271,8 +303,16 @@ func readyMachine(
 
     @Test func accountAuthAlreadyLoggedInIsSuccessAndIsRestored() throws {
         var (machine, connection) = try readyMachine()
-        let auth = machine.authorize(id(10), account: 5, accessToken: "token-5-abcdefghijkl", refreshToken: nil, now: .zero).sent[0]
-        #expect(machine.received(errorReply("ALREADY_LOGGED_IN", to: auth), on: connection, now: .zero).succeeded(id(10)))
+        let auth = machine.authorize(
+            id(10),
+            account: 5,
+            accessToken: "token-5-abcdefghijkl",
+            refreshToken: nil,
+            now: .zero
+        ).sent[0]
+        #expect(
+            machine.received(errorReply("ALREADY_LOGGED_IN", to: auth), on: connection, now: .zero).succeeded(id(10))
+        )
         var spots = ProtoOASubscribeSpotsReq()
         spots.ctidTraderAccountID = 5
         spots.symbolID = [1, 2]
@@ -280,10 +320,15 @@ func readyMachine(
         _ = machine.received(reply(ProtoOASubscribeSpotsRes(), to: subscribe), on: connection, now: .zero)
         #expect(machine.spotSubscriptions == [5: [1, 2]])
 
-        _ = machine.connectionClosed(connection, error: CTraderError(code: .connectionLost, reason: "x"), now: .seconds(1))
+        _ = machine.connectionClosed(
+            connection,
+            error: CTraderError(code: .connectionLost, reason: "x"),
+            now: .seconds(1)
+        )
         let next = try #require(machine.tick(now: .seconds(30)).opened.first)
         let appAuth = machine.connectionOpened(next, now: .seconds(30)).sent[0]
-        let accountAuth = machine.received(reply(ProtoOAApplicationAuthRes(), to: appAuth), on: next, now: .seconds(30)).sent
+        let accountAuth = machine.received(reply(ProtoOAApplicationAuthRes(), to: appAuth), on: next, now: .seconds(30))
+            .sent
         #expect(accountAuth.first?.message(as: ProtoOAAccountAuthReq.self)?.ctidTraderAccountID == 5)
         #expect(!machine.isReady)
         var res = ProtoOAAccountAuthRes()

@@ -103,7 +103,8 @@ struct CapturingLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let line = "\(event.level) \(event.message) \(merged.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
+        let line =
+            "\(event.level) \(event.message) \(merged.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))"
         capture.lines.withLock { $0.append(line) }
     }
 }
@@ -160,11 +161,16 @@ final class ServerConnection: Sendable {
     }
 
     /// The next non-heartbeat envelope, which must carry `M`.
-    func expect<M: CTraderMessage>(_ type: M.Type, sourceLocation: SourceLocation = #_sourceLocation) async throws -> (M, Envelope) {
+    func expect<M: CTraderMessage>(
+        _ type: M.Type,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws -> (M, Envelope) {
         let envelope = try await next()
         let message = try #require(
-            envelope.message(as: M.self), "expected \(M.messagePayloadType), got \(envelope.payloadType)",
-            sourceLocation: sourceLocation)
+            envelope.message(as: M.self),
+            "expected \(M.messagePayloadType), got \(envelope.payloadType)",
+            sourceLocation: sourceLocation
+        )
         return (message, envelope)
     }
 
@@ -176,7 +182,12 @@ final class ServerConnection: Sendable {
         try await send(message, clientMsgId: request.clientMsgId)
     }
 
-    func replyError(to request: Envelope, code: String, description: String = "", retryAfter: UInt64? = nil) async throws {
+    func replyError(
+        to request: Envelope,
+        code: String,
+        description: String = "",
+        retryAfter: UInt64? = nil
+    ) async throws {
         var error = ProtoOAErrorRes()
         error.errorCode = code
         error.description_p = description
@@ -278,19 +289,32 @@ final class FakeServer: Sendable {
     }
 }
 
-let testCredentials = CTraderCredentials(clientId: "client-id-0123456789abcdef", clientSecret: "client-secret-SUPERSECRET-0123456789")
+let testCredentials = CTraderCredentials(
+    clientId: "client-id-0123456789abcdef",
+    clientSecret: "client-secret-SUPERSECRET-0123456789"
+)
 
 func makeConfiguration(
     server: FakeServer,
     clock: ManualClock,
-    reconnect: CTraderReconnectPolicy = CTraderReconnectPolicy(initialDelay: .seconds(1), maximumAttempts: 3, jitterSeed: 42),
+    reconnect: CTraderReconnectPolicy = CTraderReconnectPolicy(
+        initialDelay: .seconds(1),
+        maximumAttempts: 3,
+        jitterSeed: 42
+    ),
     rateLimits: CTraderRateLimits = CTraderRateLimits(),
     streamBufferSize: Int = 1024,
     tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil
 ) -> CTraderClientConfiguration {
     CTraderClientConfiguration(
-        endpoint: .custom(server.connector), credentials: testCredentials, reconnect: reconnect,
-        rateLimits: rateLimits, streamBufferSize: streamBufferSize, tokenStore: tokenStore, clock: clock)
+        endpoint: .custom(server.connector),
+        credentials: testCredentials,
+        reconnect: reconnect,
+        rateLimits: rateLimits,
+        streamBufferSize: streamBufferSize,
+        tokenStore: tokenStore,
+        clock: clock
+    )
 }
 
 /// Connects a client to the fake server and answers the application auth.
@@ -370,4 +394,3 @@ func accountRes(_: ProtoOAReconcileRes.Type, _ account: Int64) -> ProtoOAReconci
     res.ctidTraderAccountID = account
     return res
 }
-
