@@ -100,7 +100,10 @@ extension CTraderClient {
     /// Sends a new order (2106) and returns its first execution event (usually
     /// `ORDER_ACCEPTED`; for a market order the fill follows on ``executions()``).
     ///
-    /// Never re-sent. - Throws: ``CTraderError``: ``CTraderError/Code/orderError`` with the
+    /// Never re-sent. An order placed while the client reconnects waits (within its timeout) and is
+    /// sent once the session is restored.
+    ///
+    /// - Throws: ``CTraderError``: ``CTraderError/Code/orderError`` with the
     /// `ProtoOAOrderErrorEvent` in ``CTraderError/orderError``; ``CTraderError/Code/outcomeUnknown``
     /// when the connection dropped or the timeout passed with the order in flight (call
     /// ``reconcile(account:returnProtectionOrders:timeout:)``).

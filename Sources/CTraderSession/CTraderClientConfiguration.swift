@@ -115,7 +115,9 @@ public struct CTraderClientConfiguration: Sendable {
     /// Where to connect; default ``CTraderEndpoint/demo``.
     public var endpoint: CTraderEndpoint
     /// JSON over WebSocket (`.json`, the default, port 5036) or protobuf over TLS (`.protobuf`,
-    /// port 5035). Ignored for a ``CTraderEndpoint/custom(_:)`` endpoint.
+    /// port 5035). Applies to ``CTraderEndpoint/live``, ``CTraderEndpoint/demo`` and
+    /// ``CTraderEndpoint/host(_:)``; a ``CTraderEndpoint/url(_:)`` is always JSON over WebSocket, and a
+    /// ``CTraderEndpoint/custom(_:)`` connector decides for itself.
     public var wireFormat: WireFormat
     /// The application's credentials.
     public var credentials: CTraderCredentials
