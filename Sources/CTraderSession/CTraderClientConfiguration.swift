@@ -1,0 +1,187 @@
+// swift-ctrader: the cTrader Open API session layer.
+
+public import CTraderMessaging
+public import CTraderTransport
+
+/// How the client reconnects after a dropped connection: exponential backoff with jitter, and a
+/// limit after which it gives up with ``CTraderError/Code/reconnectGaveUp``.
+public struct CTraderReconnectPolicy: Sendable, Hashable {
+    /// The delay before the first reconnect attempt; default 1 s.
+    public var initialDelay: Duration
+    /// The cap on the delay; default 60 s.
+    public var maximumDelay: Duration
+    /// The growth factor per attempt; default 2.
+    public var multiplier: Int
+    /// The share of the delay taken off at random, 0…1; default 0.5 (a delay lands in `[d/2, d]`).
+    public var jitter: Double
+    /// The consecutive failed attempts after which the client gives up; default 10. `0` never
+    /// reconnects.
+    public var maximumAttempts: Int
+    /// Seeds the jitter's generator (tests); `nil` (default) seeds it at random.
+    public var jitterSeed: UInt64?
+
+    /// Makes a policy; every limit has a documented default.
+    public init(
+        initialDelay: Duration = .seconds(1),
+        maximumDelay: Duration = .seconds(60),
+        multiplier: Int = 2,
+        jitter: Double = 0.5,
+        maximumAttempts: Int = 10,
+        jitterSeed: UInt64? = nil
+    ) {
+        self.initialDelay = initialDelay
+        self.maximumDelay = maximumDelay
+        self.multiplier = max(1, multiplier)
+        self.jitter = min(max(jitter, 0), 1)
+        self.maximumAttempts = max(0, maximumAttempts)
+        self.jitterSeed = jitterSeed
+    }
+}
+
+/// The client-side rate limits, matching the Open API's documented limits.
+public struct CTraderRateLimits: Sendable, Hashable {
+    /// Requests per second on one connection; default 50.
+    public var requestsPerSecond: Int
+    /// Historical-data requests per second (``historicalPayloadTypes``); default 5.
+    public var historicalRequestsPerSecond: Int
+    /// The requests subject to ``historicalRequestsPerSecond``: by default 2137
+    /// (`ProtoOAGetTrendbarsReq`), 2145 (`ProtoOAGetTickDataReq`) and 2133 (`ProtoOADealListReq`).
+    public var historicalPayloadTypes: Set<PayloadType>
+    /// The requests that may wait for the limiter (and, while reconnecting, for the connection);
+    /// one more fails with ``CTraderError/Code/queueFull``. Default 1000.
+    public var maximumQueuedRequests: Int
+
+    /// Makes limits; every limit has a documented default.
+    public init(
+        requestsPerSecond: Int = 50,
+        historicalRequestsPerSecond: Int = 5,
+        historicalPayloadTypes: Set<PayloadType> = [
+            .protoOaGetTrendbarsReq, .protoOaGetTickdataReq, .protoOaDealListReq,
+        ],
+        maximumQueuedRequests: Int = 1000
+    ) {
+        self.requestsPerSecond = max(1, requestsPerSecond)
+        self.historicalRequestsPerSecond = max(1, historicalRequestsPerSecond)
+        self.historicalPayloadTypes = historicalPayloadTypes
+        self.maximumQueuedRequests = max(0, maximumQueuedRequests)
+    }
+}
+
+/// Where the client connects.
+public struct CTraderEndpoint: Sendable, CustomStringConvertible {
+    enum Kind: Sendable {
+        case host(String)
+        case url(String)
+        case custom(CTraderConnector)
+    }
+
+    let kind: Kind
+
+    /// The live server, `live.ctraderapi.com` (port 5036 for JSON, 5035 for protobuf).
+    public static let live = CTraderEndpoint(kind: .host("live.ctraderapi.com"))
+    /// The demo server, `demo.ctraderapi.com` (port 5036 for JSON, 5035 for protobuf).
+    public static let demo = CTraderEndpoint(kind: .host("demo.ctraderapi.com"))
+
+    /// A host name; the port follows from the wire format (5036 JSON, 5035 protobuf).
+    public static func host(_ host: String) -> CTraderEndpoint {
+        CTraderEndpoint(kind: .host(host))
+    }
+
+    /// A WebSocket URL (`wss://…:5036`, or `ws://127.0.0.1:port` for a local simulator) with the
+    /// JSON wire format.
+    public static func url(_ url: String) -> CTraderEndpoint {
+        CTraderEndpoint(kind: .url(url))
+    }
+
+    /// A custom connector: an in-process simulator, an in-memory fake server, a proxy.
+    public static func custom(_ connector: CTraderConnector) -> CTraderEndpoint {
+        CTraderEndpoint(kind: .custom(connector))
+    }
+
+    /// The host, URL or connector name.
+    public var description: String {
+        switch kind {
+        case .host(let host): host
+        case .url(let url): url
+        case .custom(let connector): connector.description
+        }
+    }
+}
+
+/// Everything a ``CTraderClient`` needs besides its logger.
+///
+/// Credentials are held as ``CTraderSecret``s and only ever logged redacted.
+public struct CTraderClientConfiguration: Sendable {
+    /// Where to connect; default ``CTraderEndpoint/demo``.
+    public var endpoint: CTraderEndpoint
+    /// JSON over WebSocket (`.json`, the default, port 5036) or protobuf over TLS (`.protobuf`,
+    /// port 5035). Applies to ``CTraderEndpoint/live``, ``CTraderEndpoint/demo`` and
+    /// ``CTraderEndpoint/host(_:)``; a ``CTraderEndpoint/url(_:)`` is always JSON over WebSocket, and a
+    /// ``CTraderEndpoint/custom(_:)`` connector decides for itself.
+    public var wireFormat: WireFormat
+    /// The application's credentials.
+    public var credentials: CTraderCredentials
+    /// The TLS settings for `.live`, `.demo` and `wss://` endpoints; default `.client()`.
+    public var tls: TLSConfiguration
+    /// The time each request may wait for its answer, queueing included; default 30 s.
+    public var requestTimeout: Duration
+    /// A heartbeat (51) is sent whenever nothing was sent for this long; default 10 s.
+    public var heartbeatInterval: Duration
+    /// A connection that received nothing for this long is declared dead and reconnected;
+    /// default 40 s.
+    public var deadConnectionTimeout: Duration
+    /// Reconnect behaviour.
+    public var reconnect: CTraderReconnectPolicy
+    /// Client-side rate limits and the request queue's bound.
+    public var rateLimits: CTraderRateLimits
+    /// The buffered elements per event stream before its overflow policy applies; default 1024.
+    public var streamBufferSize: Int
+    /// Receives every new token pair at once (refresh tokens are single-use); default none.
+    public var tokenStore: (@Sendable (CTraderTokenPair) async -> Void)?
+    /// The time source; default ``ContinuousCTraderClock``. Tests inject a manual clock.
+    public var clock: any CTraderClock
+
+    /// Makes a configuration; every limit has a documented default.
+    public init(
+        endpoint: CTraderEndpoint = .demo,
+        wireFormat: WireFormat = .json,
+        credentials: CTraderCredentials,
+        tls: TLSConfiguration = .client(),
+        requestTimeout: Duration = .seconds(30),
+        heartbeatInterval: Duration = .seconds(10),
+        deadConnectionTimeout: Duration = .seconds(40),
+        reconnect: CTraderReconnectPolicy = CTraderReconnectPolicy(),
+        rateLimits: CTraderRateLimits = CTraderRateLimits(),
+        streamBufferSize: Int = 1024,
+        tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil,
+        clock: any CTraderClock = ContinuousCTraderClock()
+    ) {
+        self.endpoint = endpoint
+        self.wireFormat = wireFormat
+        self.credentials = credentials
+        self.tls = tls
+        self.requestTimeout = requestTimeout
+        self.heartbeatInterval = heartbeatInterval
+        self.deadConnectionTimeout = deadConnectionTimeout
+        self.reconnect = reconnect
+        self.rateLimits = rateLimits
+        self.streamBufferSize = max(1, streamBufferSize)
+        self.tokenStore = tokenStore
+        self.clock = clock
+    }
+
+    /// The connector the endpoint and wire format name.
+    public var connector: CTraderConnector {
+        switch endpoint.kind {
+        case .custom(let connector):
+            return connector
+        case .url(let url):
+            return .webSocket(url: url, tls: tls)
+        case .host(let host):
+            switch wireFormat {
+            case .json: return .webSocket(url: "wss://\(host):5036", tls: tls)
+            case .protobuf: return .protobufTLS(host: host, port: 5035, tls: tls)
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// The CTraderSession module: see Docs.docc/index.md. Its sources land with the issue that builds it.
