@@ -74,22 +74,35 @@ public final class PeerProcess: @unchecked Sendable {
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         process.standardInput = FileHandle.nullDevice
-        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            if !data.isEmpty { self?.receive(data) }
+        // Each pipe is drained by a thread of its own until end of file: the end of stdout, not
+        // the process's exit, marks the end of output, so no line printed just before the exit
+        // can be lost to a race between the exit notification and the last read.
+        let stdoutHandle = stdoutPipe.fileHandleForReading
+        let stderrHandle = stderrPipe.fileHandleForReading
+        Thread.detachNewThread { [weak self] in
+            while true {
+                let data = stdoutHandle.availableData
+                guard let self else { return }
+                if data.isEmpty {
+                    self.receive(nil)
+                    return
+                }
+                self.receive(data)
+            }
         }
-        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock()
-            if data.count > 0, self.stderrData.count < 1 << 20 { self.stderrData.append(data) }
-            self.lock.unlock()
+        Thread.detachNewThread { [weak self] in
+            while true {
+                let data = stderrHandle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.lock()
+                if self.stderrData.count < 1 << 20 { self.stderrData.append(data) }
+                self.lock.unlock()
+            }
         }
-        process.terminationHandler = { [weak self] _ in self?.receive(nil) }
         try process.run()
     }
 
-    /// Takes new stdout bytes (`nil` at exit; empty to re-check the waiters) and wakes waiters.
+    /// Takes new stdout bytes (`nil` at end of file; empty to re-check the waiters) and wakes waiters.
     private func receive(_ data: Data?) {
         lock.lock()
         var ready: [(CheckedContinuation<String, any Error>, Result<String, any Error>)] = []
