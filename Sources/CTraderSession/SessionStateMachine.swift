@@ -246,8 +246,10 @@ public struct SessionStateMachine: Sendable {
         self.configuration = configuration
         self.registry = registry
         self.backoff = ReconnectBackoff(policy: configuration.reconnect)
-        self.generalLimiter = RequestRateLimiter(limit: configuration.rateLimits.requestsPerSecond)
-        self.historicalLimiter = RequestRateLimiter(limit: configuration.rateLimits.historicalRequestsPerSecond)
+        let window = Duration.seconds(1) + configuration.rateLimits.windowMargin
+        self.generalLimiter = RequestRateLimiter(limit: configuration.rateLimits.requestsPerSecond, window: window)
+        self.historicalLimiter = RequestRateLimiter(
+            limit: configuration.rateLimits.historicalRequestsPerSecond, window: window)
     }
 
     // MARK: - Queries
