@@ -39,4 +39,23 @@ import Testing
         #expect(error.ctidTraderAccountId == 5)
         #expect(error.reason.contains("single-use refresh token"))
     }
+
+    @Test func throughTheClientWithAScriptedDrop() async throws {
+        let server = FakeServer()
+        let client = CTraderClient(configuration: makeConfiguration(server: server, clock: ManualClock()), logger: quietLogger)
+        let connection = try await connectClient(client, server: server)
+        async let refreshed = client.refreshToken("refresh-abcdefghijkl")
+        let (request, _) = try await connection.expect(ProtoOARefreshTokenReq.self)
+        #expect(request.refreshToken == "refresh-abcdefghijkl")
+        // The server consumed the token; its answer is lost with the connection.
+        await connection.close()
+        do {
+            _ = try await refreshed
+            Issue.record("the refresh succeeded")
+        } catch let error as CTraderError {
+            #expect(error.code == .outcomeUnknown)
+            #expect(error.reason.contains("refresh token may be spent"))
+        }
+        await client.shutdown()
+    }
 }
