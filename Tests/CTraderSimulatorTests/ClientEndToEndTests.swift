@@ -360,7 +360,12 @@ struct ClientEndToEndMarketDataTests {
     }
 
     @Test func theClientSpacesRequestsToTheServersLimits() async throws {
-        try await withSimulatorClient(seconds: 90) { _, client in
+        // A wider margin than the default 100 ms: under the whole test suite's parallel load,
+        // the arrival jitter between two bursts can exceed 100 ms.
+        try await withSimulatorClient(
+            seconds: 90,
+            configure: { makeClient($0, rateLimits: CTraderRateLimits(windowMargin: .milliseconds(400))) }
+        ) { _, client in
             try await connectAndAuthorize(client)
             let clock = ContinuousClock()
             let start = clock.now
