@@ -183,6 +183,11 @@ public actor CTraderClient {
         return CTraderEventStream(buffer: buffer)
     }
 
+    /// Registers an internal sink (the fill waiter's streams).
+    nonisolated func addSink(_ sink: any EventSink) {
+        hub.add(sink)
+    }
+
     /// The session's status changes: connecting, ready, connection lost, reconnecting,
     /// reconnected (with the gap), failed, shut down. Keeps the newest `bufferSize` (default 100)
     /// when not consumed.

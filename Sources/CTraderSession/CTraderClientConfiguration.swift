@@ -50,6 +50,11 @@ public struct CTraderRateLimits: Sendable, Hashable {
     /// The requests that may wait for the limiter (and, while reconnecting, for the connection);
     /// one more fails with ``CTraderError/Code/queueFull``. Default 1000.
     public var maximumQueuedRequests: Int
+    /// Added to each one-second window; default 100 ms. The server counts requests by their
+    /// arrival, and requests sent exactly one second apart can arrive less than a second apart (a
+    /// burst's first requests wait behind each other, the next burst's do not), which the server
+    /// refuses with `REQUEST_FREQUENCY_EXCEEDED`. `.zero` spaces requests exactly.
+    public var windowMargin: Duration
 
     /// Makes limits; every limit has a documented default.
     public init(
@@ -58,8 +63,10 @@ public struct CTraderRateLimits: Sendable, Hashable {
         historicalPayloadTypes: Set<PayloadType> = [
             .protoOaGetTrendbarsReq, .protoOaGetTickdataReq, .protoOaDealListReq,
         ],
-        maximumQueuedRequests: Int = 1000
+        maximumQueuedRequests: Int = 1000,
+        windowMargin: Duration = .milliseconds(100)
     ) {
+        self.windowMargin = max(.zero, windowMargin)
         self.requestsPerSecond = max(1, requestsPerSecond)
         self.historicalRequestsPerSecond = max(1, historicalRequestsPerSecond)
         self.historicalPayloadTypes = historicalPayloadTypes

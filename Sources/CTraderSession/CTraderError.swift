@@ -29,6 +29,11 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
         /// The connection dropped (or the request timed out) while a trading request (2106,
         /// 2108–2111) was in flight: it may or may not have been executed. It is never re-sent;
         /// send `ProtoOAReconcileReq` (2124) to learn the account's orders and positions.
+        ///
+        /// Also a token refresh (`ProtoOARefreshTokenReq`, 2173, sent by
+        /// ``CTraderClient/refreshToken(_:timeout:)`` or by ``CTraderClient/authorize(account:accessToken:refreshToken:timeout:)``)
+        /// whose connection dropped before the answer: the server may have consumed the single-use
+        /// refresh token, so it may be spent and the new pair lost; the reason says so.
         public static let outcomeUnknown = Code("outcomeUnknown")
         /// No answer arrived within the request's timeout.
         public static let timeout = Code("timeout")

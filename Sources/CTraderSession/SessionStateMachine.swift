@@ -246,8 +246,10 @@ public struct SessionStateMachine: Sendable {
         self.configuration = configuration
         self.registry = registry
         self.backoff = ReconnectBackoff(policy: configuration.reconnect)
-        self.generalLimiter = RequestRateLimiter(limit: configuration.rateLimits.requestsPerSecond)
-        self.historicalLimiter = RequestRateLimiter(limit: configuration.rateLimits.historicalRequestsPerSecond)
+        let window = Duration.seconds(1) + configuration.rateLimits.windowMargin
+        self.generalLimiter = RequestRateLimiter(limit: configuration.rateLimits.requestsPerSecond, window: window)
+        self.historicalLimiter = RequestRateLimiter(
+            limit: configuration.rateLimits.historicalRequestsPerSecond, window: window)
     }
 
     // MARK: - Queries
@@ -712,6 +714,9 @@ public struct SessionStateMachine: Sendable {
         if outgoing.isTrading {
             return outcomeUnknown(outgoing, because: "the connection ended (\(cause.code)) before its answer")
         }
+        if outgoing.payloadType == .protoOaRefreshTokenReq {
+            return refreshOutcomeUnknown(outgoing, cause: cause)
+        }
         var error = CTraderError(
             code: cause.code == .shutdown ? .shutdown : .connectionLost,
             reason: "the connection ended before the answer to \(outgoing.payloadType): \(cause.reason)",
@@ -720,6 +725,25 @@ public struct SessionStateMachine: Sendable {
         )
         error.clientMsgId = outgoing.clientMsgId
         error.errorCode = cause.errorCode
+        return error
+    }
+
+    /// A token refresh (2173) whose answer was lost: the server may have consumed the single-use
+    /// refresh token, and the new pair is gone with the connection.
+    private func refreshOutcomeUnknown(_ outgoing: Outgoing, cause: CTraderError) -> CTraderError {
+        var account: Int64?
+        if case .tokenRefresh(let id, _) = outgoing.purpose { account = id }
+        var error = CTraderError(
+            code: .outcomeUnknown,
+            reason: "ProtoOARefreshTokenReq (2173, clientMsgId \(outgoing.clientMsgId)) was sent but the connection ended "
+                + "(\(cause.code)) before its answer: the server may have consumed the single-use refresh token, so the "
+                + "refresh token may be spent and the new token pair is lost. It is NOT re-sent. Try the access token "
+                + "you have; if it and the refresh token are refused, authorize again through OAuth for a new pair.",
+            payloadType: .protoOaRefreshTokenReq,
+            ctidTraderAccountId: account,
+            underlying: cause
+        )
+        error.clientMsgId = outgoing.clientMsgId
         return error
     }
 

@@ -50,6 +50,11 @@ public final class Simulator: Sendable {
         /// How JSON payloads are written; default ``SimulatorJSONStyle/server`` (the real server's
         /// numbers). The other styles test that a client also reads int64 strings and enum names.
         public var jsonStyle: SimulatorJSONStyle
+        /// The most messages waiting to be written to one connection; default 4096. Nothing grows
+        /// with what a peer does: when a client that does not read fills its queue, its spot events
+        /// are coalesced (the latest per symbol is kept), and if the queue is still full (answers,
+        /// execution events) the connection is dropped with a `warning` log line.
+        public var maximumQueuedMessages: Int
 
         /// Makes a configuration.
         public init(
@@ -60,7 +65,8 @@ public final class Simulator: Sendable {
             engine: SimulatorEngine.Configuration = .init(),
             tickInterval: Duration = .milliseconds(200),
             maximumMessageSize: Int = 1 << 20,
-            jsonStyle: SimulatorJSONStyle = .server
+            jsonStyle: SimulatorJSONStyle = .server,
+            maximumQueuedMessages: Int = 4_096
         ) {
             self.host = host
             self.webSocketPort = webSocketPort
@@ -70,6 +76,7 @@ public final class Simulator: Sendable {
             self.tickInterval = tickInterval
             self.maximumMessageSize = maximumMessageSize
             self.jsonStyle = jsonStyle
+            self.maximumQueuedMessages = max(1, maximumQueuedMessages)
         }
 
         /// The default configuration with another seed.
@@ -160,7 +167,8 @@ public final class Simulator: Sendable {
         url: String? = nil,
         logger: Logger = Logger(label: "ctrader.simulator")
     ) -> Simulator {
-        let core = SimulatorCore(configuration: configuration.engine, logger: logger)
+        let core = SimulatorCore(
+            configuration: configuration.engine, maximumQueuedMessages: configuration.maximumQueuedMessages, logger: logger)
         var tasks: [Task<Void, Never>] = []
         let maximumMessageSize = configuration.maximumMessageSize
         let style = configuration.jsonStyle

@@ -31,14 +31,24 @@ final class WireFaults: Sendable {
 /// connections' writers.
 actor SimulatorCore {
     private var engine: SimulatorEngine
-    private var outboxes: [SimulatorConnectionID: AsyncStream<Outbound>.Continuation] = [:]
+    private var outboxes: [SimulatorConnectionID: Outbox] = [:]
     private var nextConnection = 1
     private var isStopped = false
     let wireFaults = WireFaults()
     let logger: Logger
+    /// ``Simulator/Configuration/maximumQueuedMessages``.
+    let maximumQueuedMessages: Int
 
-    init(configuration: SimulatorEngine.Configuration, logger: Logger) {
+    /// One connection's queue, and how to drop it while its writer is stuck.
+    private struct Outbox {
+        let queue: OutboundQueue
+        let abort: @Sendable () async -> Void
+        var hasCoalesced = false
+    }
+
+    init(configuration: SimulatorEngine.Configuration, maximumQueuedMessages: Int = 4_096, logger: Logger) {
         self.engine = SimulatorEngine(configuration: configuration)
+        self.maximumQueuedMessages = maximumQueuedMessages
         self.logger = logger
     }
 
@@ -46,13 +56,13 @@ actor SimulatorCore {
         Int64((Date().timeIntervalSince1970 * 1_000).rounded())
     }
 
-    func register(_ continuation: AsyncStream<Outbound>.Continuation) -> SimulatorConnectionID {
+    func register(_ queue: OutboundQueue, abort: @escaping @Sendable () async -> Void) -> SimulatorConnectionID {
         let id = nextConnection
         nextConnection += 1
-        outboxes[id] = continuation
+        outboxes[id] = Outbox(queue: queue, abort: abort)
         engine.connect(id, now: Self.now())
         // A connection whose handshake finished while the simulator stopped is dropped at once.
-        if isStopped { continuation.yield(.drop) }
+        if isStopped { _ = queue.push(.drop) }
         return id
     }
 
@@ -66,7 +76,7 @@ actor SimulatorCore {
 
     func disconnect(_ id: SimulatorConnectionID) {
         engine.disconnect(id)
-        outboxes.removeValue(forKey: id)?.finish()
+        outboxes.removeValue(forKey: id)?.queue.finish()
     }
 
     var connectionCount: Int { outboxes.count }
@@ -92,7 +102,7 @@ actor SimulatorCore {
     /// Drops (or closes) every connection.
     func endAll(_ how: Outbound) {
         for id in outboxes.keys.sorted() {
-            outboxes[id]?.yield(how)
+            _ = outboxes[id]?.queue.push(how)
         }
     }
 
@@ -100,11 +110,39 @@ actor SimulatorCore {
         for output in outputs {
             switch output {
             case .send(let id, let envelope):
-                outboxes[id]?.yield(.envelope(envelope))
+                enqueue(.envelope(envelope), for: id)
             case .close(let id, let reason):
                 logger.debug("simulator closes a connection", metadata: ["connection": "\(id)", "reason": "\(reason)"])
-                outboxes[id]?.yield(.close)
+                enqueue(.close, for: id)
             }
+        }
+    }
+
+    /// Queues an item; coalesces spot events, or drops the connection, when its client does not
+    /// keep up.
+    private func enqueue(_ item: Outbound, for id: SimulatorConnectionID) {
+        guard let outbox = outboxes[id] else { return }
+        switch outbox.queue.push(item) {
+        case .queued:
+            break
+        case .coalesced:
+            if !outbox.hasCoalesced {
+                outboxes[id]?.hasCoalesced = true
+                logger.debug(
+                    "simulator coalesces spot events for a client that does not keep up",
+                    metadata: ["connection": "\(id)", "maximumQueuedMessages": "\(maximumQueuedMessages)"]
+                )
+            }
+        case .overflow:
+            logger.warning(
+                "simulator drops a connection whose client does not read: more than maximumQueuedMessages (\(maximumQueuedMessages)) messages are waiting",
+                metadata: ["connection": "\(id)"]
+            )
+            outbox.queue.discardAndFinish()
+            engine.disconnect(id)
+            outboxes.removeValue(forKey: id)
+            let abort = outbox.abort
+            Task { await abort() }
         }
     }
 
@@ -114,13 +152,13 @@ actor SimulatorCore {
         wire: some SimulatorWire,
         read: @escaping @Sendable (_ deliver: @escaping @Sendable (SimulatorEngine.Input) async -> Void) async -> Void
     ) async {
-        let (stream, continuation) = AsyncStream.makeStream(of: Outbound.self)
-        let id = await register(continuation)
+        let queue = OutboundQueue(limit: maximumQueuedMessages)
+        let id = await register(queue, abort: { await wire.abort() })
         let faults = wireFaults
         let logger = self.logger
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                for await item in stream {
+                while let item = await queue.next() {
                     switch item {
                     case .envelope(let envelope):
                         if let delay = faults.responseDelay.withLock({ $0 }) {

@@ -16,8 +16,16 @@ final class WebSocketConnectionCore: @unchecked Sendable {
     // which hands ownership over through the lock (a happens-before edge).
 
     struct PendingControl {
+        /// What follows the frame's write.
+        enum After {
+            case nothing
+            case closeTransport
+            /// Half-close; the read loop drains until end of stream (or the close timeout).
+            case shutdownWrite
+        }
+
         var frame: WebSocketFrame
-        var closeTransportAfter: Bool
+        var after: After
     }
 
     struct State {
@@ -151,7 +159,10 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                     break
                 }
                 if count == 0 { break }
-                if failed { continue }  // wait for the transport to close after a failure
+                // After a failure: discard what the peer still sends until it closes (or the
+                // close timeout closes the transport), so that our close frame is not lost to a
+                // reset caused by unread data.
+                if failed { continue }
                 if configuration.autoPing.interval != nil {
                     // Any bytes prove the peer alive.
                     state.withLock { _ = $0.machine.receivedPong([], now: .now) }
@@ -261,9 +272,11 @@ final class WebSocketConnectionCore: @unchecked Sendable {
             case .none:
                 return (false, false)
             case .send(let frame):
-                state.pendingControl.append(PendingControl(frame: frame, closeTransportAfter: false))
+                state.pendingControl.append(PendingControl(frame: frame, after: .nothing))
             case .sendAndCloseTransport(let frame):
-                state.pendingControl.append(PendingControl(frame: frame, closeTransportAfter: true))
+                state.pendingControl.append(PendingControl(frame: frame, after: .closeTransport))
+            case .sendAndShutdownWrite(let frame):
+                state.pendingControl.append(PendingControl(frame: frame, after: .shutdownWrite))
             case .closeTransport:
                 return (false, true)
             }
@@ -336,8 +349,18 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                 await transport.close()
                 return
             }
-            if pending.closeTransportAfter {
+            switch pending.after {
+            case .nothing:
+                break
+            case .closeTransport:
                 await transport.close()
+            case .shutdownWrite:
+                do {
+                    try await transport.shutdownWrite()
+                } catch {
+                    logger.debug("WebSocket half-close failed", metadata: ["error": "\(error)"])
+                    await transport.close()
+                }
             }
         }
     }
@@ -371,8 +394,8 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                     deflater = nil
                     state.withLock { state in
                         let action = state.machine.fail(code: .internalServerError, reason: "", now: .now)
-                        if case .sendAndCloseTransport(let frame) = action {
-                            state.pendingControl.append(PendingControl(frame: frame, closeTransportAfter: true))
+                        if case .sendAndShutdownWrite(let frame) = action {
+                            state.pendingControl.append(PendingControl(frame: frame, after: .shutdownWrite))
                         }
                     }
                     throw WebSocketError(code: .compressionFailed, detail: "compressing a message failed", underlying: error)

@@ -61,6 +61,11 @@ public struct WebSocketConnectionStateMachine: Sendable {
         case send(WebSocketFrame)
         /// Send this close frame, then close the transport.
         case sendAndCloseTransport(WebSocketFrame)
+        /// Fail the connection: send this close frame, half-close the transport
+        /// (`shutdownWrite()`), then read and discard until the peer closes or the close timeout
+        /// passes, then close. Closing at once could make the kernel answer unread data with a
+        /// reset, and the peer might never read the close frame.
+        case sendAndShutdownWrite(WebSocketFrame)
         /// Close the transport now.
         case closeTransport
     }
@@ -224,12 +229,12 @@ public struct WebSocketConnectionStateMachine: Sendable {
         case .open:
             status = WebSocketCloseStatus(code: code, reason: reason, wasClean: false)
             ourCloseSent = true
-            // The action closes the transport right after the close frame; the deadline only
-            // bounds the wait when that frame is queued behind a write that does not progress.
-            // (A deadline of `now` would let the timer close the transport before the close
-            // frame reached the wire.)
+            // The action half-closes the transport after the close frame and drains what the
+            // peer still sends; the deadline bounds that drain (and the wait when the frame is
+            // queued behind a write that does not progress). A deadline of `now` would let the
+            // timer close the transport before the close frame reached the wire.
             state = .awaitingTransportClose(deadline: now + closeTimeout)
-            return .sendAndCloseTransport(closeFrame(code: code, reason: reason))
+            return .sendAndShutdownWrite(closeFrame(code: code, reason: reason))
         case .closeSent, .awaitingTransportClose:
             if status == nil || status?.wasClean == true {
                 status = WebSocketCloseStatus(code: code, reason: reason, wasClean: false)

@@ -372,7 +372,7 @@ import Testing
             configuration: makeConfiguration(
                 server: server,
                 clock: clock,
-                rateLimits: CTraderRateLimits(requestsPerSecond: 3)
+                rateLimits: CTraderRateLimits(requestsPerSecond: 3, windowMargin: .zero)
             ),
             logger: quietLogger
         )

@@ -52,7 +52,7 @@ func errorReply(_ code: String, to request: Envelope, retryAfter: UInt64? = nil)
 
 /// A machine connected and ready, with its connection id.
 func readyMachine(
-    rateLimits: CTraderRateLimits = CTraderRateLimits(),
+    rateLimits: CTraderRateLimits = CTraderRateLimits(windowMargin: .zero),
     reconnect: CTraderReconnectPolicy = CTraderReconnectPolicy(maximumAttempts: 3, jitterSeed: 7)
 ) throws -> (Machine, Machine.ConnectionID) {
     var machine = Machine(
@@ -163,7 +163,7 @@ func readyMachine(
 
     @Test func theQueueIsBounded() throws {
         var (machine, _) = try readyMachine(
-            rateLimits: CTraderRateLimits(requestsPerSecond: 1, maximumQueuedRequests: 2)
+            rateLimits: CTraderRateLimits(requestsPerSecond: 1, maximumQueuedRequests: 2, windowMargin: .zero)
         )
         let now = Duration.seconds(5)
         #expect(machine.request(id(10), message: ProtoOAVersionReq(), now: now).sent.count == 1)

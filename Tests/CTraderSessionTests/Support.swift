@@ -302,7 +302,7 @@ func makeConfiguration(
         maximumAttempts: 3,
         jitterSeed: 42
     ),
-    rateLimits: CTraderRateLimits = CTraderRateLimits(),
+    rateLimits: CTraderRateLimits = CTraderRateLimits(windowMargin: .zero),
     streamBufferSize: Int = 1024,
     tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil
 ) -> CTraderClientConfiguration {

@@ -7,7 +7,7 @@ import Testing
 
     private func closePayload(_ action: WebSocketConnectionStateMachine.Action) -> [UInt8]? {
         switch action {
-        case .send(let frame), .sendAndCloseTransport(let frame):
+        case .send(let frame), .sendAndCloseTransport(let frame), .sendAndShutdownWrite(let frame):
             return frame.opcode == .close ? Array(frame.payload) : nil
         default:
             return nil
@@ -118,8 +118,8 @@ import Testing
         var client = WebSocketConnectionStateMachine(role: .client, now: t0)
         let error = WebSocketFramingError.invalidData(.invalidUTF8, "bad text")
         let action = client.failed(error, now: t0)
-        guard case .sendAndCloseTransport(let frame) = action else {
-            Issue.record("expected close + transport close, got \(action)")
+        guard case .sendAndShutdownWrite(let frame) = action else {
+            Issue.record("expected close + half-close, got \(action)")
             return
         }
         #expect(Array(frame.payload.prefix(2)) == [0x03, 0xEF])  // 1007
