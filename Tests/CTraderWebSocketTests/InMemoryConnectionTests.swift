@@ -207,9 +207,12 @@ import Testing
     @Test func autoPingKeepsAnAnsweringPeerAlive() async throws {
         try await withTimeout {
             var configuration = WebSocketConfiguration()
-            configuration.autoPing = .enabled(interval: .milliseconds(50), timeout: .milliseconds(200))
+            // Pings every 20 ms, each with 2 s to be answered; staying open for 3 s (longer than
+            // the timeout) shows that the pongs count, while a loaded machine that delays one
+            // pong by a few hundred milliseconds does not fail the test.
+            configuration.autoPing = .enabled(interval: .milliseconds(20), timeout: .seconds(2))
             let (client, server) = try await makeConnectedPair(client: configuration)
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .seconds(3))
             #expect(await client.closeStatus == nil)
             try await client.send(text: "still here")
             var iterator = server.messages.makeAsyncIterator()
