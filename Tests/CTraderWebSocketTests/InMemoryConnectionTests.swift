@@ -296,7 +296,7 @@ extension InMemoryConnectionTests {
             client = nil
             // The server sees the transport end, and the client's engine is freed (its read task ended).
             #expect(await server.waitUntilClosed().code == .abnormalClosure)
-            for _ in 0..<200 where core != nil { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<1000 where core != nil { try await Task.sleep(for: .milliseconds(10)) }
             #expect(core == nil)
         }
     }
