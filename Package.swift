@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "CTraderSimulator", targets: ["CTraderSimulator"]),
         .library(name: "CTrader", targets: ["CTrader"]),
         .executable(name: "ctrader", targets: ["ctrader"]),
+        .executable(name: "ws-echo-client", targets: ["ws-echo-client"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -115,6 +116,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Drives an Autobahn fuzzingserver: echoes every case's messages back.
+        .executableTarget(
+            name: "ws-echo-client",
+            dependencies: [
+                "CTraderWebSocket",
+                "CTraderFraming",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: - Tests
 
         // Helpers shared by the test targets: locating and driving the independent peers.
@@ -135,7 +148,12 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderWebSocketTests",
-            dependencies: ["CTraderWebSocket", "CTraderFraming", "CTraderTransport", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderWebSocket", "CTraderFraming", "CTraderTransport", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            // Python peers, run from the source tree (located via TestPeers.packageRoot).
+            exclude: ["Peers"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,3 +1,4 @@
+import CTraderTestSupport
 import Testing
 @testable import CTraderTransport
 

@@ -1,1 +1,0 @@
-// The CTraderWebSocket module: see Docs.docc/index.md. Its sources land with the issue that builds it.

@@ -1,0 +1,83 @@
+public import CTraderFraming
+
+/// The limits and behaviour of a ``WebSocketConnection``, for either role.
+///
+/// Every field has a documented default; `WebSocketConfiguration()` suits a cTrader client.
+///
+/// ```swift
+/// var configuration = WebSocketConfiguration()
+/// configuration.autoPing = .enabled(interval: .seconds(10), timeout: .seconds(5))
+/// configuration.perMessageDeflateOffer = .perMessageDeflate(PerMessageDeflateClientConfiguration())
+/// let connection = try await WebSocketConnection.connect(to: "wss://live.ctraderapi.com:5036", configuration: configuration)
+/// ```
+public struct WebSocketConfiguration: Sendable {
+    /// The largest frame payload accepted from the peer, in bytes; a larger frame fails the
+    /// connection with 1009. Default ``WebSocketFrameDecoder/defaultMaxFrameSize`` (16 MiB).
+    public var maxFrameSize: Int
+    /// The largest message accepted from the peer (after inflation), in bytes; a larger one fails
+    /// the connection with 1009. Default ``WebSocketMessageAssembler/defaultMaxMessageSize`` (16 MiB).
+    public var maxMessageSize: Int
+    /// The most frames one incoming message may have; more fail the connection with 1009.
+    /// Default ``WebSocketMessageAssembler/defaultMaxFragmentCount`` (1024).
+    public var maxFragmentCount: Int
+    /// How long the opening handshake (the HTTP upgrade request and its answer) may take, after
+    /// the transport is connected. Default 10 s.
+    public var handshakeTimeout: Duration
+    /// How long the closing handshake may take before the transport is closed anyway (and the
+    /// status is 1006, not clean). Default 10 s.
+    public var closeTimeout: Duration
+    /// Whether to ping an idle peer and when to give up on it. Default ``WebSocketAutoPing/disabled``.
+    public var autoPing: WebSocketAutoPing
+    /// Client role: what to offer in `Sec-WebSocket-Extensions`. Default `.none`: no compression
+    /// unless asked for, so that a server's compression quirks never surprise a client by default.
+    /// Use `.perMessageDeflate(...)` for RFC 7692, or `.raw(...)` to send a header value as written.
+    public var perMessageDeflateOffer: WebSocketClientHandshake.ExtensionOffer
+    /// Server role: which permessage-deflate offers to accept, or `nil` to decline them all.
+    /// Default `PerMessageDeflateServerConfiguration()`: accept a client's offer with its own
+    /// parameters (context takeover, 15-bit windows unless the client asks for less).
+    public var perMessageDeflateAccept: PerMessageDeflateServerConfiguration?
+    /// zlib's compression level for outgoing compressed messages (0…9). Default 6.
+    public var compressionLevel: Int
+    /// Outgoing messages shorter than this are sent uncompressed even when compression was
+    /// negotiated (compressing a few bytes costs more than it saves). Default 64 bytes.
+    public var minimumSizeToCompress: Int
+    /// How many received messages the connection buffers for ``WebSocketConnection/messages``.
+    /// When the buffer is full the connection stops reading the transport until the application
+    /// takes a message (backpressure reaches the peer through TCP). Default 16.
+    public var inboundQueueDepth: Int
+    /// The most bytes asked of the transport per read. Default 64 KiB.
+    public var readChunkSize: Int
+    /// The largest HTTP head accepted during the opening handshake. Default 16 KiB.
+    public var maxHandshakeHeaderSize: Int
+
+    /// Creates a configuration; every parameter has the default documented on its property.
+    public init(
+        maxFrameSize: Int = WebSocketFrameDecoder.defaultMaxFrameSize,
+        maxMessageSize: Int = WebSocketMessageAssembler.defaultMaxMessageSize,
+        maxFragmentCount: Int = WebSocketMessageAssembler.defaultMaxFragmentCount,
+        handshakeTimeout: Duration = .seconds(10),
+        closeTimeout: Duration = .seconds(10),
+        autoPing: WebSocketAutoPing = .disabled,
+        perMessageDeflateOffer: WebSocketClientHandshake.ExtensionOffer = .none,
+        perMessageDeflateAccept: PerMessageDeflateServerConfiguration? = PerMessageDeflateServerConfiguration(),
+        compressionLevel: Int = 6,
+        minimumSizeToCompress: Int = 64,
+        inboundQueueDepth: Int = 16,
+        readChunkSize: Int = 64 * 1024,
+        maxHandshakeHeaderSize: Int = 16 * 1024
+    ) {
+        self.maxFrameSize = maxFrameSize
+        self.maxMessageSize = maxMessageSize
+        self.maxFragmentCount = maxFragmentCount
+        self.handshakeTimeout = handshakeTimeout
+        self.closeTimeout = closeTimeout
+        self.autoPing = autoPing
+        self.perMessageDeflateOffer = perMessageDeflateOffer
+        self.perMessageDeflateAccept = perMessageDeflateAccept
+        self.compressionLevel = compressionLevel
+        self.minimumSizeToCompress = minimumSizeToCompress
+        self.inboundQueueDepth = inboundQueueDepth
+        self.readChunkSize = readChunkSize
+        self.maxHandshakeHeaderSize = maxHandshakeHeaderSize
+    }
+}
