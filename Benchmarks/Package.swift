@@ -14,16 +14,24 @@ let benchmark: Target.Dependency = .product(name: "Benchmark", package: "package
 let package = Package(
     name: "swift-ctrader-benchmarks",
     platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ws-bench-client", targets: ["ws-bench-client"]),
+        .executable(name: "ws-echo-server", targets: ["ws-echo-server"]),
+    ],
     dependencies: [
         // Named, because a path dependency is otherwise identified by its folder's name.
         .package(name: "swift-ctrader", path: "../"),
         .package(url: "https://github.com/ordo-one/package-benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: - Support
 
-        // The inputs every suite shares, and the common configuration.
+        // The inputs every suite and the end-to-end client share (no dependencies, so the
+        // end-to-end executables build without package-benchmark).
+        .target(name: "BenchmarkInputs"),
+        // The common configuration of the suites.
         .target(
             name: "BenchmarkSupport",
             dependencies: [benchmark]
@@ -36,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "Framing",
             dependencies: [
-                benchmark, "BenchmarkSupport",
+                benchmark, "BenchmarkSupport", "BenchmarkInputs",
                 .product(name: "CTraderFraming", package: "swift-ctrader"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -48,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "Masking",
             dependencies: [
-                benchmark, "BenchmarkSupport",
+                benchmark, "BenchmarkSupport", "BenchmarkInputs",
                 .product(name: "CTraderFraming", package: "swift-ctrader"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -59,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "Deflate",
             dependencies: [
-                benchmark, "BenchmarkSupport", "CBenchZlib",
+                benchmark, "BenchmarkSupport", "BenchmarkInputs", "CBenchZlib",
                 .product(name: "CTraderFraming", package: "swift-ctrader"),
             ],
             path: "Benchmarks/Deflate",
@@ -68,11 +76,32 @@ let package = Package(
         .executableTarget(
             name: "Envelope",
             dependencies: [
-                benchmark, "BenchmarkSupport",
+                benchmark, "BenchmarkSupport", "BenchmarkInputs",
                 .product(name: "CTraderMessaging", package: "swift-ctrader"),
             ],
             path: "Benchmarks/Envelope",
             plugins: [benchmarkPlugin]
+        ),
+
+        // MARK: - End to end (driven by compare-peers.sh)
+
+        .executableTarget(
+            name: "ws-bench-client",
+            dependencies: [
+                "BenchmarkInputs",
+                .product(name: "CTraderFraming", package: "swift-ctrader"),
+                .product(name: "CTraderWebSocket", package: "swift-ctrader"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ws-echo-server",
+            dependencies: [
+                .product(name: "CTraderFraming", package: "swift-ctrader"),
+                .product(name: "CTraderTransport", package: "swift-ctrader"),
+                .product(name: "CTraderWebSocket", package: "swift-ctrader"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ]
 )

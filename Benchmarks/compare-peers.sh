@@ -17,9 +17,9 @@ cd "$(dirname "$0")"
 SECONDS_PER_RUN="${1:-5}"
 PORT_BASE="${PORT_BASE:-19300}"
 
-swift build -c release --product ws-bench-client >/dev/null
-swift build -c release --product ws-echo-server >/dev/null
-BIN="$(swift build -c release --show-bin-path)"
+swift build -c release --scratch-path .build/e2e --product ws-bench-client >/dev/null
+swift build -c release --scratch-path .build/e2e --product ws-echo-server >/dev/null
+BIN="$(swift build -c release --scratch-path .build/e2e --show-bin-path)"
 
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv

@@ -8,6 +8,7 @@
 //   and the case that matters for a market-data stream. One operation is the whole stream.
 
 import Benchmark
+import BenchmarkInputs
 import BenchmarkSupport
 import CTraderFraming
 

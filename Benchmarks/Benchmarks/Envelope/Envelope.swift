@@ -6,6 +6,7 @@
 // (order, position and deal) and a ProtoOASymbolsListRes of 1000 symbols.
 
 import Benchmark
+import BenchmarkInputs
 import BenchmarkSupport
 import CTraderMessaging
 import Foundation

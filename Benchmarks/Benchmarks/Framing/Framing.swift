@@ -6,6 +6,7 @@
 // encode exactly the same bytes (see NIOBaselines.swift).
 
 import Benchmark
+import BenchmarkInputs
 import BenchmarkSupport
 import CTraderFraming
 

@@ -9,6 +9,7 @@
 // (NIO's decoder does not unmask).
 
 import Benchmark
+import BenchmarkInputs
 import BenchmarkSupport
 import NIOCore
 import NIOEmbedded

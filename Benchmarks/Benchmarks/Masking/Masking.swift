@@ -5,6 +5,7 @@
 // prints GB/s).
 
 import Benchmark
+import BenchmarkInputs
 import BenchmarkSupport
 import CTraderFraming
 import Foundation

@@ -12,7 +12,7 @@
 // `--payloads DIR` reads DIR/small.bin (256 × 200 B, concatenated) and DIR/large.bin (1 MiB)
 // instead of generating them; `--write-payloads DIR` writes those two files and exits.
 
-import BenchmarkSupport
+import BenchmarkInputs
 import CTraderFraming
 import CTraderWebSocket
 import Foundation

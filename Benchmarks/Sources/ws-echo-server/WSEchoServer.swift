@@ -37,7 +37,7 @@ struct WSEchoServer {
                 }
             }
             print("listening on 127.0.0.1:\(listener.port)")
-            fflush(stdout)
+            fflush(nil)  // all streams: `stdout` is not concurrency-safe to name
             await server.run()
         } catch {
             FileHandle.standardError.write(Data("ws-echo-server: \(error)\n".utf8))
