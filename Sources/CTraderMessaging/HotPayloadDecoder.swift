@@ -188,6 +188,15 @@ struct HotJSONCursor {
 
     /// Whether `key` is exactly the ASCII `name`.
     static func equals(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
-        name.withUTF8Buffer { key.elementsEqual($0) }
+        // A plain loop: `elementsEqual` on these buffers is generic and was a fifth of the time.
+        name.withUTF8Buffer { utf8 in
+            guard key.count == utf8.count else { return false }
+            var offset = 0
+            while offset < utf8.count {
+                if key[offset] != utf8[offset] { return false }
+                offset &+= 1  // safe because offset < utf8.count
+            }
+            return true
+        }
     }
 }

@@ -159,4 +159,23 @@ struct HotPayloadDecoderTests {
     func spotEventLeavesOtherShapesToTheGenericPath(payload: String) {
         #expect(HotPayloadDecoder.spotEvent(Array(payload.utf8)[...]) == nil)
     }
+
+    @Test func envelopeKeysWithEscapesAreDecodedBeforeMatching() throws {
+        let codec = JSONEnvelopeCodec()
+        let plain = try codec.decode(
+            #"{"clientMsgId":"7","payloadType":2131,"payload":{"ctidTraderAccountId":1,"symbolId":2}}"#
+        )
+        let escaped = try codec.decode(
+            #"{"client\u004DsgId":"7","payload\u0054ype":2131,"p\u0061yload":{"ctidTraderAccountId":1,"symbolId":2}}"#
+        )
+        #expect(escaped.payloadType == plain.payloadType)
+        #expect(escaped.clientMsgId == "7")
+        #expect(escaped.message(as: ProtoOASpotEvent.self) == plain.message(as: ProtoOASpotEvent.self))
+        // A key that only starts like an envelope key is another key.
+        let other = try codec.decode(
+            #"{"payloadTypes":1,"payloadType":2131,"payloadX":{},"payload":{"ctidTraderAccountId":1,"symbolId":2}}"#
+        )
+        #expect(other.payloadType == .protoOaSpotEvent)
+        #expect(other.message(as: ProtoOASpotEvent.self) == plain.message(as: ProtoOASpotEvent.self))
+    }
 }
