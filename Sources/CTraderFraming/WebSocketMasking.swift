@@ -6,8 +6,9 @@
 public enum WebSocketMasking {
     /// XORs `buffer` in place with `key`, as if `buffer` began at octet `offset` of the payload.
     ///
-    /// Eight octets are XORed at a time with unaligned 64-bit loads and stores; only the last
-    /// `buffer.count % 8` octets are done one by one.
+    /// Sixty-four octets are XORed at a time as four 16-octet vectors, then eight at a time with
+    /// unaligned 64-bit loads and stores; only the last `buffer.count % 8` octets are done one by
+    /// one.
     ///
     /// - Parameters:
     ///   - buffer: the bytes to (un)mask, in place. Do not let the pointer escape.
@@ -30,9 +31,25 @@ public enum WebSocketMasking {
             return value
         }()
         var index = 0
-        // Safe because `index + 8 <= count`: every load and store lies inside `buffer`; both are
-        // unaligned-tolerant, so the buffer's alignment does not matter. Eight is a multiple of
-        // four, so the key phase is the same at every word.
+        // 64 octets per iteration as four 16-octet vectors, which compile to SSE2 / NEON XORs
+        // (a UInt64 loop is not vectorized and runs at a fraction of memory bandwidth).
+        // Safe because `index + 64 <= count`: every load and store lies inside `buffer`; both are
+        // unaligned-tolerant. Sixteen is a multiple of four, so the key phase is the same at
+        // every vector.
+        let vector = SIMD2<UInt64>(repeating: word)
+        while count - index >= 64 {
+            let v0 = buffer.loadUnaligned(fromByteOffset: index, as: SIMD2<UInt64>.self)
+            let v1 = buffer.loadUnaligned(fromByteOffset: index &+ 16, as: SIMD2<UInt64>.self)
+            let v2 = buffer.loadUnaligned(fromByteOffset: index &+ 32, as: SIMD2<UInt64>.self)
+            let v3 = buffer.loadUnaligned(fromByteOffset: index &+ 48, as: SIMD2<UInt64>.self)
+            buffer.storeBytes(of: v0 ^ vector, toByteOffset: index, as: SIMD2<UInt64>.self)
+            buffer.storeBytes(of: v1 ^ vector, toByteOffset: index &+ 16, as: SIMD2<UInt64>.self)
+            buffer.storeBytes(of: v2 ^ vector, toByteOffset: index &+ 32, as: SIMD2<UInt64>.self)
+            buffer.storeBytes(of: v3 ^ vector, toByteOffset: index &+ 48, as: SIMD2<UInt64>.self)
+            index &+= 64  // safe because index + 64 <= count <= Int.max
+        }
+        // Then eight octets at a time. Eight is a multiple of four, so the key phase is the same
+        // at every word.
         while count - index >= 8 {
             let value = buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self)
             buffer.storeBytes(of: value ^ word, toByteOffset: index, as: UInt64.self)

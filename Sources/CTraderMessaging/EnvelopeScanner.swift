@@ -48,16 +48,16 @@ struct EnvelopeScanner<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index =
             while true {
                 skipWhitespace()
                 guard peek() == UInt8(ascii: "\"") else { throw expected("a string key") }
-                let key = try readString()
+                let key = try readKey()
                 skipWhitespace()
                 guard peek() == UInt8(ascii: ":") else { throw expected("':'") }
                 index += 1
                 skipWhitespace()
                 switch key {
-                case "payloadType":
+                case .payloadType:
                     guard payloadType == nil else { throw .invalidEnvelope("payloadType appears twice") }
                     payloadType = try readPayloadType()
-                case "clientMsgId":
+                case .clientMsgId:
                     guard clientMsgId == nil else { throw .invalidEnvelope("clientMsgId appears twice") }
                     if peek() == UInt8(ascii: "\"") {
                         clientMsgId = .some(try readString())
@@ -67,7 +67,7 @@ struct EnvelopeScanner<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index =
                         try skipValue(depth: 1)
                         throw .invalidEnvelope("clientMsgId is not a string")
                     }
-                case "payload":
+                case .payload:
                     guard payloadRange == nil else { throw .invalidEnvelope("payload appears twice") }
                     let start = index
                     if peek() == UInt8(ascii: "{") {
@@ -245,6 +245,46 @@ struct EnvelopeScanner<Bytes: RandomAccessCollection<UInt8>> where Bytes.Index =
 
     private mutating func readString() throws(MessagingError) -> String {
         try scanString(decode: true)
+    }
+
+    /// The envelope keys the scanner acts on; every other key is `other`.
+    private enum Key {
+        case payloadType, clientMsgId, payload, other
+    }
+
+    /// Reads an object key. A key without escapes (every key the server writes) is matched on
+    /// its bytes, without making a `String`; one with escapes is decoded first.
+    private mutating func readKey() throws(MessagingError) -> Key {
+        let start = index + 1
+        _ = try scanString(decode: false)
+        let end = index - 1  // the closing quote
+        if bytes[start..<end].contains(UInt8(ascii: "\\")) {
+            index = start - 1
+            switch try readString() {
+            case "payloadType": return .payloadType
+            case "clientMsgId": return .clientMsgId
+            case "payload": return .payload
+            default: return .other
+            }
+        }
+        switch end - start {
+        case 11 where matches(start, "payloadType"): return .payloadType
+        case 11 where matches(start, "clientMsgId"): return .clientMsgId
+        case 7 where matches(start, "payload"): return .payload
+        default: return .other
+        }
+    }
+
+    /// Whether the bytes at `start` are `name`'s (the caller checked the length).
+    private func matches(_ start: Int, _ name: StaticString) -> Bool {
+        name.withUTF8Buffer { utf8 in
+            var offset = 0
+            while offset < utf8.count {
+                if bytes[start + offset] != utf8[offset] { return false }
+                offset += 1
+            }
+            return true
+        }
     }
 
     /// Passes over a string starting at its opening quote; returns its decoded value when asked.

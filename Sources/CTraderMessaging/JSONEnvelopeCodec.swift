@@ -105,7 +105,15 @@ public struct JSONEnvelopeCodec: Sendable {
         }
         var message: any CTraderMessage
         if let range = scanned.payloadRange {
-            message = try decodePayload(ContiguousByteSlice(bytes[range]), as: type, payloadType: scanned.payloadType)
+            if let hot = Self.decodeHotPayload(bytes[range], as: type) {
+                // The usual shape of a hot message type; the same result as the generic path.
+                try Self.checkRequiredFields(of: hot, payloadType: scanned.payloadType)
+                message = hot
+            } else {
+                message = try decodePayload(
+                    ContiguousByteSlice(bytes[range]), as: type, payloadType: scanned.payloadType
+                )
+            }
         } else {
             message = type.init()
             try Self.checkRequiredFields(of: message, payloadType: scanned.payloadType)
@@ -155,6 +163,18 @@ public struct JSONEnvelopeCodec: Sendable {
             throw MessagingError(code: .invalidPayload, reason: "the payload is not a JSON object")
         }
         return try decodePayload(ContiguousByteSlice(bytes[...]), as: type, payloadType: payloadType)
+    }
+
+    /// The message decoded by a ``HotPayloadDecoder`` when `type` has one and the payload has
+    /// the plain shape it handles; `nil` otherwise (decode it with the generic path).
+    private static func decodeHotPayload(
+        _ bytes: ArraySlice<UInt8>,
+        as type: any CTraderMessage.Type
+    ) -> (any CTraderMessage)? {
+        if type == ProtoOASpotEvent.self {
+            return HotPayloadDecoder.spotEvent(bytes)
+        }
+        return nil
     }
 
     private func decodePayload(
