@@ -113,7 +113,11 @@ let package = Package(
             name: "ctrader",
             dependencies: [
                 "CTraderMessaging",
+                "CTraderSession",
+                "CTraderSimulator",
+                "CTraderTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -179,7 +183,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ctraderTests",
-            dependencies: ["ctrader", "CTraderTestSupport"],
+            dependencies: ["ctrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport"],
             swiftSettings: swiftSettings
         ),
     ]
