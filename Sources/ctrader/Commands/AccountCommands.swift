@@ -234,9 +234,10 @@ struct OrderCommand: AsyncParsableCommand {
                 if let sl { amend.stopLoss = sl }
                 if let tp { amend.takeProfit = tp }
                 let amendRequest = amend
-                event = try await session.execute(waitForFill: false) { client in
+                let amended = try await session.execute(waitForFill: false) { client in
                     try await client.send(amendRequest, expecting: ProtoOAExecutionEvent.self)
                 }
+                if amended.hasPosition { event.position = amended.position }
             }
             report(event, symbol: symbol, session: session)
         }
@@ -261,7 +262,11 @@ func report(_ event: ProtoOAExecutionEvent, symbol: SymbolInfo?, session: Sessio
     if event.hasPosition {
         let p = event.position
         var line = "position  \(p.positionID)  \(symbol?.name ?? "\(p.tradeData.symbolID)") \(Describe.side(p.tradeData.tradeSide))"
-        if let symbol { line += " \(symbol.lots(volume: p.tradeData.volume)) lots" }
+        if p.positionStatus == .positionStatusClosed {
+            line += " closed"
+        } else if let symbol {
+            line += " \(symbol.lots(volume: p.tradeData.volume)) lots"
+        }
         if p.hasPrice, p.price > 0 { line += " at \(symbol?.price(p.price) ?? "\(p.price)")" }
         if p.hasStopLoss { line += "  SL \(p.stopLoss)" }
         if p.hasTakeProfit { line += "  TP \(p.takeProfit)" }
@@ -356,7 +361,17 @@ struct SendCommand: AsyncParsableCommand {
         do {
             _ = try codec.decodePayload(payload, payloadType: type)
         } catch {
-            throw CLIError.usage("the payload is not a valid \(payloadType): \(error)")
+            // Valid once the session's account is filled in?
+            guard !payload.contains("ctidTraderAccountId"),
+                let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any]
+            else { throw CLIError.usage("the payload is not a valid \(payloadType): \(error)") }
+            var withAccount = object
+            withAccount["ctidTraderAccountId"] = 1
+            do {
+                _ = try codec.decodePayload(Output.encode(withAccount), payloadType: type)
+            } catch {
+                throw CLIError.usage("the payload is not a valid \(payloadType): \(error)")
+            }
         }
         try await Session.run(options) { session in
             var text = payload
