@@ -183,7 +183,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ctraderTests",
-            dependencies: ["ctrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport"],
+            dependencies: [
+                "ctrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -51,7 +51,21 @@ struct CTraderCommand: AsyncParsableCommand {
         } catch let error as ValidationError {
             FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
             terminate(ExitStatus.usage)
+        } catch let error as CLIError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            terminate(error.exitCode)
         } catch {
+            // Help (`ctrader --help` runs a help command that throws) and ArgumentParser's own errors.
+            switch exitCode(for: error) {
+            case .success:
+                print(fullMessage(for: error))
+                terminate(ExitStatus.success)
+            case .validationFailure:
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                terminate(ExitStatus.usage)
+            default:
+                break
+            }
             let (code, message) = ExitStatus.describe(error)
             FileHandle.standardError.write(Data("error: \(message)\n".utf8))
             terminate(code)
