@@ -184,7 +184,7 @@ let package = Package(
         .testTarget(
             name: "ctraderTests",
             dependencies: [
-                "ctrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport",
+                "ctrader", "CTrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
