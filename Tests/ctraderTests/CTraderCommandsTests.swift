@@ -26,7 +26,11 @@ struct SimulatorFixture {
         var logger = Logger(label: "test.simulator")
         logger.logLevel = .critical
         return SimulatorFixture(
-            simulator: try await Simulator.start(Simulator.Configuration(protobufPort: nil, engine: .init(seed: 7)), logger: logger))
+            simulator: try await Simulator.start(
+                Simulator.Configuration(protobufPort: nil, engine: .init(seed: 7)),
+                logger: logger
+            )
+        )
     }
 
     var options: [String] {
@@ -67,9 +71,10 @@ private func iso(_ date: Date) -> String {
         let result = try await CTraderBinary.runAsync(["demo", "--quote-seconds", "2"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(!result.stdout.contains("\u{1B}"))
-        for step in ["1. Started the embedded simulator", "3. Accounts", "5. Live quotes", "6. Bought 0.1 lots of EURUSD",
-            "8. Closed the position", "9. Disconnected"]
-        {
+        for step in [
+            "1. Started the embedded simulator", "3. Accounts", "5. Live quotes", "6. Bought 0.1 lots of EURUSD",
+            "8. Closed the position", "9. Disconnected",
+        ] {
             #expect(result.stdout.contains(step), "missing \(step)")
         }
         #expect(result.stdout.contains("gross profit"))
@@ -85,7 +90,13 @@ private func iso(_ date: Date) -> String {
         let symbols = try #require(try await fixture.json(["symbols", "usd"]) as? [[String: Any]])
         let names = symbols.compactMap { $0["name"] as? String }
         #expect(names.contains("EURUSD"))
-        #expect(names.allSatisfy { $0.contains("USD") } || symbols.allSatisfy { ($0["description"] as? String)?.contains("USD") == true || ($0["name"] as? String)?.contains("USD") == true })
+        #expect(
+            names.allSatisfy { $0.contains("USD") }
+                || symbols.allSatisfy {
+                    ($0["description"] as? String)?.contains("USD") == true
+                        || ($0["name"] as? String)?.contains("USD") == true
+                }
+        )
         #expect(symbols.first { $0["name"] as? String == "EURUSD" }?["digits"] as? Int == 5)
 
         let raw = try #require(try await fixture.json(["send", "PROTO_OA_TRADER_REQ", "{}"]) as? [String: Any])
@@ -111,7 +122,9 @@ private func iso(_ date: Date) -> String {
     @Test func barsAndTicks() async throws {
         let fixture = try await SimulatorFixture.start()
         defer { Task { await fixture.stop() } }
-        let latest = try #require(try await fixture.json(["bars", "EURUSD", "--period", "M5", "--count", "30"]) as? [String: Any])
+        let latest = try #require(
+            try await fixture.json(["bars", "EURUSD", "--period", "M5", "--count", "30"]) as? [String: Any]
+        )
         let bars = try #require(latest["bars"] as? [[String: Any]])
         #expect(bars.count == 30)
         for bar in bars {
@@ -122,17 +135,23 @@ private func iso(_ date: Date) -> String {
         let to = Date().addingTimeInterval(-3600)
         let from = to.addingTimeInterval(-6 * 86_400)
         let paged = try #require(
-            try await fixture.json(["bars", "EURUSD", "--period", "M1", "--from", iso(from), "--to", iso(to)]) as? [String: Any])
+            try await fixture.json(["bars", "EURUSD", "--period", "M1", "--from", iso(from), "--to", iso(to)])
+                as? [String: Any]
+        )
         let times = try #require(paged["bars"] as? [[String: Any]]).compactMap { $0["time"] as? String }
         #expect(times.count == 6 * 1440)
         #expect(times == times.sorted() && Set(times).count == times.count)
 
-        let csv = try await CTraderBinary.runAsync(["bars", "EURUSD", "--period", "H1", "--count", "3", "--csv"] + fixture.options)
+        let csv = try await CTraderBinary.runAsync(
+            ["bars", "EURUSD", "--period", "H1", "--count", "3", "--csv"] + fixture.options
+        )
         #expect(csv.stdout.split(separator: "\n").first == "time,open,high,low,close,volume")
         #expect(csv.stdout.split(separator: "\n").count == 4)
 
         let ticks = try #require(
-            try await fixture.json(["ticks", "EURUSD", "--from", iso(Date().addingTimeInterval(-600))]) as? [String: Any])
+            try await fixture.json(["ticks", "EURUSD", "--from", iso(Date().addingTimeInterval(-600))])
+                as? [String: Any]
+        )
         let list = try #require(ticks["ticks"] as? [[String: Any]])
         #expect(!list.isEmpty)
         #expect(Set(list.compactMap { $0["side"] as? String }) == ["bid", "ask"])
@@ -159,7 +178,9 @@ private func iso(_ date: Date) -> String {
         #expect(deal["closePositionDetail"] != nil)
         #expect(try #require(try await fixture.json(["positions"]) as? [Any]).isEmpty)
 
-        let deals = try #require(try await fixture.json(["deals", "--from", iso(Date().addingTimeInterval(-3600))]) as? [[String: Any]])
+        let deals = try #require(
+            try await fixture.json(["deals", "--from", iso(Date().addingTimeInterval(-3600))]) as? [[String: Any]]
+        )
         #expect(deals.count == 2)
         #expect(deals.compactMap { $0["positionId"] as? Int } == [positionId, positionId])
     }
@@ -168,7 +189,9 @@ private func iso(_ date: Date) -> String {
         let fixture = try await SimulatorFixture.start()
         defer { Task { await fixture.stop() } }
         let accepted = try #require(
-            try await fixture.json(["order", "buy", "EURUSD", "0.2", "--limit", "0.5", "--sl", "0.4", "--tp", "0.9"]) as? [String: Any])
+            try await fixture.json(["order", "buy", "EURUSD", "0.2", "--limit", "0.5", "--sl", "0.4", "--tp", "0.9"])
+                as? [String: Any]
+        )
         #expect(accepted["executionType"] as? String == "ORDER_ACCEPTED")
         let orderId = try #require((accepted["order"] as? [String: Any])?["orderId"] as? Int)
 
@@ -221,7 +244,8 @@ private func iso(_ date: Date) -> String {
         let port = listener.port
         await listener.close()
         let result = try await CTraderBinary.runAsync([
-            "accounts", "--endpoint", "ws://127.0.0.1:\(port)", "--client-id", "a", "--client-secret", "b", "--access-token", "c",
+            "accounts", "--endpoint", "ws://127.0.0.1:\(port)", "--client-id", "a", "--client-secret", "b",
+            "--access-token", "c",
         ])
         #expect(result.status == 4)
         #expect(result.stderr.split(separator: "\n").count == 1)
@@ -256,7 +280,8 @@ private func iso(_ date: Date) -> String {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let firstLine = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
+        let firstLine = try await withCheckedThrowingContinuation {
+            (continuation: CheckedContinuation<String, any Error>) in
             DispatchQueue.global().async {
                 var data = Data()
                 while !data.contains(UInt8(ascii: "\n")) {

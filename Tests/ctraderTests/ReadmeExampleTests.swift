@@ -13,7 +13,11 @@ func readmeExample() async throws {
         configuration: CTraderClientConfiguration(
             endpoint: .url(simulator.url),
             credentials: CTraderCredentials(
-                clientId: SimulatorIdentity.demoClientId, clientSecret: SimulatorIdentity.demoClientSecret)))
+                clientId: SimulatorIdentity.demoClientId,
+                clientSecret: SimulatorIdentity.demoClientSecret
+            )
+        )
+    )
     try await client.connect()
     let token = SimulatorIdentity.demoAccessToken
     let account = Int64(try await client.accounts(accessToken: token)[0].ctidTraderAccountID)
@@ -25,7 +29,12 @@ func readmeExample() async throws {
     let spots = client.spots()
     try await client.subscribeSpots(account: account, symbols: [eurusd])
     for try await case .message(let spot) in spots.prefix(3) {
-        print("EURUSD bid", CTraderUnits.price(relative: Int64(spot.bid)), "ask", CTraderUnits.price(relative: Int64(spot.ask)))
+        print(
+            "EURUSD bid",
+            CTraderUnits.price(relative: Int64(spot.bid)),
+            "ask",
+            CTraderUnits.price(relative: Int64(spot.ask))
+        )
     }
 
     // Order: buy 0.01 lots at market; the fill follows the acceptance on executions().
@@ -55,7 +64,9 @@ func readmeExample() async throws {
         let lines = source.components(separatedBy: "\n")
         let begin = try #require(lines.firstIndex { $0.hasSuffix("// README example begin") && !$0.contains("\"") })
         let end = try #require(lines.firstIndex { $0.hasSuffix("// README example end") && !$0.contains("\"") })
-        let code = lines[(begin + 1)..<end].map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : $0 }.joined(separator: "\n")
+        let code = lines[(begin + 1)..<end].map { $0.hasPrefix("    ") ? String($0.dropFirst(4)) : $0 }.joined(
+            separator: "\n"
+        )
         #expect(readme.contains("```swift\nimport CTrader\n\n" + code + "\n```"))
     }
 }

@@ -6,7 +6,9 @@ import Foundation
 /// `ctrader accounts`
 struct AccountsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "accounts", abstract: "List the trading accounts of the access token.")
+        commandName: "accounts",
+        abstract: "List the trading accounts of the access token."
+    )
     @OptionGroup var options: ConnectionOptions
 
     func run() async throws {
@@ -29,7 +31,12 @@ struct AccountsCommand: AsyncParsableCommand {
                 session.output.emit(objects)
             } else {
                 session.output.table(
-                    Describe.table(objects, columns: ["ctidTraderAccountId", "traderLogin", "isLive", "broker", "balance"], right: ["balance"]))
+                    Describe.table(
+                        objects,
+                        columns: ["ctidTraderAccountId", "traderLogin", "isLive", "broker", "balance"],
+                        right: ["balance"]
+                    )
+                )
             }
         }
     }
@@ -38,7 +45,9 @@ struct AccountsCommand: AsyncParsableCommand {
 /// `ctrader symbols [FILTER]`
 struct SymbolsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "symbols", abstract: "List the account's symbols, optionally those whose name or description contains FILTER.")
+        commandName: "symbols",
+        abstract: "List the account's symbols, optionally those whose name or description contains FILTER."
+    )
     @Argument(help: "Case-insensitive text to match in the name or description.") var filter: String?
     @OptionGroup var options: ConnectionOptions
 
@@ -48,7 +57,8 @@ struct SymbolsCommand: AsyncParsableCommand {
             var list = try await session.lightSymbols()
             if let filter, !filter.isEmpty {
                 list = list.filter {
-                    $0.symbolName.localizedCaseInsensitiveContains(filter) || $0.description_p.localizedCaseInsensitiveContains(filter)
+                    $0.symbolName.localizedCaseInsensitiveContains(filter)
+                        || $0.description_p.localizedCaseInsensitiveContains(filter)
                 }
             }
             list.sort { $0.symbolName < $1.symbolName }
@@ -68,7 +78,12 @@ struct SymbolsCommand: AsyncParsableCommand {
                 session.output.emit(objects)
             } else {
                 session.output.table(
-                    Describe.table(objects, columns: ["symbolId", "name", "description", "digits", "lotSize"], right: ["symbolId", "digits", "lotSize"]))
+                    Describe.table(
+                        objects,
+                        columns: ["symbolId", "name", "description", "digits", "lotSize"],
+                        right: ["symbolId", "digits", "lotSize"]
+                    )
+                )
             }
         }
     }
@@ -77,7 +92,9 @@ struct SymbolsCommand: AsyncParsableCommand {
 /// `ctrader positions`
 struct PositionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "positions", abstract: "List the open positions with their unrealized PnL.")
+        commandName: "positions",
+        abstract: "List the open positions with their unrealized PnL."
+    )
     @OptionGroup var options: ConnectionOptions
 
     func run() async throws {
@@ -88,8 +105,12 @@ struct PositionsCommand: AsyncParsableCommand {
             let pnl = state.position.isEmpty ? ([:], 2) : try await session.unrealizedPnL()
             let objects = state.position.map { p in
                 Describe.position(
-                    p, symbol: symbols[p.tradeData.symbolID].map { SymbolInfo(light: ProtoOALightSymbol(), detail: $0) },
-                    name: names[p.tradeData.symbolID], pnl: pnl.0[p.positionID], pnlDigits: pnl.1)
+                    p,
+                    symbol: symbols[p.tradeData.symbolID].map { SymbolInfo(light: ProtoOALightSymbol(), detail: $0) },
+                    name: names[p.tradeData.symbolID],
+                    pnl: pnl.0[p.positionID],
+                    pnlDigits: pnl.1
+                )
             }
             if session.output.json {
                 session.output.emit(objects)
@@ -98,8 +119,14 @@ struct PositionsCommand: AsyncParsableCommand {
             } else {
                 session.output.table(
                     Describe.table(
-                        objects, columns: ["positionId", "symbol", "side", "lots", "price", "stopLoss", "takeProfit", "netUnrealizedPnL"],
-                        right: ["lots", "price", "stopLoss", "takeProfit", "netUnrealizedPnL"]))
+                        objects,
+                        columns: [
+                            "positionId", "symbol", "side", "lots", "price", "stopLoss", "takeProfit",
+                            "netUnrealizedPnL",
+                        ],
+                        right: ["lots", "price", "stopLoss", "takeProfit", "netUnrealizedPnL"]
+                    )
+                )
             }
         }
     }
@@ -117,8 +144,10 @@ struct OrdersCommand: AsyncParsableCommand {
             let symbols = try await session.details(state.order.map(\.tradeData.symbolID))
             let objects = state.order.map { o in
                 Describe.order(
-                    o, symbol: symbols[o.tradeData.symbolID].map { SymbolInfo(light: ProtoOALightSymbol(), detail: $0) },
-                    name: names[o.tradeData.symbolID])
+                    o,
+                    symbol: symbols[o.tradeData.symbolID].map { SymbolInfo(light: ProtoOALightSymbol(), detail: $0) },
+                    name: names[o.tradeData.symbolID]
+                )
             }
             if session.output.json {
                 session.output.emit(objects)
@@ -127,8 +156,14 @@ struct OrdersCommand: AsyncParsableCommand {
             } else {
                 session.output.table(
                     Describe.table(
-                        objects, columns: ["orderId", "symbol", "side", "type", "lots", "limitPrice", "stopPrice", "stopLoss", "takeProfit"],
-                        right: ["lots", "limitPrice", "stopPrice", "stopLoss", "takeProfit"]))
+                        objects,
+                        columns: [
+                            "orderId", "symbol", "side", "type", "lots", "limitPrice", "stopPrice", "stopLoss",
+                            "takeProfit",
+                        ],
+                        right: ["lots", "limitPrice", "stopPrice", "stopLoss", "takeProfit"]
+                    )
+                )
             }
         }
     }
@@ -137,7 +172,9 @@ struct OrdersCommand: AsyncParsableCommand {
 /// `ctrader deals [--from --to]`
 struct DealsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "deals", abstract: "List the deals (fills) between two dates; default: the last 7 days.")
+        commandName: "deals",
+        abstract: "List the deals (fills) between two dates; default: the last 7 days."
+    )
     @Option(help: "ISO 8601 start, e.g. 2026-11-20 or 2026-11-20T00:00:00Z.") var from: DateArgument?
     @Option(help: "ISO 8601 end; default now.") var to: DateArgument?
     @OptionGroup var options: ConnectionOptions
@@ -157,7 +194,10 @@ struct DealsCommand: AsyncParsableCommand {
             let symbols = try await session.details(deals.map(\.symbolID))
             let objects = deals.map { d in
                 Describe.deal(
-                    d, symbol: symbols[d.symbolID].map { SymbolInfo(light: ProtoOALightSymbol(), detail: $0) }, name: names[d.symbolID])
+                    d,
+                    symbol: symbols[d.symbolID].map { SymbolInfo(light: ProtoOALightSymbol(), detail: $0) },
+                    name: names[d.symbolID]
+                )
             }
             if session.output.json {
                 session.output.emit(objects)
@@ -171,8 +211,14 @@ struct DealsCommand: AsyncParsableCommand {
                 }
                 session.output.table(
                     Describe.table(
-                        rows, columns: ["dealId", "positionId", "executionTime", "symbol", "side", "lots", "executionPrice", "status", "grossProfit"],
-                        right: ["lots", "executionPrice", "grossProfit"]))
+                        rows,
+                        columns: [
+                            "dealId", "positionId", "executionTime", "symbol", "side", "lots", "executionPrice",
+                            "status", "grossProfit",
+                        ],
+                        right: ["lots", "executionPrice", "grossProfit"]
+                    )
+                )
             }
         }
     }
@@ -183,7 +229,8 @@ struct OrderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "order",
         abstract: "Place an order: market by default, or limit / stop.",
-        discussion: "Example: ctrader order buy EURUSD 0.1 --sl 1.05 --tp 1.2")
+        discussion: "Example: ctrader order buy EURUSD 0.1 --sl 1.05 --tp 1.2"
+    )
 
     enum Side: String, ExpressibleByArgument, CaseIterable { case buy, sell }
 
@@ -202,7 +249,13 @@ struct OrderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let side = side, name = symbol, lots = lots, limit = limit, stop = stop, sl = sl, tp = tp
+        let side = side
+        let name = symbol
+        let lots = lots
+        let limit = limit
+        let stop = stop
+        let sl = sl
+        let tp = tp
         try await Session.run(options) { session in
             guard let symbol = try await session.resolve([name]).first else { return }
             var order = ProtoOANewOrderReq()
@@ -225,7 +278,9 @@ struct OrderCommand: AsyncParsableCommand {
                 if let tp { order.takeProfit = tp }
             }
             let request = order
-            var event = try await session.execute(waitForFill: isMarket) { client in try await client.placeOrder(request) }
+            var event = try await session.execute(waitForFill: isMarket) { client in
+                try await client.placeOrder(request)
+            }
             if isMarket, sl != nil || tp != nil, event.hasPosition {
                 // A market order's protection is absolute only on the position: amend it once filled.
                 var amend = ProtoOAAmendPositionSLTPReq()
@@ -248,7 +303,15 @@ struct OrderCommand: AsyncParsableCommand {
 func report(_ event: ProtoOAExecutionEvent, symbol: SymbolInfo?, session: Session) {
     var object: [String: Any] = ["executionType": Describe.name(event.executionType)]
     if event.hasOrder { object["order"] = Describe.order(event.order, symbol: symbol, name: symbol?.name) }
-    if event.hasPosition { object["position"] = Describe.position(event.position, symbol: symbol, name: symbol?.name, pnl: nil, pnlDigits: nil) }
+    if event.hasPosition {
+        object["position"] = Describe.position(
+            event.position,
+            symbol: symbol,
+            name: symbol?.name,
+            pnl: nil,
+            pnlDigits: nil
+        )
+    }
     if event.hasDeal { object["deal"] = Describe.deal(event.deal, symbol: symbol, name: symbol?.name) }
     if session.output.json {
         session.output.emit(object)
@@ -257,11 +320,14 @@ func report(_ event: ProtoOAExecutionEvent, symbol: SymbolInfo?, session: Sessio
     let t = session.output.terminal
     t.line(t.paint(Describe.name(event.executionType), .green))
     if event.hasOrder {
-        t.line("order     \(event.order.orderID)  \(Describe.name(event.order.orderType)) \(Describe.name(event.order.orderStatus))")
+        t.line(
+            "order     \(event.order.orderID)  \(Describe.name(event.order.orderType)) \(Describe.name(event.order.orderStatus))"
+        )
     }
     if event.hasPosition {
         let p = event.position
-        var line = "position  \(p.positionID)  \(symbol?.name ?? "\(p.tradeData.symbolID)") \(Describe.side(p.tradeData.tradeSide))"
+        var line =
+            "position  \(p.positionID)  \(symbol?.name ?? "\(p.tradeData.symbolID)") \(Describe.side(p.tradeData.tradeSide))"
         if p.positionStatus == .positionStatusClosed {
             line += " closed"
         } else if let symbol {
@@ -289,13 +355,17 @@ func report(_ event: ProtoOAExecutionEvent, symbol: SymbolInfo?, session: Sessio
 
 /// `ctrader close POSITION_ID [--volume LOTS]`
 struct CloseCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "close", abstract: "Close a position, entirely or in part.")
+    static let configuration = CommandConfiguration(
+        commandName: "close",
+        abstract: "Close a position, entirely or in part."
+    )
     @Argument(help: "The position id.") var positionId: Int64
     @Option(help: "The lots to close; default all.") var volume: Double?
     @OptionGroup var options: ConnectionOptions
 
     func run() async throws {
-        let positionId = positionId, lots = volume
+        let positionId = positionId
+        let lots = volume
         try await Session.run(options) { session in
             let state = try await session.client.reconcile(account: session.account)
             guard let position = state.position.first(where: { $0.positionID == positionId }) else {
@@ -346,10 +416,12 @@ struct SendCommand: AsyncParsableCommand {
         discussion: """
             ctidTraderAccountId is filled in with the session's account when the message has it and the JSON omits it. \
             Example: ctrader send PROTO_OA_TRADER_REQ '{}'
-            """)
+            """
+    )
     @Argument(help: "The payloadType: a number, a proto name or a message name.") var payloadType: String
     @Argument(help: "The payload as a JSON object.") var payload: String = "{}"
-    @Option(help: "Seconds to keep printing the order's further execution events (trading requests).") var wait: Double = 2
+    @Option(help: "Seconds to keep printing the order's further execution events (trading requests).") var wait:
+        Double = 2
     @OptionGroup var options: ConnectionOptions
 
     func run() async throws {
@@ -357,7 +429,8 @@ struct SendCommand: AsyncParsableCommand {
         guard let type = codec.registry.payloadType(named: payloadType) else {
             throw CLIError.usage("'\(payloadType)' is not a payload type")
         }
-        let payload = payload, wait = wait
+        let payload = payload
+        let wait = wait
         do {
             _ = try codec.decodePayload(payload, payloadType: type)
         } catch {
@@ -392,19 +465,26 @@ struct SendCommand: AsyncParsableCommand {
                 // The server's answer is still an answer: print it, then fail.
                 var object: [String: Any] = ["errorCode": error.errorCode ?? "", "description": error.reason]
                 if let account = error.ctidTraderAccountId { object["ctidTraderAccountId"] = account }
-                let errorType = error.code == .orderError ? PayloadType.protoOaOrderErrorEvent : PayloadType.protoOaErrorRes
+                let errorType =
+                    error.code == .orderError ? PayloadType.protoOaOrderErrorEvent : PayloadType.protoOaErrorRes
                 session.output.emit(["payloadType": errorType.rawValue, "payload": object] as [String: Any])
                 throw error
             }
             session.output.terminal.line(try codec.encodeString(answer))
-            if let event = answer.message(as: ProtoOAExecutionEvent.self), event.executionType == .orderAccepted, wait > 0 {
+            if let event = answer.message(as: ProtoOAExecutionEvent.self), event.executionType == .orderAccepted,
+                wait > 0
+            {
                 let orderId = event.order.orderID
                 let lines = try? await withTimeout(wait, "further events") { () -> [String] in
                     var lines: [String] = []
                     for try await element in executions {
-                        guard let next = element.message, next.order.orderID == orderId, next.executionType != .orderAccepted else { continue }
+                        guard let next = element.message, next.order.orderID == orderId,
+                            next.executionType != .orderAccepted
+                        else { continue }
                         lines.append((try? codec.encodeString(Envelope(next))) ?? "")
-                        if [.orderFilled, .orderRejected, .orderCancelled, .orderExpired].contains(next.executionType) { break }
+                        if [.orderFilled, .orderRejected, .orderCancelled, .orderExpired].contains(next.executionType) {
+                            break
+                        }
                     }
                     return lines
                 }

@@ -9,7 +9,8 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "A guided tour against an embedded simulator: accounts, symbols, live quotes, a trade and its deal.",
-        discussion: "Takes about 8 seconds. Example: swift run ctrader demo")
+        discussion: "Takes about 8 seconds. Example: swift run ctrader demo"
+    )
 
     @Option(help: "Seconds of live quotes.") var quoteSeconds: Double = 4
     @Option(help: "The symbol to trade.") var symbol: String = "EURUSD"
@@ -19,20 +20,28 @@ struct DemoCommand: AsyncParsableCommand {
         let started = Date()
         let terminal = Terminal.current
         let json = options.json
-        let tradeName = symbol, quoteSeconds = quoteSeconds
+        let tradeName = symbol
+        let quoteSeconds = quoteSeconds
         let steps = StepCounter(terminal: terminal, json: json)
         let isEmbedded = options.endpoint == nil
         if !json {
-            terminal.line(terminal.paint("ctrader demo", .bold) + terminal.paint(" · the cTrader Open API from Swift", .dim))
+            terminal.line(
+                terminal.paint("ctrader demo", .bold) + terminal.paint(" · the cTrader Open API from Swift", .dim)
+            )
         }
-        try await Session.run(options, announce: { url in
-            steps.step("Started the embedded simulator", detail: url, ["url": url])
-        }) { session in
+        try await Session.run(
+            options,
+            announce: { url in
+                steps.step("Started the embedded simulator", detail: url, ["url": url])
+            }
+        ) { session in
             let out = session.output
             steps.step(
                 "Connected and authenticated the application",
-                detail: (isEmbedded ? "" : "\(session.endpointDescription) · ") + "account \(session.account) authorized",
-                ["account": session.account])
+                detail: (isEmbedded ? "" : "\(session.endpointDescription) · ")
+                    + "account \(session.account) authorized",
+                ["account": session.account]
+            )
 
             // Accounts.
             let trader = try await session.trader()
@@ -48,7 +57,13 @@ struct DemoCommand: AsyncParsableCommand {
             }
             steps.step("Accounts of the access token", detail: "\(accounts.count)", ["accounts": accounts])
             if !json {
-                out.table(Describe.table(accounts, columns: ["ctidTraderAccountId", "traderLogin", "type", "broker", "balance"], right: ["balance"]))
+                out.table(
+                    Describe.table(
+                        accounts,
+                        columns: ["ctidTraderAccountId", "traderLogin", "type", "broker", "balance"],
+                        right: ["balance"]
+                    )
+                )
             }
 
             // Symbols.
@@ -66,12 +81,28 @@ struct DemoCommand: AsyncParsableCommand {
             }
             steps.step("Symbols", detail: "\(all.count) available, showing \(symbols.count)", ["symbols": symbolRows])
             if !json {
-                out.table(Describe.table(symbolRows, columns: ["symbolId", "name", "description", "digits"], right: ["symbolId", "digits"]))
+                out.table(
+                    Describe.table(
+                        symbolRows,
+                        columns: ["symbolId", "name", "description", "digits"],
+                        right: ["symbolId", "digits"]
+                    )
+                )
             }
 
             // Quotes.
-            steps.step("Live quotes for \(Int(quoteSeconds)) seconds", detail: terminal.isInteractive ? "" : "one snapshot a second", [:])
-            try await streamQuotes(session: session, symbols: symbols, count: nil, duration: quoteSeconds, plainEvery: 1)
+            steps.step(
+                "Live quotes for \(Int(quoteSeconds)) seconds",
+                detail: terminal.isInteractive ? "" : "one snapshot a second",
+                [:]
+            )
+            try await streamQuotes(
+                session: session,
+                symbols: symbols,
+                count: nil,
+                duration: quoteSeconds,
+                plainEvery: 1
+            )
 
             // A market order.
             guard let trade = symbols.first(where: { $0.name.caseInsensitiveCompare(tradeName) == .orderedSame }) else {
@@ -80,13 +111,20 @@ struct DemoCommand: AsyncParsableCommand {
             let volume = try trade.volume(lots: 0.1)
             let account = session.account
             let filled = try await session.execute(waitForFill: true) { client in
-                try await client.placeMarketOrder(account: account, symbol: trade.id, side: .buy, volume: volume, label: "ctrader demo")
+                try await client.placeMarketOrder(
+                    account: account,
+                    symbol: trade.id,
+                    side: .buy,
+                    volume: volume,
+                    label: "ctrader demo"
+                )
             }
             let position = filled.position
             steps.step(
                 "Bought 0.1 lots of \(trade.name) at market",
                 detail: "position \(position.positionID) at \(trade.price(filled.deal.executionPrice))",
-                ["position": Describe.position(position, symbol: trade, name: trade.name, pnl: nil, pnlDigits: nil)])
+                ["position": Describe.position(position, symbol: trade, name: trade.name, pnl: nil, pnlDigits: nil)]
+            )
 
             // PnL.
             steps.step("The position's unrealized PnL", detail: "", [:])
@@ -100,11 +138,17 @@ struct DemoCommand: AsyncParsableCommand {
                 let gross = value.map { Format.money($0.grossUnrealizedPnL, moneyDigits: digits) } ?? "-"
                 let entry = state.position.first { $0.positionID == position.positionID }?.price ?? position.price
                 if json {
-                    out.emit(["update": update, "positionId": position.positionID, "grossUnrealizedPnL": gross, "netUnrealizedPnL": net] as [String: Any])
+                    out.emit(
+                        [
+                            "update": update, "positionId": position.positionID, "grossUnrealizedPnL": gross,
+                            "netUnrealizedPnL": net,
+                        ] as [String: Any]
+                    )
                     continue
                 }
                 let style: Terminal.Style = (value?.netUnrealizedPnL ?? 0) >= 0 ? .green : .red
-                let line = "  #\(update)  position \(position.positionID)  \(trade.name) buy 0.1 @ \(trade.price(entry))  gross \(gross)  net \(terminal.paint(net, style))"
+                let line =
+                    "  #\(update)  position \(position.positionID)  \(trade.name) buy 0.1 @ \(trade.price(entry))  gross \(gross)  net \(terminal.paint(net, style))"
                 if terminal.isInteractive {
                     terminal.redraw([line], previousLineCount: drawn)
                     drawn = 1
@@ -115,7 +159,11 @@ struct DemoCommand: AsyncParsableCommand {
 
             // Close.
             let closed = try await session.execute(waitForFill: true) { client in
-                try await client.closePosition(account: account, positionId: position.positionID, volume: position.tradeData.volume)
+                try await client.closePosition(
+                    account: account,
+                    positionId: position.positionID,
+                    volume: position.tradeData.volume
+                )
             }
             let deal = Describe.deal(closed.deal, symbol: trade, name: trade.name)
             let detail = closed.deal.closePositionDetail
@@ -127,13 +175,16 @@ struct DemoCommand: AsyncParsableCommand {
                     "  deal \(closed.deal.dealID)  sell 0.1 \(trade.name) at \(trade.price(closed.deal.executionPrice))"
                         + "  entry \(trade.price(detail.entryPrice))  gross profit "
                         + terminal.paint(profit, detail.grossProfit >= 0 ? .green : .red)
-                        + "  balance \(Format.money(detail.balance, moneyDigits: digits))")
+                        + "  balance \(Format.money(detail.balance, moneyDigits: digits))"
+                )
             }
         }
         let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
         steps.step("Disconnected", detail: "WebSocket closed with 1000 · \(seconds) s", [:])
         if !json {
-            terminal.line(terminal.paint("Next: ctrader --help, or ctrader simulator and point the other commands at it.", .dim))
+            terminal.line(
+                terminal.paint("Next: ctrader --help, or ctrader simulator and point the other commands at it.", .dim)
+            )
         }
     }
 }

@@ -36,7 +36,9 @@ struct QuoteBoard: Sendable {
 
     func json(_ symbol: SymbolInfo) -> [String: Any] {
         let quote = quotes[symbol.id] ?? Quote()
-        var object: [String: Any] = ["symbol": symbol.name, "symbolId": symbol.id, "time": Format.iso.string(from: quote.time)]
+        var object: [String: Any] = [
+            "symbol": symbol.name, "symbolId": symbol.id, "time": Format.iso.string(from: quote.time),
+        ]
         if let bid = quote.bid { object["bid"] = Format.priceNumber(relative: bid, digits: symbol.digits) }
         if let ask = quote.ask { object["ask"] = Format.priceNumber(relative: ask, digits: symbol.digits) }
         return object
@@ -81,7 +83,9 @@ struct QuotesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quotes",
         abstract: "Stream live quotes: a table updating in place on a terminal, one line per tick when piped.",
-        discussion: "Stops after --count ticks, after --duration seconds, or on Ctrl-C. Example: ctrader quotes EURUSD GBPUSD --duration 10")
+        discussion:
+            "Stops after --count ticks, after --duration seconds, or on Ctrl-C. Example: ctrader quotes EURUSD GBPUSD --duration 10"
+    )
     @Argument(help: "Symbol names, e.g. EURUSD.") var symbols: [String]
     @Option(help: "Stop after this many ticks.") var count: Int?
     @Option(help: "Stop after this many seconds.") var duration: Double?
@@ -94,7 +98,9 @@ struct QuotesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let names = symbols, count = count, duration = duration
+        let names = symbols
+        let count = count
+        let duration = duration
         try await Session.run(options) { session in
             let symbols = try await session.resolve(names)
             try await streamQuotes(session: session, symbols: symbols, count: count, duration: duration)
@@ -103,7 +109,13 @@ struct QuotesCommand: AsyncParsableCommand {
 }
 
 /// Streams quotes until `count` ticks, `duration` seconds, or cancellation.
-func streamQuotes(session: Session, symbols: [SymbolInfo], count: Int?, duration: Double?, plainEvery: Double? = nil) async throws {
+func streamQuotes(
+    session: Session,
+    symbols: [SymbolInfo],
+    count: Int?,
+    duration: Double?,
+    plainEvery: Double? = nil
+) async throws {
     let spots = session.client.spots()
     try await session.client.subscribeSpots(account: session.account, symbols: symbols.map(\.id))
     let terminal = session.output.terminal
@@ -201,7 +213,9 @@ struct ProgressLine: Sendable {
 
     func update(_ fraction: Double, _ detail: String) {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[2K\(label) \(Terminal.current.progressBar(fraction)) \(detail)".utf8))
+        FileHandle.standardError.write(
+            Data("\r\u{1B}[2K\(label) \(Terminal.current.progressBar(fraction)) \(detail)".utf8)
+        )
     }
 
     func finish() {
@@ -215,7 +229,8 @@ struct BarsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bars",
         abstract: "Download historical trendbars (OHLCV), paging over the server's span and count limits.",
-        discussion: "Example: ctrader bars EURUSD --period H1 --from 2026-11-01 --to 2026-11-20 --csv > eurusd.csv")
+        discussion: "Example: ctrader bars EURUSD --period H1 --from 2026-11-01 --to 2026-11-20 --csv > eurusd.csv"
+    )
     @Argument(help: "The symbol's name, e.g. EURUSD.") var symbol: String
     @Option(help: "M1, M2, M3, M4, M5, M10, M15, M30, H1, H4, H12, D1, W1 or MN1.") var period: PeriodArgument
     @Option(help: "ISO 8601 start, e.g. 2026-11-20 or 2026-11-20T00:00:00Z.") var from: DateArgument?
@@ -231,7 +246,9 @@ struct BarsCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let name = symbol, period = period, csv = csv
+        let name = symbol
+        let period = period
+        let csv = csv
         let to = to?.milliseconds ?? CTraderUnits.milliseconds(Date())
         let count = from == nil ? (count ?? 100) : nil
         // With --count: far enough back for N bars, weekends and holidays included.
@@ -260,7 +277,10 @@ struct BarsCommand: AsyncParsableCommand {
                     cursor = request.fromTimestamp
                 }
                 if let count, bars.count >= count { break }
-                progress.update(Double(to - cursor) / Double(max(1, to - from)), "\(bars.count) bars, \(requests) requests")
+                progress.update(
+                    Double(to - cursor) / Double(max(1, to - from)),
+                    "\(bars.count) bars, \(requests) requests"
+                )
             }
             progress.finish()
             if let count, bars.count > count { bars.removeFirst(bars.count - count) }
@@ -280,7 +300,9 @@ struct BarsCommand: AsyncParsableCommand {
                 session.output.emit(["symbol": symbol.name, "period": period.name, "bars": rows] as [String: Any])
             } else if csv {
                 session.output.terminal.line(columns.joined(separator: ","))
-                for row in rows { session.output.terminal.line(columns.map { Describe.cell(row[$0]) }.joined(separator: ",")) }
+                for row in rows {
+                    session.output.terminal.line(columns.map { Describe.cell(row[$0]) }.joined(separator: ","))
+                }
             } else {
                 session.output.table(Describe.table(rows, columns: columns, right: Set(columns.dropFirst())))
             }
@@ -293,7 +315,8 @@ struct TicksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ticks",
         abstract: "Download historical bid and ask ticks, paging over the server's one-week span and count limits.",
-        discussion: "Example: ctrader ticks EURUSD --from 2026-11-20T10:00:00Z --to 2026-11-20T11:00:00Z --csv")
+        discussion: "Example: ctrader ticks EURUSD --from 2026-11-20T10:00:00Z --to 2026-11-20T11:00:00Z --csv"
+    )
     @Argument(help: "The symbol's name, e.g. EURUSD.") var symbol: String
     @Option(help: "ISO 8601 start.") var from: DateArgument
     @Option(help: "ISO 8601 end; default now.") var to: DateArgument?
@@ -305,7 +328,8 @@ struct TicksCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let name = symbol, csv = csv
+        let name = symbol
+        let csv = csv
         let from = from.milliseconds
         let to = to?.milliseconds ?? CTraderUnits.milliseconds(Date())
         try await Session.run(options) { session in
@@ -344,13 +368,20 @@ struct TicksCommand: AsyncParsableCommand {
             progress.finish()
             all.sort { ($0.time, $0.side) < ($1.time, $1.side) }
             let rows: [[String: Any]] = all.filter { $0.time >= from }.map {
-                ["time": Format.date(milliseconds: $0.time), "side": $0.side, "price": Format.priceNumber(relative: $0.price, digits: symbol.digits)]
+                [
+                    "time": Format.date(milliseconds: $0.time), "side": $0.side,
+                    "price": Format.priceNumber(relative: $0.price, digits: symbol.digits),
+                ]
             }
             if session.output.json {
                 session.output.emit(["symbol": symbol.name, "ticks": rows] as [String: Any])
             } else if csv {
                 session.output.terminal.line("time,side,price")
-                for row in rows { session.output.terminal.line(["time", "side", "price"].map { Describe.cell(row[$0]) }.joined(separator: ",")) }
+                for row in rows {
+                    session.output.terminal.line(
+                        ["time", "side", "price"].map { Describe.cell(row[$0]) }.joined(separator: ",")
+                    )
+                }
             } else {
                 session.output.table(Describe.table(rows, columns: ["time", "side", "price"], right: ["price"]))
             }

@@ -23,7 +23,9 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             "live, demo or a URL (ws://127.0.0.1:5036, wss://…). Default: an embedded simulator started in-process.",
-            valueName: "live|demo|URL"))
+            valueName: "live|demo|URL"
+        )
+    )
     var endpoint: String?
 
     @Option(help: "The application's client id (default: $CTRADER_CLIENT_ID).")
@@ -47,7 +49,10 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Machine-readable output: one JSON document, or one JSON object per line for streams.")
     var json = false
 
-    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Log the session to standard error (secrets redacted).")
+    @Flag(
+        name: [.customShort("v"), .customLong("verbose")],
+        help: "Log the session to standard error (secrets redacted)."
+    )
     var verbose = false
 
     func validate() throws {
@@ -99,7 +104,7 @@ enum ExitStatus {
         let oneLine = "\(error)".replacingOccurrences(of: "\n", with: " ")
         if error.code == .authenticationFailed
             || (error.errorCode.map { authenticationErrorCodes.contains($0) } ?? false)
-            && error.code == .serverError
+                && error.code == .serverError
         {
             return (authentication, "authentication failed: \(error.errorCode ?? "") \(error.reason)".trimmed)
         }
@@ -183,9 +188,12 @@ struct Session: Sendable {
             simulatorLogger.logLevel = options.verbose ? .info : .critical
             let sim = try await Simulator.start(
                 Simulator.Configuration(
-                    webSocketPort: 0, protobufPort: options.wire == .protobuf ? 0 : nil,
-                    engine: .init(seed: UInt64(Date().timeIntervalSince1970))),
-                logger: simulatorLogger)
+                    webSocketPort: 0,
+                    protobufPort: options.wire == .protobuf ? 0 : nil,
+                    engine: .init(seed: UInt64(Date().timeIntervalSince1970))
+                ),
+                logger: simulatorLogger
+            )
             simulator = sim
             if options.wire == .protobuf, let port = sim.protobufPort {
                 endpoint = .custom(.protobufTCP(host: "127.0.0.1", port: port))
@@ -228,20 +236,30 @@ struct Session: Sendable {
                 guard accounts.contains(where: { Int64(clamping: $0.ctidTraderAccountID) == requestedAccount }) else {
                     throw CLIError(
                         message: "authentication failed: the access token does not grant account \(requestedAccount)",
-                        exitCode: ExitStatus.authentication)
+                        exitCode: ExitStatus.authentication
+                    )
                 }
                 account = requestedAccount
             } else {
                 guard let first = accounts.first else {
-                    throw CLIError(message: "authentication failed: the access token grants no account", exitCode: ExitStatus.authentication)
+                    throw CLIError(
+                        message: "authentication failed: the access token grants no account",
+                        exitCode: ExitStatus.authentication
+                    )
                 }
                 account = Int64(clamping: first.ctidTraderAccountID)
             }
             try await client.authorize(account: account, accessToken: accessToken)
             try await body(
                 Session(
-                    client: client, account: account, accounts: accounts, simulator: embedded, output: output,
-                    endpointDescription: "\(configuration.connector.description)"))
+                    client: client,
+                    account: account,
+                    accounts: accounts,
+                    simulator: embedded,
+                    output: output,
+                    endpointDescription: "\(configuration.connector.description)"
+                )
+            )
         }
         let signals = SignalHandler { work.cancel() }
         defer { signals.cancel() }
@@ -249,7 +267,9 @@ struct Session: Sendable {
         do {
             try await work.value
         } catch is CancellationError {
-        } catch let error as CTraderError where error.code == .cancelled || (error.code == .shutdown && work.isCancelled) {
+        } catch let error as CTraderError
+            where error.code == .cancelled || (error.code == .shutdown && work.isCancelled)
+        {
         } catch {
             failure = error
         }
@@ -386,7 +406,10 @@ struct Output: Sendable {
 
     static func encode(_ value: Any) -> String {
         guard JSONSerialization.isValidJSONObject(value),
-            let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .withoutEscapingSlashes])
+            let data = try? JSONSerialization.data(
+                withJSONObject: value,
+                options: [.sortedKeys, .withoutEscapingSlashes]
+            )
         else { return "null" }
         return String(decoding: data, as: UTF8.self)
     }
@@ -422,7 +445,9 @@ final class SignalHandler {
 
 /// Runs `body`, failing with a timeout error after `seconds`.
 func withTimeout<T: Sendable>(
-    _ seconds: Double, _ what: String, _ body: @escaping @Sendable () async throws -> T
+    _ seconds: Double,
+    _ what: String,
+    _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }

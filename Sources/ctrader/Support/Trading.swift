@@ -23,12 +23,17 @@ extension Session {
                     continue
                 }
             }
-            throw CTraderError(code: .connectionLost, reason: "the connection closed before order \(orderId) was filled")
+            throw CTraderError(
+                code: .connectionLost,
+                reason: "the connection closed before order \(orderId) was filled"
+            )
         }
         if event.executionType == .orderRejected {
             throw CTraderError(
-                code: .orderError, reason: "order \(orderId) rejected",
-                errorCode: event.hasErrorCode ? event.errorCode : nil)
+                code: .orderError,
+                reason: "order \(orderId) rejected",
+                errorCode: event.hasErrorCode ? event.errorCode : nil
+            )
         }
         return event
     }
@@ -38,7 +43,10 @@ extension Session {
         var request = ProtoOAGetPositionUnrealizedPnLReq()
         request.ctidTraderAccountID = account
         let res = try await client.send(request, expecting: ProtoOAGetPositionUnrealizedPnLRes.self)
-        return (Dictionary(res.positionUnrealizedPnL.map { ($0.positionID, $0) }, uniquingKeysWith: { a, _ in a }), res.moneyDigits)
+        return (
+            Dictionary(res.positionUnrealizedPnL.map { ($0.positionID, $0) }, uniquingKeysWith: { a, _ in a }),
+            res.moneyDigits
+        )
     }
 
     /// The trader (balance, money digits).
@@ -63,7 +71,13 @@ enum Describe {
         return out.replacingOccurrences(of: "ORDER_STATUS_", with: "")
     }
 
-    static func position(_ p: ProtoOAPosition, symbol: SymbolInfo?, name: String?, pnl: ProtoOAPositionUnrealizedPnL?, pnlDigits: UInt32?)
+    static func position(
+        _ p: ProtoOAPosition,
+        symbol: SymbolInfo?,
+        name: String?,
+        pnl: ProtoOAPositionUnrealizedPnL?,
+        pnlDigits: UInt32?
+    )
         -> [String: Any]
     {
         var object: [String: Any] = [
@@ -126,14 +140,15 @@ enum Describe {
         if d.hasClosePositionDetail {
             let c = d.closePositionDetail
             let digits = c.hasMoneyDigits ? c.moneyDigits : d.moneyDigits
-            object["closePositionDetail"] = [
-                "entryPrice": c.entryPrice,
-                "grossProfit": Format.moneyNumber(c.grossProfit, moneyDigits: digits),
-                "swap": Format.moneyNumber(c.swap, moneyDigits: digits),
-                "commission": Format.moneyNumber(c.commission, moneyDigits: digits),
-                "balance": Format.moneyNumber(c.balance, moneyDigits: digits),
-                "closedVolume": c.closedVolume,
-            ] as [String: Any]
+            object["closePositionDetail"] =
+                [
+                    "entryPrice": c.entryPrice,
+                    "grossProfit": Format.moneyNumber(c.grossProfit, moneyDigits: digits),
+                    "swap": Format.moneyNumber(c.swap, moneyDigits: digits),
+                    "commission": Format.moneyNumber(c.commission, moneyDigits: digits),
+                    "balance": Format.moneyNumber(c.balance, moneyDigits: digits),
+                    "closedVolume": c.closedVolume,
+                ] as [String: Any]
         }
         return object
     }
@@ -143,7 +158,12 @@ enum Describe {
         switch value {
         case nil: return ""
         case let number as NSDecimalNumber: return number.stringValue
-        case let double as Double: return String(format: "%.5f", double).replacingOccurrences(of: #"0+$"#, with: "", options: .regularExpression).replacingOccurrences(of: #"\.$"#, with: "", options: .regularExpression)
+        case let double as Double:
+            return String(format: "%.5f", double).replacingOccurrences(
+                of: #"0+$"#,
+                with: "",
+                options: .regularExpression
+            ).replacingOccurrences(of: #"\.$"#, with: "", options: .regularExpression)
         case let value?: return "\(value)"
         }
     }
