@@ -113,7 +113,11 @@ let package = Package(
             name: "ctrader",
             dependencies: [
                 "CTraderMessaging",
+                "CTraderSession",
+                "CTraderSimulator",
+                "CTraderTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -179,7 +183,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ctraderTests",
-            dependencies: ["ctrader", "CTraderTestSupport"],
+            dependencies: [
+                "ctrader", "CTrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -17,7 +17,8 @@ struct Terminal: Sendable {
     /// The terminal of this process.
     static let current: Terminal = {
         let tty = isatty(STDOUT_FILENO) == 1
-        let noColor = ProcessInfo.processInfo.environment["NO_COLOR"] != nil
+        let noColor =
+            ProcessInfo.processInfo.environment["NO_COLOR"] != nil
             || ProcessInfo.processInfo.environment["TERM"] == "dumb"
         return Terminal(isInteractive: tty, usesColor: tty && !noColor)
     }()
