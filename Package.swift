@@ -48,6 +48,11 @@ let package = Package(
 
         // MARK: - Layers
 
+        // The one mutex the layers share; not API.
+        .target(
+            name: "_CTraderLocking",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CTraderFraming",
             dependencies: ["CZlib"],
@@ -57,6 +62,7 @@ let package = Package(
             name: "CTraderTransport",
             dependencies: [
                 "COpenSSL",
+                "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -66,6 +72,7 @@ let package = Package(
             dependencies: [
                 "CTraderFraming",
                 "CTraderTransport",
+                "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -84,6 +91,7 @@ let package = Package(
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
+                "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -149,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderTransportTests",
-            dependencies: ["CTraderTransport", "CTraderTestSupport"],
+            dependencies: ["CTraderTransport", "_CTraderLocking", "CTraderTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

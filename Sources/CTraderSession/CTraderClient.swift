@@ -2,6 +2,7 @@
 
 public import CTraderMessaging
 public import Logging
+import _CTraderLocking
 
 /// A connection to the cTrader Open API: authentication, typed requests, event streams, and a
 /// connection that heartbeats, detects its own death and reconnects.
@@ -405,7 +406,7 @@ final class Promise: Sendable {
         var continuation: CheckedContinuation<Envelope, any Error>?
     }
 
-    private let state = LockedValue(State())
+    private let state = Locked(State())
 
     func complete(_ result: Result<Envelope, any Error>) {
         let continuation: CheckedContinuation<Envelope, any Error>? = state.withLock { state in

@@ -3,6 +3,7 @@
 public import CTraderMessaging
 public import CTraderTransport
 public import Logging
+import _CTraderLocking
 
 /// A bidirectional channel of envelopes: one connection to a cTrader server (or a fake one).
 ///
@@ -86,7 +87,7 @@ public final class ProtobufChannel: CTraderChannel {
     public let transport: any Transport
     private let codec: BinaryEnvelopeCodec
     private let readChunkSize: Int
-    private let decoder: LockedValue<BinaryFrameDecoder>
+    private let decoder: Locked<BinaryFrameDecoder>
 
     /// Wraps a connected transport.
     ///
@@ -105,7 +106,7 @@ public final class ProtobufChannel: CTraderChannel {
         self.transport = transport
         self.codec = BinaryEnvelopeCodec(registry: registry)
         self.readChunkSize = readChunkSize
-        self.decoder = LockedValue(BinaryFrameDecoder(maximumFrameLength: maximumFrameLength))
+        self.decoder = Locked(BinaryFrameDecoder(maximumFrameLength: maximumFrameLength))
     }
 
     /// Encodes and writes one frame.

@@ -1,6 +1,7 @@
 // swift-ctrader: the cTrader Open API session layer.
 
 public import CTraderMessaging
+import _CTraderLocking
 
 /// One element of an event stream: a server event, or the marker that the connection was
 /// re-established after a gap during which events may have been missed.
@@ -110,7 +111,7 @@ final class EventBuffer<Message: CTraderMessage>: EventSink {
     private let capacity: Int
     private let policy: CTraderOverflowPolicy
     private let filter: @Sendable (Message) -> Bool
-    private let state = LockedValue(State())
+    private let state = Locked(State())
 
     init(capacity: Int, policy: CTraderOverflowPolicy, filter: @escaping @Sendable (Message) -> Bool = { _ in true }) {
         self.payloadType = Message.messagePayloadType
@@ -258,7 +259,7 @@ final class EventHub: Sendable {
         var ended: CTraderError?? = nil
     }
 
-    private let state = LockedValue(State())
+    private let state = Locked(State())
 
     /// Adds a sink; a sink added after the end ends at once.
     func add(_ sink: any EventSink) {

@@ -1,3 +1,5 @@
+import _CTraderLocking
+
 /// Accepts in-memory connections, so a server role can be tested without sockets: clients call
 /// ``connect()``, the server calls ``accept()``.
 ///

@@ -1,3 +1,5 @@
+import _CTraderLocking
+
 /// How an in-memory transport splits the byte stream into reads.
 public struct InMemoryChunking: Sendable, Hashable, CustomStringConvertible {
     enum Kind: Hashable {

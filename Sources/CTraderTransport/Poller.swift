@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import _CTraderLocking
 
 /// The readiness a waiter asks for.
 enum PollInterest: Sendable {

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import _CTraderLocking
 
 /// Owns one non-blocking socket descriptor and coordinates closing it with the operations in
 /// flight, so that a descriptor is never closed (and its number reused) while a task still uses it.

@@ -8,6 +8,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import _CTraderLocking
 
 /// TLS over a ``TCPTransport``, with OpenSSL 3 working on the non-blocking socket directly.
 ///

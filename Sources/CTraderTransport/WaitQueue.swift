@@ -1,3 +1,5 @@
+import _CTraderLocking
+
 /// Tasks waiting for a condition on state guarded by an owner's ``Lock``, with cancellation that
 /// leaks neither a continuation nor a slot.
 ///

@@ -1,6 +1,7 @@
 import CTraderFraming
 import CTraderTransport
 import Logging
+import _CTraderLocking
 
 /// The engine behind a ``WebSocketConnection``: the read loop, the serialized write side, the
 /// inbound queue and the timer, around one ``WebSocketConnectionStateMachine``.

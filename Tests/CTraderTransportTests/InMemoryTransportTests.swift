@@ -1,4 +1,5 @@
 import Testing
+import _CTraderLocking
 @testable import CTraderTransport
 
 /// Waits (yielding, bounded by the caller's timeout) until `condition` holds.

@@ -1,0 +1,65 @@
+// swift-ctrader: the one mutex the layers share. Not API: the leading underscore says so
+// (as NIO's `_NIODataStructures`); it is a module of its own so that the transport, the
+// WebSocket and the session layers use one audited piece of pthread code.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A pthread mutex. A class because the mutex must not move in memory: it lives in storage this
+/// object allocates and frees.
+public final class Lock: @unchecked Sendable {
+    // @unchecked Sendable: the only state is the mutex, which is the synchronisation itself.
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    /// Creates an unlocked mutex.
+    public init() {
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        // safe because: `mutex` was just allocated and initialised, and is never moved.
+        let result = pthread_mutex_init(mutex, nil)
+        precondition(result == 0, "pthread_mutex_init failed: \(result)")
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deinitialize(count: 1)
+        mutex.deallocate()
+    }
+
+    /// Takes the mutex, waiting for it. Never call it from code that may suspend while holding it.
+    public func lock() { pthread_mutex_lock(mutex) }
+
+    /// Releases the mutex.
+    public func unlock() { pthread_mutex_unlock(mutex) }
+
+    /// Runs `body` with the mutex held. `body` must not suspend or block.
+    public func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}
+
+/// A value guarded by a ``Lock``.
+public final class Locked<Value>: @unchecked Sendable {
+    // @unchecked Sendable: `value` is only touched inside `withLock`, which holds the mutex.
+    private let mutex = Lock()
+    private var value: Value
+
+    /// Guards `value`.
+    public init(_ value: Value) {
+        self.value = value
+    }
+
+    /// Runs `body` on the value with the mutex held. `body` must not suspend or block.
+    public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        mutex.lock()
+        defer { mutex.unlock() }
+        return try body(&value)
+    }
+}
