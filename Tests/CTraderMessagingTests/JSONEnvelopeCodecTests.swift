@@ -12,12 +12,14 @@ import Testing
 
     // MARK: - Golden messages
 
+    /// The shape of the documentation's first message (shared/ctrader-exchanging-messages.txt),
+    /// with its example credentials replaced by placeholders.
     @Test func applicationAuthRequest() throws {
         var auth = ProtoOAApplicationAuthReq()
-        auth.clientID = "127f2f93c5c36feeed22a97174ce1f03bee9a71892caf6efca447415"
-        auth.clientSecret = "32186df996aee51ab620852086f160ee67e36c7c673bd312b2"
+        auth.clientID = "docs-example-client-id"
+        auth.clientSecret = "docs-example-client-secret"
         let text =
-            #"{"payloadType":2100,"payload":{"clientId":"127f2f93c5c36feeed22a97174ce1f03bee9a71892caf6efca447415","clientSecret":"32186df996aee51ab620852086f160ee67e36c7c673bd312b2"}}"#
+            #"{"payloadType":2100,"payload":{"clientId":"docs-example-client-id","clientSecret":"docs-example-client-secret"}}"#
         #expect(try json(Envelope(auth)) == text)
         let decoded = try codec.decode(text)
         #expect(decoded.payloadType == .protoOaApplicationAuthReq)

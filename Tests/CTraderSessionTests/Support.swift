@@ -291,7 +291,7 @@ final class FakeServer: Sendable {
 
 let testCredentials = CTraderCredentials(
     clientId: "client-id-0123456789abcdef",
-    clientSecret: "client-secret-SUPERSECRET-0123456789"
+    clientSecret: "client-secret-SUPERSECRET-42"
 )
 
 func makeConfiguration(
