@@ -236,16 +236,17 @@ public struct JSONEnvelopeCodec: Sendable {
     public func encode(_ envelope: Envelope) throws(MessagingError) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128)
-        out.append(contentsOf: Array("{".utf8))
+        out.append(UInt8(ascii: "{"))
         if let clientMsgId = envelope.clientMsgId {
-            out.append(contentsOf: Array("\"clientMsgId\":".utf8))
+            out.append(contentsOf: "\"clientMsgId\":".utf8)
             Self.appendJSONString(clientMsgId, to: &out)
             out.append(UInt8(ascii: ","))
         }
-        out.append(contentsOf: Array("\"payloadType\":\(envelope.payloadType.rawValue)".utf8))
+        out.append(contentsOf: "\"payloadType\":".utf8)
+        out.append(contentsOf: String(envelope.payloadType.rawValue).utf8)
         let payload = try encodedPayload(of: envelope)
         if let payload, !(omitsEmptyPayload && payload.elementsEqual("{}".utf8)) {
-            out.append(contentsOf: Array(",\"payload\":".utf8))
+            out.append(contentsOf: ",\"payload\":".utf8)
             out.append(contentsOf: payload)
         }
         out.append(UInt8(ascii: "}"))
@@ -293,9 +294,11 @@ public struct JSONEnvelopeCodec: Sendable {
         return nil
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     /// Appends a JSON string literal: quotes, backslashes and control characters escaped.
     static func appendJSONString(_ string: String, to out: inout [UInt8]) {
-        let hex = Array("0123456789abcdef".utf8)
+        let hex = hexDigits
         out.append(UInt8(ascii: "\""))
         for byte in string.utf8 {
             switch byte {
@@ -305,7 +308,7 @@ public struct JSONEnvelopeCodec: Sendable {
             case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20:
-                out.append(contentsOf: Array("\\u00".utf8))
+                out.append(contentsOf: "\\u00".utf8)
                 out.append(hex[Int(byte >> 4)])
                 out.append(hex[Int(byte & 0xF)])
             default: out.append(byte)
