@@ -90,6 +90,7 @@ let package = Package(
             dependencies: [
                 "BenchmarkInputs",
                 .product(name: "CTraderFraming", package: "swift-ctrader"),
+                .product(name: "CTraderTransport", package: "swift-ctrader"),
                 .product(name: "CTraderWebSocket", package: "swift-ctrader"),
                 .product(name: "Logging", package: "swift-log"),
             ]
