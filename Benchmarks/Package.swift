@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "ws-bench-client", targets: ["ws-bench-client"]),
         .executable(name: "ws-echo-server", targets: ["ws-echo-server"]),
+        .executable(name: "sim-quotes-bench", targets: ["sim-quotes-bench"]),
     ],
     dependencies: [
         // Named, because a path dependency is otherwise identified by its folder's name.
@@ -90,6 +91,7 @@ let package = Package(
             dependencies: [
                 "BenchmarkInputs",
                 .product(name: "CTraderFraming", package: "swift-ctrader"),
+                .product(name: "CTraderTransport", package: "swift-ctrader"),
                 .product(name: "CTraderWebSocket", package: "swift-ctrader"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,6 +102,17 @@ let package = Package(
                 .product(name: "CTraderFraming", package: "swift-ctrader"),
                 .product(name: "CTraderTransport", package: "swift-ctrader"),
                 .product(name: "CTraderWebSocket", package: "swift-ctrader"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Simulator quotes through CTraderClient (in-process)
+
+        .executableTarget(
+            name: "sim-quotes-bench",
+            dependencies: [
+                .product(name: "CTraderSession", package: "swift-ctrader"),
+                .product(name: "CTraderSimulator", package: "swift-ctrader"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,6 +1,6 @@
 // swift-ctrader benchmarks: the end-to-end echo client.
 //
-//   ws-bench-client URL KIND DEFLATE SECONDS WINDOW [--payloads DIR]
+//   ws-bench-client URL KIND DEFLATE SECONDS WINDOW [--payloads DIR] [--ca-file CA.pem]
 //   ws-bench-client --write-payloads DIR
 //
 // KIND `small` sends 200-byte JSON text messages (256 different ones, in turn), `large` one
@@ -11,9 +11,11 @@
 // (MB_per_s counts the payload bytes of the round trips, one way, in 10^6 bytes per second).
 // `--payloads DIR` reads DIR/small.bin (256 × 200 B, concatenated) and DIR/large.bin (1 MiB)
 // instead of generating them; `--write-payloads DIR` writes those two files and exits.
+// A `wss://` URL is verified in full against the system roots plus `--ca-file CA.pem` if given.
 
 import BenchmarkInputs
 import CTraderFraming
+import CTraderTransport
 import CTraderWebSocket
 import Foundation
 import Logging
@@ -32,16 +34,22 @@ struct WSBenchClient {
                 payloadDirectory = arguments[index + 1]
                 arguments.removeSubrange(index...(index + 1))
             }
+            var caFile: String?
+            if let index = arguments.firstIndex(of: "--ca-file"), index + 1 < arguments.count {
+                caFile = arguments[index + 1]
+                arguments.removeSubrange(index...(index + 1))
+            }
             guard arguments.count == 5, ["small", "large"].contains(arguments[1]), ["on", "off"].contains(arguments[2]),
                 let seconds = Double(arguments[3]), seconds > 0, let window = Int(arguments[4]), window >= 1
             else {
                 FileHandle.standardError.write(
-                    Data("usage: ws-bench-client URL small|large on|off SECONDS WINDOW [--payloads DIR]\n".utf8))
+                    Data("usage: ws-bench-client URL small|large on|off SECONDS WINDOW [--payloads DIR] [--ca-file CA.pem]\n".utf8))
                 exit(2)
             }
             let messages = try loadMessages(kind: arguments[1], directory: payloadDirectory)
             let result = try await run(
-                url: arguments[0], messages: messages, deflate: arguments[2] == "on", seconds: seconds, window: window)
+                url: arguments[0], messages: messages, deflate: arguments[2] == "on", seconds: seconds, window: window,
+                caFile: caFile)
             let line =
                 #"{"impl":"swift-ctrader","kind":"\#(arguments[1])","deflate":"\#(arguments[2])","size":\#(messages[0].count),"round_trips":\#(result.roundTrips),"seconds":\#(format(result.seconds)),"msgs_per_s":\#(format(Double(result.roundTrips) / result.seconds)),"MB_per_s":\#(format(Double(result.roundTrips * messages[0].count) / result.seconds / 1e6)),"rtt_us_p50":\#(format(percentile(result.rtts, 0.50))),"rtt_us_p99":\#(format(percentile(result.rtts, 0.99)))}"#
             print(line)
@@ -61,12 +69,13 @@ struct WSBenchClient {
         var description: String
     }
 
-    static func run(url: String, messages: [[UInt8]], deflate: Bool, seconds: Double, window: Int) async throws -> Result {
+    static func run(url: String, messages: [[UInt8]], deflate: Bool, seconds: Double, window: Int, caFile: String?) async throws -> Result {
         var configuration = WebSocketConfiguration(maxFrameSize: 32 << 20, maxMessageSize: 32 << 20)
         configuration.perMessageDeflateOffer = deflate ? .perMessageDeflate(PerMessageDeflateClientConfiguration()) : .none
         var logger = Logger(label: "ws-bench-client")
         logger.logLevel = .warning
-        let connection = try await WebSocketConnection.connect(to: url, configuration: configuration, logger: logger)
+        let connection = try await WebSocketConnection.connect(
+            to: url, configuration: configuration, tls: .client(trustedCAFile: caFile), logger: logger)
         if deflate && connection.negotiatedExtensions == nil {
             throw Failure(description: "the server did not accept permessage-deflate")
         }
