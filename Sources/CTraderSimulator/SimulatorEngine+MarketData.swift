@@ -29,18 +29,7 @@ extension SimulatorEngine {
     mutating func symbolsList(_ req: ProtoOASymbolsListReq, _ request: Request, out: inout Outbox) {
         var res = ProtoOASymbolsListRes()
         res.ctidTraderAccountID = request.accountId
-        res.symbol = configuration.catalogue.symbols.map { symbol in
-            var light = ProtoOALightSymbol()
-            light.symbolID = symbol.id
-            light.symbolName = symbol.name
-            light.enabled = true
-            light.baseAssetID = symbol.baseAssetId
-            light.quoteAssetID = symbol.quoteAssetId
-            light.symbolCategoryID = symbol.categoryId
-            light.description_p = symbol.description
-            light.sortingNumber = Double(symbol.id)
-            return light
-        }
+        res.symbol = configuration.catalogue.symbols.map(lightSymbol)
         out.send(request.connection, Envelope(res, clientMsgId: request.clientMsgId))
     }
 
