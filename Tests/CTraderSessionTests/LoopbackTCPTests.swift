@@ -2,10 +2,11 @@
 
 import CTraderMessaging
 import CTraderSession
+import CTraderTestSupport
 import CTraderTransport
 import Testing
 
-@Suite struct LoopbackTCPTests {
+@Suite(.timeLimit(.minutes(5))) struct LoopbackTCPTests {
     @Test func protobufOverTCPConnectAuthorizeTradeReconnectAndShutdown() async throws {
         let listener = try await TCPListener.bind(host: "127.0.0.1", port: 0, logger: quietLogger)
         let configuration = CTraderClientConfiguration(
@@ -19,7 +20,7 @@ import Testing
         var spotIterator = spots.makeAsyncIterator()
 
         func accept() async throws -> ServerConnection {
-            try await withTimeout("accept") {
+            try await withTimeout(.seconds(60), "accept") {
                 ServerConnection(channel: ProtobufChannel(transport: try await listener.accept()))
             }
         }

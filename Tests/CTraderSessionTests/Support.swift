@@ -2,6 +2,7 @@
 
 import CTraderMessaging
 import CTraderSession
+import CTraderTestSupport
 import CTraderTransport
 import Foundation
 import Logging
@@ -111,30 +112,6 @@ struct CapturingLogHandler: LogHandler {
 
 let quietLogger = Logger(label: "test.quiet") { _ in SwiftLogNoOpLogHandler() }
 
-struct TestTimeout: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Runs `body`, failing after a generous wall-clock bound (a hang guard, not a threshold).
-func withTimeout<T: Sendable>(
-    _ what: String = "operation",
-    seconds: Int = 60,
-    _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw TestTimeout(description: "\(what) did not finish within \(seconds) s")
-        }
-        return value
-    }
-}
-
 /// One connection of the scripted fake server.
 final class ServerConnection: Sendable {
     let channel: any CTraderChannel
@@ -146,8 +123,8 @@ final class ServerConnection: Sendable {
     /// The next envelope, heartbeats included.
     func nextEnvelope() async throws -> Envelope {
         let channel = self.channel
-        guard let envelope = try await withTimeout("server receive", { try await channel.receive() }) else {
-            throw TestTimeout(description: "the client closed the connection")
+        guard let envelope = try await withTimeout(.seconds(60), "server receive", { try await channel.receive() }) else {
+            throw ClientClosed()
         }
         return envelope
     }
@@ -213,7 +190,7 @@ final class ServerConnection: Sendable {
     /// Waits until the client closed the connection.
     func waitForClose() async throws {
         let channel = self.channel
-        try await withTimeout("waiting for close") {
+        try await withTimeout(.seconds(60), "waiting for close") {
             while true {
                 do {
                     guard try await channel.receive() != nil else { return }
@@ -276,7 +253,7 @@ final class FakeServer: Sendable {
     }
 
     func nextConnection() async throws -> ServerConnection {
-        try await withTimeout("waiting for a connection") { [self] in
+        try await withTimeout(.seconds(60), "waiting for a connection") { [self] in
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { state -> ServerConnection? in
                     if !state.pending.isEmpty { return state.pending.removeFirst() }
@@ -335,7 +312,7 @@ func authorize(_ client: CTraderClient, account: Int64, token: String, on connec
 
 /// Waits until the client's timer sleeps (so that advancing the clock has something to wake).
 func waitForSleeper(_ clock: ManualClock, atMost deadline: Duration? = nil) async throws {
-    try await withTimeout("waiting for the client's timer") {
+    try await withTimeout(.seconds(60), "waiting for the client's timer") {
         while true {
             if let next = clock.nextSleeperDeadline, deadline.map({ next <= $0 }) ?? true { return }
             await Task.yield()
@@ -393,4 +370,9 @@ func accountRes(_: ProtoOAReconcileRes.Type, _ account: Int64) -> ProtoOAReconci
     var res = ProtoOAReconcileRes()
     res.ctidTraderAccountID = account
     return res
+}
+
+/// The client closed the connection while the fake server waited for a message.
+struct ClientClosed: Error, CustomStringConvertible {
+    var description: String { "the client closed the connection" }
 }

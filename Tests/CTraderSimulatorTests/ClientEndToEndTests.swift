@@ -3,6 +3,7 @@
 import CTraderMessaging
 import CTraderSession
 import CTraderSimulator
+import CTraderTestSupport
 import CTraderTransport
 import CTraderWebSocket
 import Foundation
@@ -40,12 +41,14 @@ enum E2EWire: Sendable, CustomStringConvertible {
     var description: String { self == .json ? "JSON over WebSocket" : "protobuf over TCP" }
 }
 
-/// A client of `simulator` with a fast reconnect policy.
+/// A client of `simulator` with a fast reconnect policy. The request timeout is generous: these
+/// tests are about answers, and a request may wait in the rate limiter's queue for seconds while the
+/// whole suite loads two cores.
 func makeClient(
     _ simulator: Simulator,
     wire: E2EWire = .json,
     clientSecret: String = SimulatorIdentity.demoClientSecret,
-    requestTimeout: Duration = .seconds(10),
+    requestTimeout: Duration = .seconds(60),
     rateLimits: CTraderRateLimits = CTraderRateLimits(),
     tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil
 ) -> CTraderClient {
@@ -83,7 +86,7 @@ func withSimulatorClient(
     let simulator = try await startFastSimulator(identity: identity)
     let client = configure(simulator)
     do {
-        try await withTimeout(seconds) { try await body(simulator, client) }
+        try await withTimeout(.seconds(seconds)) { try await body(simulator, client) }
     } catch {
         await client.shutdown()
         await simulator.stop()
@@ -131,7 +134,7 @@ func connectAndAuthorize(_ client: CTraderClient, account: Int64 = hedged) async
 
 // MARK: - Authentication
 
-@Suite("Client end to end: authentication")
+@Suite("Client end to end: authentication", .timeLimit(.minutes(5)))
 struct ClientEndToEndAuthTests {
     @Test func aRequestBeforeApplicationAuth() async throws {
         try await withSimulatorClient { simulator, client in
@@ -288,7 +291,7 @@ final class LockedBox<Value: Sendable>: @unchecked Sendable {
 
 // MARK: - Market data
 
-@Suite("Client end to end: market data")
+@Suite("Client end to end: market data", .timeLimit(.minutes(5)))
 struct ClientEndToEndMarketDataTests {
     @Test(arguments: [E2EWire.json, .protobuf])
     func symbolsAndSymbolDetails(wire: E2EWire) async throws {
@@ -458,7 +461,7 @@ func order(
     return order
 }
 
-@Suite("Client end to end: trading")
+@Suite("Client end to end: trading", .timeLimit(.minutes(5)))
 struct ClientEndToEndTradingTests {
     @Test(arguments: [E2EWire.json, .protobuf])
     func aMarketOrderWithRelativeStopsIsAcceptedThenFilled(wire: E2EWire) async throws {
@@ -622,7 +625,7 @@ struct ClientEndToEndTradingTests {
 
 // MARK: - Reconnect
 
-@Suite("Client end to end: reconnect")
+@Suite("Client end to end: reconnect", .timeLimit(.minutes(5)))
 struct ClientEndToEndReconnectTests {
     @Test(arguments: [E2EWire.json, .protobuf])
     func aDropRestoresAuthAndTheSpotSubscription(wire: E2EWire) async throws {

@@ -3,6 +3,7 @@
 import CTraderMessaging
 import CTraderSession
 import CTraderSimulator
+import CTraderTestSupport
 import CTraderTransport
 import Foundation
 import Logging
@@ -47,7 +48,7 @@ func eventually(_ condition: @Sendable () async -> Bool) async throws {
     }
 }
 
-@Suite("Simulator: a client that stops reading")
+@Suite("Simulator: a client that stops reading", .timeLimit(.minutes(5)))
 struct OutboundQueueTests {
     /// A simulator on in-memory listeners with small buffers, a 5 ms tick and a queue of 32.
     func start(_ log: CapturedLog) -> (Simulator, InMemoryListener) {
@@ -77,7 +78,7 @@ struct OutboundQueueTests {
     @Test func spotEventsAreCoalescedAndTheConnectionStays() async throws {
         let log = CapturedLog()
         let (simulator, listener) = start(log)
-        try await withTimeout(60) {
+        try await withTimeout(.seconds(60)) {
             let channel = ProtobufChannel(transport: try listener.connect())
             try await authorize(channel)
             var subscribe = ProtoOASubscribeSpotsReq()
@@ -107,7 +108,7 @@ struct OutboundQueueTests {
     @Test func answersOverTheLimitDropTheConnection() async throws {
         let log = CapturedLog()
         let (simulator, listener) = start(log)
-        try await withTimeout(60) {
+        try await withTimeout(.seconds(60)) {
             let channel = ProtobufChannel(transport: try listener.connect())
             try await authorize(channel)
             // 200 requests, none read: their answers cannot be coalesced.

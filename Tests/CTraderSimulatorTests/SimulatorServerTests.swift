@@ -9,23 +9,6 @@ import CTraderWebSocket
 import Logging
 import Testing
 
-/// Fails the test instead of hanging when `body` takes longer than `seconds`.
-func withTimeout<T: Sendable>(
-    _ seconds: Int = 60, _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .seconds(seconds))
-            throw TimedOut()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
-    }
-}
-
-struct TimedOut: Error {}
-
 /// A raw JSON client over a real WebSocket.
 struct JSONClient: Sendable {
     let connection: WebSocketConnection
@@ -68,7 +51,7 @@ struct Unexpected: Error {
     var envelope: Envelope?
 }
 
-@Suite("Simulator over sockets")
+@Suite("Simulator over sockets", .timeLimit(.minutes(5)))
 struct SimulatorServerTests {
     @Test func malformedJSONIsAnsweredAndClosed() async throws {
         let simulator = try await Simulator.start()
@@ -124,7 +107,7 @@ struct SimulatorServerTests {
 
     @Test func twoHundredConcurrentClients() async throws {
         let simulator = try await Simulator.start(.init(engine: .init(seed: 7), tickInterval: .milliseconds(50)))
-        try await withTimeout(180) {
+        try await withTimeout(.seconds(180)) {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<200 {
                     group.addTask {
@@ -219,7 +202,7 @@ struct SimulatorServerTests {
     }
 }
 
-@Suite("Simulator over sockets: options")
+@Suite("Simulator over sockets: options", .timeLimit(.minutes(5)))
 struct SimulatorOptionTests {
     @Test func int64AsStringsAndEnumsAsNamesOnTheWire() async throws {
         let simulator = try await Simulator.start(.init(jsonStyle: .init(int64AsStrings: true, enumsAsNames: true)))
@@ -271,7 +254,7 @@ struct SimulatorOptionTests {
     }
 }
 
-@Suite("Simulator over TLS")
+@Suite("Simulator over TLS", .timeLimit(.minutes(5)))
 struct SimulatorTLSTests {
     @Test func secureWebSocketAndProtobuf() async throws {
         let certificates = try await TestCertificates.shared.value

@@ -60,7 +60,9 @@ public final class PeerProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var partial = Data()
     private var stderrData = Data()
-    private var waiters: [(predicate: (String) -> Bool, continuation: CheckedContinuation<String, any Error>)] = []
+    private var waiters: [(id: UInt64, predicate: (String) -> Bool, continuation: CheckedContinuation<String, any Error>)] = []
+    private var nextWaiterID: UInt64 = 0
+    private var cancelledWaiters: Set<UInt64> = []
     private var ended = false
 
     /// Starts `executable` with `arguments`.
@@ -134,22 +136,42 @@ public final class PeerProcess: @unchecked Sendable {
     /// Waits for a stdout line that satisfies `predicate` (already printed or still to come),
     /// failing if the process exits first or `timeout` passes.
     public func waitForLine(timeout: Duration = .seconds(60), where predicate: @escaping @Sendable (String) -> Bool) async throws -> String {
-        try await withThrowingTaskGroup(of: String.self) { group in
-            group.addTask {
-                try await withCheckedThrowingContinuation { continuation in
-                    self.lock.lock()
-                    self.waiters.append((predicate, continuation))
-                    self.lock.unlock()
-                    self.receive(Data())  // checks the lines already buffered
+        let name = process.executableURL?.lastPathComponent ?? "peer"
+        do {
+            return try await withTimeout(timeout, "a line from \(name)") { try await self.nextLine(where: predicate) }
+        } catch is TestTimeout {
+            throw PeerTimeout(what: "a line from \(name)", stderr: standardError)
+        }
+    }
+
+    /// Waits, cancellably, for a stdout line that satisfies `predicate`.
+    private func nextLine(where predicate: @escaping @Sendable (String) -> Bool) async throws -> String {
+        let id: UInt64 = lock.withLock {
+            nextWaiterID += 1
+            return nextWaiterID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                lock.lock()
+                if cancelledWaiters.remove(id) != nil {
+                    lock.unlock()
+                    continuation.resume(throwing: CancellationError())
+                    return
                 }
+                waiters.append((id, predicate, continuation))
+                lock.unlock()
+                receive(Data())  // checks the lines already buffered
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw PeerTimeout(what: "a line from \(self.process.executableURL?.lastPathComponent ?? "peer")", stderr: self.standardError)
+        } onCancel: {
+            lock.lock()
+            if let index = waiters.firstIndex(where: { $0.id == id }) {
+                let waiter = waiters.remove(at: index)
+                lock.unlock()
+                waiter.continuation.resume(throwing: CancellationError())
+            } else {
+                cancelledWaiters.insert(id)
+                lock.unlock()
             }
-            let line = try await group.next()!
-            group.cancelAll()
-            return line
         }
     }
 

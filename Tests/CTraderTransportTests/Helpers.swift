@@ -29,31 +29,6 @@ func readToEnd(_ transport: any Transport, chunk: Int = 65536) async throws -> [
     return buffer
 }
 
-/// Runs `body` but fails it if it takes longer than `limit` (a generous guard, not a threshold
-/// the tests rely on).
-func withTimeout<T: Sendable>(
-    _ limit: Duration = .seconds(60),
-    _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        guard let first = try await group.next(), let value = first else {
-            group.cancelAll()
-            throw TestTimeout()
-        }
-        group.cancelAll()
-        return value
-    }
-}
-
-struct TestTimeout: Error, CustomStringConvertible {
-    var description: String { "test step timed out" }
-}
-
 /// A connected TCP pair over loopback: (client, server).
 func makeTCPPair(host: String = "127.0.0.1") async throws -> (TCPTransport, TCPTransport) {
     let listener = try await TCPListener.bind(host: host, port: 0, logger: testLogger)

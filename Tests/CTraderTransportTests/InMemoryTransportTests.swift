@@ -1,3 +1,4 @@
+import CTraderTestSupport
 import Testing
 import _CTraderLocking
 @testable import CTraderTransport

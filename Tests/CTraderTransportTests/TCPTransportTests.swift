@@ -1,3 +1,4 @@
+import CTraderTestSupport
 import Testing
 @testable import CTraderTransport
 
@@ -9,7 +10,7 @@ import Darwin
 
 /// Every transport test runs serially: the descriptor and thread counts must not see other
 /// tests' sockets come and go.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct TransportTests {}
 
 extension TransportTests {

@@ -2,11 +2,12 @@
 // half-close, drain, then close, so that unread data cannot turn our close into a reset.
 
 import CTraderFraming
+import CTraderTestSupport
 import CTraderTransport
 import CTraderWebSocket
 import Testing
 
-@Suite struct FailingConnectionTests {
+@Suite(.timeLimit(.minutes(5))) struct FailingConnectionTests {
     @Test func aPeerThatKeepsSendingAfterAViolationStillReadsOurCloseFrame() async throws {
         try await withTimeout(.seconds(60)) {
             let listener = try await TCPListener.bind(port: 0, logger: testLogger)

@@ -17,28 +17,6 @@ func pattern(_ count: Int, seed: Int = 0) -> [UInt8] {
     (0..<count).map { UInt8(truncatingIfNeeded: ($0 * 7 + seed) % 251) }
 }
 
-/// Runs `body`, failing if it takes longer than `limit` (a generous guard, not a threshold the
-/// tests rely on).
-func withTimeout<T: Sendable>(
-    _ limit: Duration = .seconds(60),
-    _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw TestTimeout() }
-        return value
-    }
-}
-
-struct TestTimeout: Error, CustomStringConvertible {
-    var description: String { "test step timed out" }
-}
-
 struct UnexpectedEnd: Error, CustomStringConvertible {
     var what: String
     var description: String { "unexpected end of stream: \(what)" }

@@ -1,9 +1,10 @@
 import CTraderFraming
+import CTraderTestSupport
 import CTraderTransport
 @testable import CTraderWebSocket
 import Testing
 
-@Suite struct InMemoryConnectionTests {
+@Suite(.timeLimit(.minutes(5))) struct InMemoryConnectionTests {
     @Test(arguments: [false, true])
     func fullExchangeOverOneByteChunks(compressed: Bool) async throws {
         try await withTimeout {
@@ -207,12 +208,15 @@ import Testing
     @Test func autoPingKeepsAnAnsweringPeerAlive() async throws {
         try await withTimeout {
             var configuration = WebSocketConfiguration()
-            // Pings every 20 ms, each with 2 s to be answered; staying open for 3 s (longer than
-            // the timeout) shows that the pongs count, while a loaded machine that delays one
-            // pong by a few hundred milliseconds does not fail the test.
-            configuration.autoPing = .enabled(interval: .milliseconds(20), timeout: .seconds(2))
-            let (client, server) = try await makeConnectedPair(client: configuration)
-            try await Task.sleep(for: .seconds(3))
+            // Pings every 50 ms, each with 5 s to be answered; staying open for 6 s (longer than
+            // the timeout) shows that the pongs count. The timeout is generous because a loaded
+            // machine can delay a pong by seconds, and that must not fail the test.
+            configuration.autoPing = .enabled(interval: .milliseconds(50), timeout: .seconds(5))
+            configuration.closeTimeout = .seconds(30)
+            var serverConfiguration = WebSocketConfiguration()
+            serverConfiguration.closeTimeout = .seconds(30)
+            let (client, server) = try await makeConnectedPair(client: configuration, server: serverConfiguration)
+            try await Task.sleep(for: .seconds(6))
             #expect(await client.closeStatus == nil)
             try await client.send(text: "still here")
             var iterator = server.messages.makeAsyncIterator()

@@ -145,8 +145,10 @@ extension ProcessTests {
             if result.hasPrefix("RESULT OK ") {
                 configuration.checkExtensions(String(result.dropFirst("RESULT OK ".count)))
             }
+            client.terminate()
             await server.close()
-            await serving.value
+            // Every handler returns once its connection ends, which the peer's exit ensures.
+            try await withTimeout(.seconds(60), "the server's handlers after close") { await serving.value }
         }
     }
 }

@@ -1,0 +1,96 @@
+import Foundation
+
+/// A test step did not finish within its hang guard.
+public struct TestTimeout: Error, CustomStringConvertible {
+    public let what: String
+    public let limit: Duration
+    public init(what: String, limit: Duration) {
+        self.what = what
+        self.limit = limit
+    }
+    public var description: String { "\(what) did not finish within \(limit)" }
+}
+
+/// Runs `body` and fails with ``TestTimeout`` once `limit` passes: a hang guard, not a threshold,
+/// so limits are generous.
+///
+/// Unlike a task group, which waits for every child before it returns, this returns at the
+/// deadline even when `body` ignores cancellation: `body` is cancelled and left to finish on its
+/// own. A test whose code under test fails to honour cancellation therefore fails with a message
+/// that names the step, instead of hanging the whole test run.
+@discardableResult
+public func withTimeout<T: Sendable>(
+    _ limit: Duration = .seconds(60),
+    _ what: String = "test step",
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let race = Race<T>()
+    let work = Task { race.finish(with: await Result(catching: body)) }
+    let timer = Task {
+        try? await Task.sleep(for: limit)
+        race.finish(with: .failure(TestTimeout(what: what, limit: limit)))
+    }
+    defer {
+        work.cancel()
+        timer.cancel()
+    }
+    return try await withTaskCancellationHandler {
+        try await race.value()
+    } onCancel: {
+        race.finish(with: .failure(CancellationError()))
+    }
+}
+
+/// The first of several results, handed to one waiter.
+private final class Race<T: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `state` is only touched under `lock`.
+    private enum State {
+        case pending
+        case waiting(CheckedContinuation<T, any Error>)
+        case done(Result<T, any Error>)
+        case consumed
+    }
+    private let lock = NSLock()
+    private var state = State.pending
+
+    func finish(with result: Result<T, any Error>) {
+        let waiter: CheckedContinuation<T, any Error>? = lock.withLock {
+            switch state {
+            case .pending:
+                state = .done(result)
+                return nil
+            case .waiting(let continuation):
+                state = .consumed
+                return continuation
+            case .done, .consumed:
+                return nil
+            }
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<T, any Error>? = lock.withLock {
+                if case .done(let result) = state {
+                    state = .consumed
+                    return result
+                }
+                state = .waiting(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+}
+
+extension Result where Failure == any Error {
+    /// Catches the error of an async throwing body.
+    fileprivate init(catching body: () async throws -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
+        }
+    }
+}
