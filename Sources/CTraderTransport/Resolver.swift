@@ -5,21 +5,37 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import _CTraderLocking
 
 /// Resolves host names with `getaddrinfo` without blocking Swift's cooperative pool.
 ///
 /// Numeric addresses (`127.0.0.1`, `::1`) resolve inline with `AI_NUMERICHOST`, which does no I/O.
-/// Names go to one resolver thread owned by the module (started on first use), because
-/// `getaddrinfo` blocks while it reads files and asks DNS servers.
+/// Names go to the module's resolver threads (``ResolverPool``), because `getaddrinfo` blocks
+/// while it reads files and asks DNS servers.
 enum Resolver {
     /// Resolves `host` to stream-socket addresses for `port`, in `getaddrinfo`'s order.
     ///
-    /// - Parameter passive: For a listener: an empty `host` then means every local address.
-    static func resolve(host: String, port: Int, passive: Bool = false) async throws -> [SocketAddress] {
+    /// - Parameters:
+    ///   - passive: For a listener: an empty `host` then means every local address.
+    ///   - deadline: When to stop waiting for a name lookup; it then fails with
+    ///     ``TransportError/Code/connectTimeout`` (the lookup itself cannot be interrupted and
+    ///     finishes in the background).
+    /// - Throws: ``TransportError``, or `CancellationError` when the task is cancelled meanwhile.
+    static func resolve(
+        host: String,
+        port: Int,
+        passive: Bool = false,
+        deadline: ContinuousClock.Instant? = nil
+    ) async throws -> [SocketAddress] {
         if let numeric = try? lookUp(host: host, port: port, passive: passive, numericOnly: true) {
             return numeric
         }
-        return try await ResolverThread.shared.run { try lookUp(host: host, port: port, passive: passive, numericOnly: false) }
+        return try await ResolverPool.shared.run(
+            deadline: deadline,
+            timeoutError: TransportError(.connectTimeout, reason: "resolving \(host) did not finish in time")
+        ) {
+            try lookUp(host: host, port: port, passive: passive, numericOnly: false)
+        }
     }
 
     /// Calls `getaddrinfo` (blocking unless `numericOnly`).
@@ -57,46 +73,121 @@ enum Resolver {
     }
 }
 
-/// One thread that runs blocking jobs one at a time, in order.
-final class ResolverThread: @unchecked Sendable {
-    // @unchecked Sendable: `jobs` is guarded by `mutex`/`condition`.
+/// Threads that run blocking jobs (name lookups) in order of arrival: started on demand, at most
+/// `maximumThreads` of them, so that one slow lookup does not hold up the others, and idle ones
+/// wait for work.
+final class ResolverPool: @unchecked Sendable {
+    // @unchecked Sendable: `jobs`, `idle` and `threads` are guarded by `mutex`/`condition`.
 
-    /// The process-wide resolver thread.
-    static let shared = ResolverThread()
+    /// The process-wide pool.
+    static let shared = ResolverPool(maximumThreads: 4)
 
+    private let maximumThreads: Int
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var jobs: [@Sendable () -> Void] = []
+    private var idle = 0
+    private var threads = 0
 
-    private init() {
+    private init(maximumThreads: Int) {
+        self.maximumThreads = maximumThreads
         mutex.initialize(to: pthread_mutex_t())
         condition.initialize(to: pthread_cond_t())
-        // safe because: both were just allocated and initialised and never move; this object lives
+        // safe because: both were just allocated and initialised and never move; the pool lives
         // forever (it is a static), so they are never freed.
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
-        startDetachedThread { [self] in loop() }
     }
 
-    /// Runs `job` on the thread and returns its result.
-    ///
-    /// A cancelled caller still waits for the job: a running `getaddrinfo` cannot be interrupted.
-    func run<T: Sendable>(_ job: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            pthread_mutex_lock(mutex)
-            jobs.append { continuation.resume(with: Result { try job() }) }
-            pthread_cond_signal(condition)
-            pthread_mutex_unlock(mutex)
+    /// Runs `job` on a pool thread and returns its result, unless `deadline` passes first (then
+    /// `timeoutError` is thrown) or the calling task is cancelled (`CancellationError`). In those
+    /// two cases the job still runs to its end, since `getaddrinfo` cannot be interrupted, and its
+    /// result is dropped.
+    func run<T: Sendable>(
+        deadline: ContinuousClock.Instant?,
+        timeoutError: any Error,
+        _ job: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let outcome = FirstOutcome<T>()
+        let timer: Task<Void, Never>? = deadline.map { deadline in
+            Task {
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                if !Task.isCancelled { outcome.settle(.failure(timeoutError)) }
+            }
         }
+        defer { timer?.cancel() }
+        submit { outcome.settle(Result { try job() }) }
+        return try await withTaskCancellationHandler {
+            try await outcome.value()
+        } onCancel: {
+            outcome.settle(.failure(CancellationError()))
+        }
+    }
+
+    private func submit(_ job: @escaping @Sendable () -> Void) {
+        pthread_mutex_lock(mutex)
+        jobs.append(job)
+        let startThread = idle == 0 && threads < maximumThreads
+        if startThread { threads += 1 }
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+        if startThread { startDetachedThread { [self] in loop() } }
     }
 
     private func loop() {
         while true {
             pthread_mutex_lock(mutex)
+            idle += 1
             while jobs.isEmpty { pthread_cond_wait(condition, mutex) }
+            idle -= 1
             let job = jobs.removeFirst()
             pthread_mutex_unlock(mutex)
             job()
+        }
+    }
+}
+
+/// The first of several outcomes (the job's result, a timeout, a cancellation), handed to the one
+/// waiting task; later ones are dropped.
+private final class FirstOutcome<T: Sendable>: @unchecked Sendable {
+    // @unchecked Sendable: `state` is guarded by `lock`.
+    private enum State {
+        case pending
+        case waiting(CheckedContinuation<T, any Error>)
+        case settled(Result<T, any Error>)
+        case delivered
+    }
+
+    private let lock = Lock()
+    private var state = State.pending
+
+    func settle(_ result: Result<T, any Error>) {
+        let continuation: CheckedContinuation<T, any Error>? = lock.withLock {
+            switch state {
+            case .pending:
+                state = .settled(result)
+                return nil
+            case .waiting(let continuation):
+                state = .delivered
+                return continuation
+            case .settled, .delivered:
+                return nil
+            }
+        }
+        continuation?.resume(with: result)
+    }
+
+    func value() async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<T, any Error>? = lock.withLock {
+                if case .settled(let result) = state {
+                    state = .delivered
+                    return result
+                }
+                state = .waiting(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
         }
     }
 }

@@ -40,9 +40,9 @@ public final class TCPTransport: Transport {
     ///   - host: A name (`localhost`, `live.ctraderapi.com`) or a numeric IPv4/IPv6 address
     ///     (`127.0.0.1`, `::1`, without brackets).
     ///   - port: The TCP port.
-    ///   - connectTimeout: How long the connect attempts together may take; default
-    ///     ``defaultConnectTimeout``. Resolving a name is not counted: `getaddrinfo` cannot be
-    ///     interrupted and applies the system resolver's own timeouts.
+    ///   - connectTimeout: How long resolving the name and the connect attempts together may
+    ///     take; default ``defaultConnectTimeout``. A lookup still running at the deadline is
+    ///     abandoned (`getaddrinfo` cannot be interrupted; it finishes on its own thread).
     ///   - logger: Receives one `debug` line per failed address and one per connection.
     /// - Throws: ``TransportError`` with ``TransportError/Code/hostNotFound``,
     ///   ``TransportError/Code/connectionRefused``, ``TransportError/Code/connectTimeout`` (or
@@ -54,7 +54,7 @@ public final class TCPTransport: Transport {
         logger: Logger
     ) async throws -> TCPTransport {
         let deadline = ContinuousClock.now + connectTimeout
-        let addresses = try await Resolver.resolve(host: host, port: port)
+        let addresses = try await Resolver.resolve(host: host, port: port, deadline: deadline)
         var lastError: TransportError?
         for address in addresses {
             try Task.checkCancellation()
