@@ -124,6 +124,7 @@ let package = Package(
                 "CTraderSession",
                 "CTraderSimulator",
                 "CTraderTransport",
+                "CTraderWebSocket",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

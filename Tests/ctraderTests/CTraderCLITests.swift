@@ -42,7 +42,9 @@ struct CTraderBinary {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
+    /// Runs the binary to its end; one that is still running after `timeout` (a hang guard, not a
+    /// threshold) is killed, and its result says so in `stderr`.
+    static func run(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 240) throws -> Result {
         let process = Process()
         process.executableURL = try locate()
         process.arguments = arguments
@@ -53,6 +55,17 @@ struct CTraderBinary {
         process.standardError = err
         process.standardInput = stdin == nil ? FileHandle.nullDevice : input
         try process.run()
+        let killed = NSLock()
+        nonisolated(unsafe) var wasKilled = false
+        let guardTimer = DispatchWorkItem {
+            killed.withLock {
+                guard process.isRunning else { return }
+                wasKilled = true
+                kill(process.processIdentifier, SIGKILL)
+            }
+        }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: guardTimer)
+        defer { guardTimer.cancel() }
         if let stdin {
             input.fileHandleForWriting.write(Data(stdin.utf8))
             try input.fileHandleForWriting.close()
@@ -68,15 +81,16 @@ struct CTraderBinary {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self)
-        )
+        guardTimer.cancel()
+        var stderr = String(decoding: errData, as: UTF8.self)
+        if killed.withLock({ wasKilled }) {
+            stderr += "\n[test: ctrader \(arguments.joined(separator: " ")) was killed after \(Int(timeout)) s]"
+        }
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: stderr)
     }
 }
 
-@Suite struct CTraderCLITests {
+@Suite(.timeLimit(.minutes(5))) struct CTraderCLITests {
     static let mixedInput =
         [
             #"{"payloadType":2101}"#,
@@ -87,14 +101,14 @@ struct CTraderBinary {
             #"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:6"}}"#,
         ].joined(separator: "\n") + "\n"
 
-    @Test func decodeReportsBadLinesAndGoesOn() throws {
+    @Test func decodeReportsBadLinesAndGoesOn() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent(
             "ctrader-decode-\(UUID().uuidString).jsonl"
         )
         try Data(Self.mixedInput.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
 
-        let result = try CTraderBinary.run(["decode", file.path])
+        let result = try await CTraderBinary.runAsync(["decode", file.path])
         #expect(result.status != 0)
         let lines = result.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3)
@@ -111,11 +125,11 @@ struct CTraderBinary {
         #expect(errors.last?.contains("clientSecret") == true)
     }
 
-    @Test func decodeFromStandardInputAsJSON() throws {
+    @Test func decodeFromStandardInputAsJSON() async throws {
         let input =
             #"{"clientMsgId": "cm_id_2", "payloadType": 2100, "payload": {"clientId": "34Rsd_T098asHkl","clientSecret": "validClientSecret"}}"#
             + "\n" + #"{"payloadType":51}"# + "\n"
-        let result = try CTraderBinary.run(["decode", "--json"], stdin: input)
+        let result = try await CTraderBinary.runAsync(["decode", "--json"], stdin: input)
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty)
         #expect(
@@ -125,8 +139,8 @@ struct CTraderBinary {
         )
     }
 
-    @Test func encodePrintsTheEnvelope() throws {
-        let result = try CTraderBinary.run([
+    @Test func encodePrintsTheEnvelope() async throws {
+        let result = try await CTraderBinary.runAsync([
             "encode", "PROTO_OA_NEW_ORDER_REQ",
             #"{"ctidTraderAccountId":"9007199254740993","symbolId":1,"orderType":"MARKET","tradeSide":1,"volume":100}"#,
             "--client-msg-id", "o1",
@@ -137,7 +151,7 @@ struct CTraderBinary {
                 == #"{"clientMsgId":"o1","payloadType":2106,"payload":{"ctidTraderAccountId":9007199254740993,"symbolId":1,"orderType":1,"tradeSide":1,"volume":100}}"#
                 + "\n"
         )
-        #expect(try CTraderBinary.run(["encode", "2104"]).stdout == #"{"payloadType":2104,"payload":{}}"# + "\n")
+        #expect(try await CTraderBinary.runAsync(["encode", "2104"]).stdout == #"{"payloadType":2104,"payload":{}}"# + "\n")
     }
 
     @Test(arguments: [
@@ -146,8 +160,8 @@ struct CTraderBinary {
         (["encode", "2100", #"{"clientId":"a","clientSecret":"b","bogus":1}"#], "bogus"),
         (["encode", "2104", "{"], "malformedJSON at 1:2"),
     ])
-    func encodeRejectsWithAOneLineError(arguments: [String], mentions: String) throws {
-        let result = try CTraderBinary.run(arguments)
+    func encodeRejectsWithAOneLineError(arguments: [String], mentions: String) async throws {
+        let result = try await CTraderBinary.runAsync(arguments)
         #expect(result.status != 0)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.split(separator: "\n").count == 1)

@@ -8,11 +8,12 @@ import Logging
 import Testing
 
 extension CTraderBinary {
-    /// Runs the binary off the cooperative pool, so that an in-process simulator keeps serving.
-    static func runAsync(_ arguments: [String]) async throws -> Result {
+    /// Runs the binary off the cooperative pool (``run(_:stdin:timeout:)`` blocks its thread until
+    /// the process ends), so that in-process servers and other tests keep running meanwhile.
+    static func runAsync(_ arguments: [String], stdin: String? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result { try run(arguments) })
+                continuation.resume(with: Swift.Result { try run(arguments, stdin: stdin) })
             }
         }
     }
@@ -39,6 +40,9 @@ struct SimulatorFixture {
             "--client-id", SimulatorIdentity.demoClientId,
             "--client-secret", SimulatorIdentity.demoClientSecret,
             "--access-token", SimulatorIdentity.demoAccessToken,
+            // The simulator shares this process with the whole parallel suite: on a loaded machine
+            // a handshake can take longer than the default 20 s.
+            "--timeout", "60",
         ]
     }
 
@@ -66,7 +70,7 @@ private func iso(_ date: Date) -> String {
     return formatter.string(from: date)
 }
 
-@Suite(.timeLimit(.minutes(2))) struct CTraderCommandsTests {
+@Suite(.timeLimit(.minutes(5))) struct CTraderCommandsTests {
     @Test func demoRunsItsStepsPlainWhenPiped() async throws {
         let result = try await CTraderBinary.runAsync(["demo", "--quote-seconds", "2"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -258,6 +262,7 @@ private func iso(_ date: Date) -> String {
         ["quotes", "EURUSD", "--count", "0"],
         ["deals", "--from", "yesterday"],
         ["accounts", "--endpoint", "nowhere"],
+        ["accounts", "--timeout", "0"],
         ["no-such-command"],
     ])
     func usageErrorsExitTwo(arguments: [String]) async throws {
@@ -297,6 +302,7 @@ private func iso(_ date: Date) -> String {
         let result = try await CTraderBinary.runAsync([
             "accounts", "--endpoint", url, "--client-id", SimulatorIdentity.demoClientId, "--client-secret",
             SimulatorIdentity.demoClientSecret, "--access-token", SimulatorIdentity.demoAccessToken, "--json",
+            "--timeout", "60",
         ])
         #expect(result.status == 0, "\(result.stderr)")
         process.terminate()

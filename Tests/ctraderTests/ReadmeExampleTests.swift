@@ -51,7 +51,7 @@ func readmeExample() async throws {
     // README example end
 }
 
-@Suite struct ReadmeExampleTests {
+@Suite(.timeLimit(.minutes(5))) struct ReadmeExampleTests {
     @Test func theExampleRuns() async throws {
         try await readmeExample()
     }

@@ -3,6 +3,7 @@ import CTraderMessaging
 import CTraderSession
 import CTraderSimulator
 import CTraderTransport
+import CTraderWebSocket
 import Foundation
 import Logging
 
@@ -46,6 +47,14 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The wire format: json (WebSocket, port 5036) or protobuf (TLS, port 5035).")
     var wire: WireOption = .json
 
+    @Option(
+        help: ArgumentHelp(
+            "How long to wait for the WebSocket and TLS handshakes and for each answer.",
+            valueName: "seconds"
+        )
+    )
+    var timeout: Double = 20
+
     @Flag(help: "Machine-readable output: one JSON document, or one JSON object per line for streams.")
     var json = false
 
@@ -55,7 +64,13 @@ struct ConnectionOptions: ParsableArguments {
     )
     var verbose = false
 
+    /// ``timeout`` as a duration.
+    var timeoutDuration: Duration { .milliseconds(Int64(timeout * 1000)) }
+
     func validate() throws {
+        guard timeout > 0, timeout <= 3600 else {
+            throw ValidationError("--timeout must be more than 0 and at most 3600 seconds, not \(timeout)")
+        }
         if let endpoint, !["live", "demo"].contains(endpoint.lowercased()), !endpoint.contains("://") {
             throw ValidationError("--endpoint must be live, demo or a ws:// or wss:// URL, not '\(endpoint)'")
         }
@@ -170,18 +185,31 @@ struct Session: Sendable {
         var clientId = options.clientId ?? env["CTRADER_CLIENT_ID"]
         var clientSecret = options.clientSecret ?? env["CTRADER_CLIENT_SECRET"]
         var accessToken = options.accessToken ?? env["CTRADER_ACCESS_TOKEN"]
-        var tls = TLSConfiguration.client()
+        var tls = TLSConfiguration.client(handshakeTimeout: options.timeoutDuration)
         if let caFile = options.caFile {
             guard FileManager.default.isReadableFile(atPath: caFile) else {
                 throw CLIError.usage("cannot read the CA file \(caFile)")
             }
-            tls = .client(trustedCAFile: caFile)
+            tls = .client(trustedCAFile: caFile, handshakeTimeout: options.timeoutDuration)
+        }
+        var webSocket = WebSocketConfiguration()
+        webSocket.handshakeTimeout = options.timeoutDuration
+        /// JSON over a WebSocket to `url`, with the handshake timeouts of `--timeout`.
+        func webSocketEndpoint(_ url: String) -> CTraderEndpoint {
+            .custom(.webSocket(url: url, configuration: webSocket, tls: tls))
         }
         if let name = options.endpoint {
-            switch name.lowercased() {
-            case "live": endpoint = .live
-            case "demo": endpoint = .demo
-            default: endpoint = .url(name)
+            let host: String? =
+                switch name.lowercased() {
+                case "live": "live.ctraderapi.com"
+                case "demo": "demo.ctraderapi.com"
+                default: nil
+                }
+            if let host {
+                endpoint = options.wire == .json
+                    ? webSocketEndpoint("wss://\(host):5036") : .custom(.protobufTLS(host: host, port: 5035, tls: tls))
+            } else {
+                endpoint = webSocketEndpoint(name)
             }
         } else {
             var simulatorLogger = Logger(label: "ctrader.simulator")
@@ -198,7 +226,7 @@ struct Session: Sendable {
             if options.wire == .protobuf, let port = sim.protobufPort {
                 endpoint = .custom(.protobufTCP(host: "127.0.0.1", port: port))
             } else {
-                endpoint = .url(sim.url)
+                endpoint = webSocketEndpoint(sim.url)
             }
             clientId = clientId ?? SimulatorIdentity.demoClientId
             clientSecret = clientSecret ?? SimulatorIdentity.demoClientSecret
@@ -222,7 +250,7 @@ struct Session: Sendable {
             wireFormat: options.wire == .json ? .json : .protobuf,
             credentials: CTraderCredentials(clientId: clientId, clientSecret: clientSecret),
             tls: tls,
-            requestTimeout: .seconds(20),
+            requestTimeout: options.timeoutDuration,
             reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(500), maximumAttempts: 1)
         )
         let client = CTraderClient(configuration: configuration, logger: logger)
