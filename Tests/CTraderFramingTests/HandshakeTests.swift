@@ -54,7 +54,7 @@ private let validRequestLines = [
     "Sec-WebSocket-Key: \(rfcKey)", "Sec-WebSocket-Version: 13",
 ]
 
-@Suite struct SHA1AndBase64Tests {
+@Suite(.timeLimit(.minutes(5))) struct SHA1AndBase64Tests {
     @Test func sha1KnownVectors() {
         #expect(hex(SHA1.hash(Array("abc".utf8))) == "a9993e364706816aba3e25717850c26c9cd0d89d")
         #expect(hex(SHA1.hash([UInt8]())) == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
@@ -89,7 +89,7 @@ private let validRequestLines = [
     }
 }
 
-@Suite struct ClientHandshakeTests {
+@Suite(.timeLimit(.minutes(5))) struct ClientHandshakeTests {
     @Test func requestBytes() {
         let handshake = WebSocketClientHandshake(
             host: "demo.ctraderapi.com", port: 5036, isSecure: true, target: "/feed?x=1",
@@ -300,7 +300,7 @@ private let validRequestLines = [
     }
 }
 
-@Suite struct ServerHandshakeTests {
+@Suite(.timeLimit(.minutes(5))) struct ServerHandshakeTests {
     @Test func acceptsAndAnswersRFCExample() throws {
         let accepted = try WebSocketServerHandshake().accept(try request(validRequestLines))
         let text = String(decoding: accepted.responseBytes, as: UTF8.self)

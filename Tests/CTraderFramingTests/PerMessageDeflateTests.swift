@@ -43,7 +43,7 @@ private func jsonPayload(count: Int, seed: UInt64) -> [UInt8] {
     return Array(text.utf8)
 }
 
-@Suite struct PerMessageDeflateCodecTests {
+@Suite(.timeLimit(.minutes(5))) struct PerMessageDeflateCodecTests {
     @Test func rfc7692HelloWithContextTakeover() throws {
         let deflater = try makeDeflater()
         #expect(try deflater.deflate(hello[...]) == [0xF2, 0x48, 0xCD, 0xC9, 0xC9, 0x07, 0x00])
@@ -184,7 +184,7 @@ private func jsonPayload(count: Int, seed: UInt64) -> [UInt8] {
     }
 }
 
-@Suite struct PerMessageDeflateNegotiationTests {
+@Suite(.timeLimit(.minutes(5))) struct PerMessageDeflateNegotiationTests {
     @Test func parsesOffersWithQuotesAndCase() throws {
         let elements = try WebSocketExtension.parse([
             "permessage-deflate; client_max_window_bits; server_max_window_bits=\"10\", PerMessage-Deflate ;Server_No_Context_Takeover",
@@ -269,7 +269,7 @@ private func jsonPayload(count: Int, seed: UInt64) -> [UInt8] {
 }
 
 /// Interop with Python's zlib, an independent DEFLATE implementation.
-@Suite struct PerMessageDeflatePythonInteropTests {
+@Suite(.timeLimit(.minutes(5))) struct PerMessageDeflatePythonInteropTests {
     static let script = #"""
     import sys, zlib, pathlib
     d = pathlib.Path(sys.argv[1])

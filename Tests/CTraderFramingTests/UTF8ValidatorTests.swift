@@ -1,7 +1,7 @@
 import CTraderFraming
 import Testing
 
-@Suite struct UTF8ValidatorTests {
+@Suite(.timeLimit(.minutes(5))) struct UTF8ValidatorTests {
     static let multilingual = "Hello, мир! Γειά σου, 你好世界, こんにちは, שָׁלוֹם, 🌍🚀 e\u{301} 𝄞 \u{10FFFF}\u{FFFD}"
 
     @Test func validTextSplitAtEveryPosition() {

@@ -1,7 +1,7 @@
 import CTraderFraming
 import Testing
 
-@Suite struct WebSocketClosePayloadTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketClosePayloadTests {
     @Test func emptyPayloadMeansNoStatus() throws {
         let close = try WebSocketClosePayload(decoding: [])
         #expect(close.code == .noStatusReceived)

@@ -1,7 +1,7 @@
 import CTraderFraming
 import Testing
 
-@Suite struct WebSocketFrameDecoderTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketFrameDecoderTests {
     static let rfcKey = WebSocketMaskingKey(rawValue: 0x37FA_213D)
     static let hello = Array("Hello".utf8)
 
@@ -256,7 +256,7 @@ import Testing
     }
 }
 
-@Suite struct WebSocketFrameDecoderRandomInputTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketFrameDecoderRandomInputTests {
     /// Decodes until the first error, and returns the frames and the error (if any).
     private func outcome(
         _ input: [UInt8], role: WebSocketRole, chunkSizes: [Int]

@@ -1,7 +1,7 @@
 import CTraderFraming
 import Testing
 
-@Suite struct WebSocketFrameEncoderTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketFrameEncoderTests {
     static let rfcKey = WebSocketMaskingKey(rawValue: 0x37FA_213D)
     static let hello = Array("Hello".utf8)
     let server = WebSocketFrameEncoder(role: .server)

@@ -1,7 +1,7 @@
 import CTraderFraming
 import Testing
 
-@Suite struct WebSocketFrameReaderTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketFrameReaderTests {
     /// Drains every event after appending `input` in chunks of `chunkSize`.
     private func events(
         _ input: [UInt8], reader: WebSocketFrameReader, chunkSize: Int

@@ -1,7 +1,7 @@
 import CTraderFraming
 import Testing
 
-@Suite struct WebSocketMaskingTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketMaskingTests {
     /// The reference: one byte at a time, key octet `(offset + i) % 4`.
     private func naiveMask(_ bytes: [UInt8], key: WebSocketMaskingKey, offset: Int) -> [UInt8] {
         let keyBytes = key.bytes

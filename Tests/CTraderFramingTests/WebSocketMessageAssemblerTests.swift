@@ -1,7 +1,7 @@
 import CTraderFraming
 import Testing
 
-@Suite struct WebSocketMessageAssemblerTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketMessageAssemblerTests {
     private func frame(
         _ opcode: WebSocketOpcode, _ payload: [UInt8], fin: Bool = true, rsv1: Bool = false
     ) -> WebSocketFrame {

@@ -4,7 +4,7 @@ import CTraderMessaging
 import SwiftProtobuf
 import Testing
 
-@Suite struct BinaryEnvelopeCodecTests {
+@Suite(.timeLimit(.minutes(5))) struct BinaryEnvelopeCodecTests {
     let codec = BinaryEnvelopeCodec()
 
     /// ProtoMessage{payloadType: 2101} behind its length: field 1 varint 2101 = 08 b5 10.

@@ -6,7 +6,7 @@ import Testing
 
 /// Every registered message type, filled generically (see ``SampleFiller``), survives JSON and
 /// binary round trips.
-@Suite struct CatalogueRoundTripTests {
+@Suite(.timeLimit(.minutes(5))) struct CatalogueRoundTripTests {
     static let types: [any CTraderMessage.Type] = PayloadRegistry.standard.entries.map(\.messageType)
     let json = JSONEnvelopeCodec(ignoreUnknownFields: false)
     let binary = BinaryEnvelopeCodec()

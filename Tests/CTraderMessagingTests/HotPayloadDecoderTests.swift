@@ -5,7 +5,7 @@ import Testing
 
 @testable import CTraderMessaging
 
-struct HotPayloadDecoderTests {
+@Suite(.timeLimit(.minutes(5))) struct HotPayloadDecoderTests {
     /// A small deterministic generator, so a failure can be replayed.
     struct Generator {
         var state: UInt64

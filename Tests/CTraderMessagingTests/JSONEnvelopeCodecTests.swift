@@ -3,7 +3,7 @@
 import CTraderMessaging
 import Testing
 
-@Suite struct JSONEnvelopeCodecTests {
+@Suite(.timeLimit(.minutes(5))) struct JSONEnvelopeCodecTests {
     let codec = JSONEnvelopeCodec()
 
     private func json(_ envelope: Envelope) throws -> String {

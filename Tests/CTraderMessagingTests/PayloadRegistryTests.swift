@@ -5,7 +5,7 @@ import Foundation
 import SwiftProtobuf
 import Testing
 
-@Suite struct PayloadRegistryTests {
+@Suite(.timeLimit(.minutes(5))) struct PayloadRegistryTests {
     let registry = PayloadRegistry.standard
 
     /// Every entry of both generated payload-type enums is registered with a message type whose

@@ -3,7 +3,7 @@
 import CTraderMessaging
 import Testing
 
-@Suite struct PayloadTypeTests {
+@Suite(.timeLimit(.minutes(5))) struct PayloadTypeTests {
     @Test func namedValuesMatchTheGeneratedEnums() {
         for value in ProtoOAPayloadType.allCases {
             let type = PayloadType(value)

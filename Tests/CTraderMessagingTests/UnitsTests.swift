@@ -4,7 +4,7 @@ import CTraderMessaging
 import Foundation
 import Testing
 
-@Suite struct UnitsTests {
+@Suite(.timeLimit(.minutes(5))) struct UnitsTests {
     @Test func relativePrices() {
         #expect(CTraderUnits.price(relative: 123_000) == Decimal(string: "1.23"))
         #expect(CTraderUnits.price(relative: 53_423_782) == Decimal(string: "534.23782"))

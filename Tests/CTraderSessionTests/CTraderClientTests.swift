@@ -5,7 +5,7 @@ import CTraderSession
 import CTraderTransport
 import Testing
 
-@Suite struct CTraderClientTests {
+@Suite(.timeLimit(.minutes(5))) struct CTraderClientTests {
     @Test func connectAuthorizeSymbolsOrderAndShutdown() async throws {
         let server = FakeServer()
         let clock = ManualClock()

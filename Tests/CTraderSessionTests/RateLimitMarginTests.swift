@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderSession
 import Testing
 
-@Suite struct RateLimitMarginTests {
+@Suite(.timeLimit(.minutes(5))) struct RateLimitMarginTests {
     @Test func theDefaultWindowIsASecondAndAHundredMilliseconds() throws {
         #expect(CTraderRateLimits().windowMargin == .milliseconds(100))
         var (machine, _) = try readyMachine(rateLimits: CTraderRateLimits())

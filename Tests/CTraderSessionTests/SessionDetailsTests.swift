@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderSession
 import Testing
 
-@Suite struct SessionDetailsTests {
+@Suite(.timeLimit(.minutes(5))) struct SessionDetailsTests {
     @Test func secretsPrintRedacted() {
         let secret = CTraderSecret("abcdefghijklmnopqrstuvwxyz012345")
         #expect("\(secret)" == "abcd…(32 chars)")

@@ -66,7 +66,7 @@ func readyMachine(
     return (machine, connection)
 }
 
-@Suite struct SessionStateMachineTests {
+@Suite(.timeLimit(.minutes(5))) struct SessionStateMachineTests {
     @Test func connectSendsApplicationAuthAndBecomesReady() throws {
         var machine = Machine(configuration: Machine.Configuration(credentials: testCredentials))
         let connection = try #require(machine.connect(id(1), now: .zero).opened.first)

@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderSession
 import Testing
 
-@Suite struct TokenRefreshDropTests {
+@Suite(.timeLimit(.minutes(5))) struct TokenRefreshDropTests {
     @Test func anExplicitRefreshLostAtADropSaysTheRefreshTokenMayBeSpent() throws {
         var (machine, connection) = try readyMachine()
         var refresh = ProtoOARefreshTokenReq()

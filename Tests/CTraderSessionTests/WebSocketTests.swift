@@ -7,7 +7,7 @@ import CTraderTransport
 import CTraderWebSocket
 import Testing
 
-@Suite struct WebSocketTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketTests {
     @Test func jsonOverWebSocketConnectAuthorizeTradeReconnectAndCloseWith1000() async throws {
         let listener = try await TCPListener.bind(host: "127.0.0.1", port: 0, logger: quietLogger)
         let fake = FakeServer()

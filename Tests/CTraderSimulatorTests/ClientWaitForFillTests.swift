@@ -7,7 +7,7 @@ import Testing
 
 // MARK: - Waiting for the fill
 
-@Suite("Client end to end: placeOrder(_:until: .filled)")
+@Suite("Client end to end: placeOrder(_:until: .filled)", .timeLimit(.minutes(5)))
 struct ClientWaitForFillTests {
     @Test(arguments: [E2EWire.json, .protobuf])
     func aMarketOrderReturnsItsFill(wire: E2EWire) async throws {

@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderSimulator
 import Testing
 
-@Suite("Engine: identity and authorization")
+@Suite("Engine: identity and authorization", .timeLimit(.minutes(5)))
 struct EngineAuthTests {
     @Test func applicationAuthSucceedsWithTheDemoCredentials() {
         var h = EngineHarness()
@@ -159,7 +159,7 @@ struct EngineAuthTests {
     }
 }
 
-@Suite("Engine: custom credentials")
+@Suite("Engine: custom credentials", .timeLimit(.minutes(5)))
 struct EngineCustomIdentityTests {
     @Test func demoIdentityWithOtherCredentials() {
         let identity = SimulatorIdentity.demo(clientId: "id", clientSecret: "secret", accessToken: "tok", refreshToken: "ref")

@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderSimulator
 import Testing
 
-@Suite("Engine: symbols and market data")
+@Suite("Engine: symbols and market data", .timeLimit(.minutes(5)))
 struct EngineMarketDataTests {
     @Test func symbolsAssetsAndDetails() {
         var h = EngineHarness.ready()

@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderSimulator
 import Testing
 
-@Suite("Engine: trading")
+@Suite("Engine: trading", .timeLimit(.minutes(5)))
 struct EngineTradingTests {
     @Test func marketOrderIsAcceptedThenFilled() {
         var h = EngineHarness.ready()
@@ -273,7 +273,7 @@ struct EngineTradingTests {
     }
 }
 
-@Suite("Engine: other requests")
+@Suite("Engine: other requests", .timeLimit(.minutes(5)))
 struct EngineOtherRequestTests {
     @Test func conversionChainsOrderDetailsCashFlowProfile() {
         var h = EngineHarness.ready()
@@ -307,7 +307,7 @@ struct EngineOtherRequestTests {
     }
 }
 
-@Suite("Engine: netting")
+@Suite("Engine: netting", .timeLimit(.minutes(5)))
 struct EngineNettingTests {
     @Test func nettedReversalClosesThenOpensTheRest() {
         var h = EngineHarness.ready()
@@ -329,7 +329,7 @@ struct EngineNettingTests {
     }
 }
 
-@Suite("Engine: wire validity")
+@Suite("Engine: wire validity", .timeLimit(.minutes(5)))
 struct EngineWireValidityTests {
     /// Every message the engine produces has its required fields: both codecs encode it.
     @Test func everyOutputEncodesInBothFormats() throws {

@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderSimulator
 import Testing
 
-@Suite("JSON styles")
+@Suite("JSON styles", .timeLimit(.minutes(5)))
 struct JSONStyleTests {
     let codec = JSONEnvelopeCodec(omitsEmptyPayload: true)
 

@@ -106,11 +106,12 @@ extension TransportTests {
                 for _ in 0..<1000 { try await cycle() }
                 let descriptorsAfter = openDescriptorCount()
                 let threadsAfter = threadCount()
-                // Exactly equal when nothing else in the process opens files meanwhile; the small
-                // slack tolerates other test targets running in parallel (a leak would be ≥ 1000).
-                #expect(descriptorsAfter <= descriptorsBefore + 4, "descriptors \(descriptorsBefore) → \(descriptorsAfter)")
+                // Exactly equal when nothing else in the process opens files meanwhile; the slack
+                // tolerates other test targets running in parallel (a leak would be ≥ 1000, and a
+                // thread per connection ≥ 200).
+                #expect(descriptorsAfter <= descriptorsBefore + 64, "descriptors \(descriptorsBefore) → \(descriptorsAfter)")
                 if let threadsBefore, let threadsAfter {
-                    #expect(threadsAfter <= threadsBefore + 2, "threads \(threadsBefore) → \(threadsAfter)")
+                    #expect(threadsAfter <= threadsBefore + 32, "threads \(threadsBefore) → \(threadsAfter)")
                 }
                 await listener.close()
             }
@@ -147,7 +148,7 @@ extension TransportTests {
                 }
                 try await serverSide.value
                 if let threadsBefore, let threadsAfter = threadCount() {
-                    #expect(threadsAfter <= threadsBefore + 2, "threads \(threadsBefore) → \(threadsAfter)")
+                    #expect(threadsAfter <= threadsBefore + 32, "threads \(threadsBefore) → \(threadsAfter)")
                 }
                 await listener.close()
             }

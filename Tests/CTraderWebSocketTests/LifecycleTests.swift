@@ -37,11 +37,11 @@ extension ProcessTests {
                     descriptorsAfter = ProcessResources.openDescriptorCount()
                 }
                 let threadsAfter = ProcessResources.threadCount()
-                // Small slack for other test targets running in the same process (a leak would
+                // Slack for other test targets running in the same process (a leak would
                 // be ≥ 1000).
-                #expect(descriptorsAfter <= descriptorsBefore + 4, "descriptors \(descriptorsBefore) → \(descriptorsAfter)")
+                #expect(descriptorsAfter <= descriptorsBefore + 64, "descriptors \(descriptorsBefore) → \(descriptorsAfter)")
                 if let threadsBefore, let threadsAfter {
-                    #expect(threadsAfter <= threadsBefore + 2, "threads \(threadsBefore) → \(threadsAfter)")
+                    #expect(threadsAfter <= threadsBefore + 32, "threads \(threadsBefore) → \(threadsAfter)")
                 }
                 await server.close()
                 await serving.value

@@ -2,7 +2,7 @@ import CTraderFraming
 import CTraderWebSocket
 import Testing
 
-@Suite struct WebSocketConnectionStateMachineTests {
+@Suite(.timeLimit(.minutes(5))) struct WebSocketConnectionStateMachineTests {
     let t0 = ContinuousClock.now
 
     private func closePayload(_ action: WebSocketConnectionStateMachine.Action) -> [UInt8]? {
