@@ -190,9 +190,12 @@ public final class PeerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// Sends SIGTERM if the process still runs.
+    /// Kills the process (SIGKILL) if it still runs.
+    ///
+    /// Not SIGTERM: a child inherits the signal mask of the thread that starts it, and the threads
+    /// of the test process block SIGTERM, so a Python peer would ignore it and outlive the test.
     public func terminate() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit { terminate() }
