@@ -45,6 +45,8 @@ let package = Package(
             name: "COpenSSL",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        // epoll, eventfd and accept4, which Swift's Glibc module leaves out (libc; nothing to link).
+        .systemLibrary(name: "CSystemShims"),
 
         // MARK: - Layers
 
@@ -62,6 +64,7 @@ let package = Package(
             name: "CTraderTransport",
             dependencies: [
                 "COpenSSL",
+                "CSystemShims",
                 "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
             ],

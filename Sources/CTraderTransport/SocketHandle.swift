@@ -67,8 +67,12 @@ final class SocketHandle: @unchecked Sendable {
     /// Closes the socket: wakes every waiting operation with ``TransportError/Code/closed`` and
     /// returns once the descriptor is closed. Idempotent.
     func close() async {
-        lock.withLock { closed = true }
-        Poller.shared.failWaiters(on: self)
+        let first: Bool = lock.withLock {
+            defer { closed = true }
+            return !closed
+        }
+        // Only the first close: by a later one the number may belong to another socket already.
+        if first { Poller.shared.failWaiters(on: self) }
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             lock.lock()
             if inFlight == 0 {

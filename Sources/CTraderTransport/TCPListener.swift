@@ -5,6 +5,9 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if os(Linux)
+import CSystemShims
+#endif
 public import Logging
 
 /// Listens for TCP connections, for the server role.
@@ -98,12 +101,9 @@ public final class TCPListener: TransportListener {
         defer { socket.end() }
         while true {
             try Task.checkCancellation()
-            // accept4 (atomic SOCK_CLOEXEC) is not visible from Swift's Glibc module; the flags are
-            // set right after instead.
             let fd = systemAccept(socket.descriptor)
             let number = currentErrno
             if fd >= 0 {
-                SocketHandle.setNonBlockingAndCloseOnExec(fd)
                 #if canImport(Darwin)
                 SocketHandle.setOption(fd, level: SOL_SOCKET, name: SO_NOSIGPIPE, value: 1)
                 #endif
@@ -129,6 +129,17 @@ func systemBind(_ fd: Int32, _ address: UnsafePointer<sockaddr>, _ length: sockl
 }
 
 /// `accept(2)` without the peer address, named so that it does not clash with ``TCPListener/accept()``.
+///
+/// On Linux, `accept4` makes the new descriptor non-blocking and close-on-exec atomically, so that a
+/// process that another thread starts meanwhile cannot inherit it (and keep the connection open
+/// after we close it). Elsewhere the flags are set right after `accept`.
 func systemAccept(_ fd: Int32) -> Int32 {
-    accept(fd, nil, nil)
+    #if os(Linux)
+    // safe because: no address is asked for (both pointers nil).
+    return accept4(fd, nil, nil, CSystemShims_acceptFlags())
+    #else
+    let accepted = accept(fd, nil, nil)
+    if accepted >= 0 { SocketHandle.setNonBlockingAndCloseOnExec(accepted) }
+    return accepted
+    #endif
 }

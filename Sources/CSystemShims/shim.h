@@ -1,0 +1,23 @@
+// swift-ctrader: the Linux system calls that Swift's Glibc module does not import.
+//
+// Glibc's module map leaves out <sys/epoll.h> and <sys/eventfd.h>, and declares accept4 only
+// under _GNU_SOURCE, which the module is not built with. This header includes the first two and
+// redeclares accept4 with glibc's own prototype, so that CTraderTransport can call them. On other
+// systems it is empty.
+#ifndef CSYSTEMSHIMS_SHIM_H
+#define CSYSTEMSHIMS_SHIM_H
+
+#ifdef __linux__
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+
+/// accept(2) that sets flags (SOCK_CLOEXEC, SOCK_NONBLOCK) atomically: no window in which a
+/// process started by another thread inherits the descriptor.
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
+/// The value of SOCK_CLOEXEC | SOCK_NONBLOCK for accept4 (enum members in glibc's headers).
+static inline int CSystemShims_acceptFlags(void) { return SOCK_CLOEXEC | SOCK_NONBLOCK; }
+#endif
+
+#endif
