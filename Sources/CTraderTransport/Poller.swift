@@ -18,6 +18,7 @@ enum PollInterest: Sendable {
 /// The deadline given to ``Poller/wait(for:on:deadline:)`` passed.
 struct PollerTimeout: Error {}
 
+#if !os(Linux)
 /// The module's one I/O thread: it runs `poll(2)` over the descriptors that tasks wait on and
 /// resumes each waiting task's continuation when its descriptor is ready, its deadline passed, or
 /// its socket was closed.
@@ -219,6 +220,7 @@ final class Poller: @unchecked Sendable {
         }
     }
 }
+#endif
 
 /// `write(2)`, named so that it does not clash with ``Transport/write(_:)`` inside types.
 func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer?, _ count: Int) -> Int {
