@@ -151,6 +151,7 @@ let package = Package(
         // Helpers shared by the test targets: locating and driving the independent peers.
         .target(
             name: "CTraderTestSupport",
+            dependencies: ["_CTraderLocking"],
             path: "Tests/CTraderTestSupport",
             swiftSettings: swiftSettings
         ),

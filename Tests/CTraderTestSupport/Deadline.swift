@@ -1,4 +1,4 @@
-import Foundation
+import _CTraderLocking
 
 /// A test step did not finish within its hang guard.
 public struct TestTimeout: Error, CustomStringConvertible {
@@ -24,11 +24,11 @@ public func withTimeout<T: Sendable>(
     _ what: String = "test step",
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    let race = Race<T>()
-    let work = Task { race.finish(with: await Result(catching: body)) }
+    let race = FirstOutcome<T>()
+    let work = Task { race.settle(await Result(catching: body)) }
     let timer = Task {
         try? await Task.sleep(for: limit)
-        race.finish(with: .failure(TestTimeout(what: what, limit: limit)))
+        race.settle(.failure(TestTimeout(what: what, limit: limit)))
     }
     defer {
         work.cancel()
@@ -37,50 +37,7 @@ public func withTimeout<T: Sendable>(
     return try await withTaskCancellationHandler {
         try await race.value()
     } onCancel: {
-        race.finish(with: .failure(CancellationError()))
-    }
-}
-
-/// The first of several results, handed to one waiter.
-private final class Race<T: Sendable>: @unchecked Sendable {
-    // @unchecked Sendable: `state` is only touched under `lock`.
-    private enum State {
-        case pending
-        case waiting(CheckedContinuation<T, any Error>)
-        case done(Result<T, any Error>)
-        case consumed
-    }
-    private let lock = NSLock()
-    private var state = State.pending
-
-    func finish(with result: Result<T, any Error>) {
-        let waiter: CheckedContinuation<T, any Error>? = lock.withLock {
-            switch state {
-            case .pending:
-                state = .done(result)
-                return nil
-            case .waiting(let continuation):
-                state = .consumed
-                return continuation
-            case .done, .consumed:
-                return nil
-            }
-        }
-        waiter?.resume(with: result)
-    }
-
-    func value() async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<T, any Error>? = lock.withLock {
-                if case .done(let result) = state {
-                    state = .consumed
-                    return result
-                }
-                state = .waiting(continuation)
-                return nil
-            }
-            if let ready { continuation.resume(with: ready) }
-        }
+        race.settle(.failure(CancellationError()))
     }
 }
 
