@@ -57,7 +57,7 @@ let package = Package(
         ),
         .target(
             name: "CTraderFraming",
-            dependencies: ["CZlib"],
+            dependencies: ["CZlib", "CSystemShims", "_CTraderLocking"],
             swiftSettings: swiftSettings
         ),
         .target(

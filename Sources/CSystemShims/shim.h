@@ -1,15 +1,16 @@
 // swift-ctrader: the Linux system calls that Swift's Glibc module does not import.
 //
-// Glibc's module map leaves out <sys/epoll.h> and <sys/eventfd.h>, and declares accept4 only
-// under _GNU_SOURCE, which the module is not built with. This header includes the first two and
-// redeclares accept4 with glibc's own prototype, so that CTraderTransport can call them. On other
-// systems it is empty.
+// Glibc's module map leaves out <sys/epoll.h>, <sys/eventfd.h> and <sys/random.h>, and declares
+// accept4 only under _GNU_SOURCE, which the module is not built with. This header includes the
+// first three and redeclares accept4 with glibc's own prototype, so that CTraderTransport and
+// CTraderFraming (getrandom) can call them. On other systems it is empty.
 #ifndef CSYSTEMSHIMS_SHIM_H
 #define CSYSTEMSHIMS_SHIM_H
 
 #ifdef __linux__
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 
 /// accept(2) that sets flags (SOCK_CLOEXEC, SOCK_NONBLOCK) atomically: no window in which a

@@ -42,4 +42,22 @@ import Testing
         WebSocketMasking.mask(&bytes, range: 0..<5, key: WebSocketMaskingKey(rawValue: 0x37FA_213D))
         #expect(bytes == hex("7f 9f 4d 51 58"))
     }
+
+    /// Random keys come from batches of 256: across several batches (and from concurrent callers)
+    /// no two consecutive keys repeat, and the keys are spread (a stuck or zeroed batch shows).
+    @Test func randomKeysKeepChangingAcrossBatches() async {
+        let keys = await withTaskGroup(of: [UInt32].self) { group in
+            for _ in 0..<4 {
+                group.addTask { (0..<1000).map { _ in WebSocketMaskingKey.random().rawValue } }
+            }
+            var all: [UInt32] = []
+            for await part in group { all += part }
+            return all
+        }
+        #expect(keys.count == 4000)
+        #expect(zip(keys, keys.dropFirst()).allSatisfy { $0 != $1 })
+        // 4000 draws of 32 bits: a repeat is about 0.2% likely; hundreds mean a broken pool.
+        #expect(Set(keys).count >= 3990)
+        #expect(keys.contains { $0 >> 24 != 0 } && keys.contains { $0 & 0xFF != 0 })
+    }
 }
