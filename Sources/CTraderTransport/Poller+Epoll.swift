@@ -13,7 +13,7 @@ import _CTraderLocking
 /// interests, and re-armed while waiters remain, so an event wakes the thread once. The thread
 /// starts on first use and lives as long as the process; an `eventfd` wakes it only when a waiter
 /// brings a deadline earlier than the one it sleeps towards.
-final class Poller: @unchecked Sendable {
+final class Poller: TaskExecutor, @unchecked Sendable {
     // @unchecked Sendable: every `var` is guarded by `lock`; the descriptors are immutable.
 
     /// The process-wide poller.
@@ -47,8 +47,12 @@ final class Poller: @unchecked Sendable {
     /// towards (`nil`: none).
     private var isSleeping = false
     private var sleepDeadline: ContinuousClock.Instant?
+    /// Jobs of tasks that prefer this thread as their executor (see ``TransportExecutor``).
+    private var jobs: [UnownedJob] = []
     private let epollDescriptor: Int32
     private let wakeDescriptor: Int32
+    /// The thread's id, once it runs.
+    private var thread: pthread_t?
 
     private static let failureEvents: UInt32 = EPOLLERR.rawValue | EPOLLHUP.rawValue
 
@@ -97,6 +101,18 @@ final class Poller: @unchecked Sendable {
                 lock.unlock()
             }
         }
+    }
+
+    /// Runs `job` on the poller thread, after the I/O events at hand.
+    func enqueue(_ job: consuming ExecutorJob) {
+        let unowned = UnownedJob(job)
+        let mustWake: Bool = lock.withLock {
+            jobs.append(unowned)
+            guard isSleeping else { return false }
+            isSleeping = false
+            return true
+        }
+        if mustWake { wake() }
     }
 
     /// Registers the waiter `id` and arms its descriptor, or resumes it at once (cancelled, closed,
@@ -230,9 +246,11 @@ final class Poller: @unchecked Sendable {
         return Int32(clamping: max(0, milliseconds))
     }
 
-    /// The nearest deadline of a waiter; marks the thread as about to sleep towards it.
+    /// The nearest deadline of a waiter; marks the thread as about to sleep towards it. With jobs
+    /// queued it does not sleep: 0.
     private func prepareToSleep() -> Int32 {
         lock.withLock {
+            if !jobs.isEmpty { return 0 }
             var nearest: ContinuousClock.Instant?
             for id in deadlineWaiters {
                 guard case .waiting(let waiter) = slots[id], let deadline = waiter.deadline else { continue }
@@ -245,12 +263,19 @@ final class Poller: @unchecked Sendable {
         }
     }
 
+    /// Whether the caller runs on the poller's thread.
+    var isCurrentThread: Bool {
+        lock.withLock { thread.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+    }
+
     /// The thread's loop.
     private func run() {
+        lock.withLock { thread = pthread_self() }
         let capacity = 256
         var events = [epoll_event](repeating: epoll_event(), count: capacity)
         var ready: [CheckedContinuation<Void, any Error>] = []
         var timedOut: [CheckedContinuation<Void, any Error>] = []
+        var runnable: [UnownedJob] = []
         while true {
             let timeout = prepareToSleep()
             // safe because: `events` is a contiguous array of `capacity` entries that outlives the call.
@@ -287,6 +312,12 @@ final class Poller: @unchecked Sendable {
             for continuation in timedOut { continuation.resume(throwing: PollerTimeout()) }
             ready.removeAll(keepingCapacity: true)
             timedOut.removeAll(keepingCapacity: true)
+
+            // Run the jobs queued so far (those they queue run on the next turn, after the I/O
+            // events: a busy task cannot starve the others' I/O).
+            lock.withLock { swap(&runnable, &jobs) }
+            for job in runnable { job.runSynchronously(on: asUnownedTaskExecutor()) }
+            runnable.removeAll(keepingCapacity: true)
         }
     }
 

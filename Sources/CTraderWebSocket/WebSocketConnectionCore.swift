@@ -101,7 +101,11 @@ final class WebSocketConnectionCore: @unchecked Sendable {
     /// transport ends, and then closes it and publishes the final status.
     func start(reader: sending WebSocketFrameReader, initialBytes: [UInt8]) {
         // The reader holds a non-Sendable inflater; it moves into the read task and stays there.
-        Task { await self.readLoop(reader: reader, initialBytes: initialBytes) }
+        // The task runs on the transport's I/O thread where there is one: the poller then resumes
+        // it after a read without a switch to another thread.
+        Task(executorPreference: TransportExecutor.preferred) {
+            await self.readLoop(reader: reader, initialBytes: initialBytes)
+        }
         rescheduleTimer()
     }
 
