@@ -47,9 +47,13 @@ struct WSBenchClient {
                 exit(2)
             }
             let messages = try loadMessages(kind: arguments[1], directory: payloadDirectory)
-            let result = try await run(
-                url: arguments[0], messages: messages, deflate: arguments[2] == "on", seconds: seconds, window: window,
-                caFile: caFile)
+            // The echo loop runs on the transport's I/O thread (`TransportExecutor`), as a
+            // latency-minded application would run its quote handler.
+            let result = try await withTaskExecutorPreference(TransportExecutor.preferred) {
+                try await run(
+                    url: arguments[0], messages: messages, deflate: arguments[2] == "on", seconds: seconds, window: window,
+                    caFile: caFile)
+            }
             let line =
                 #"{"impl":"swift-ctrader","kind":"\#(arguments[1])","deflate":"\#(arguments[2])","size":\#(messages[0].count),"round_trips":\#(result.roundTrips),"seconds":\#(format(result.seconds)),"msgs_per_s":\#(format(Double(result.roundTrips) / result.seconds)),"MB_per_s":\#(format(Double(result.roundTrips * messages[0].count) / result.seconds / 1e6)),"rtt_us_p50":\#(format(percentile(result.rtts, 0.50))),"rtt_us_p99":\#(format(percentile(result.rtts, 0.99)))}"#
             print(line)

@@ -53,7 +53,9 @@ struct WSEchoServer {
             }
             print("listening on \(certificateChainFile == nil ? "ws" : "wss")://127.0.0.1:\(listener.port)")
             fflush(nil)  // all streams: `stdout` is not concurrency-safe to name
-            await server.run()
+            // Handlers run on the transport's I/O thread (`TransportExecutor`): an echo then
+            // needs no switch between threads.
+            await withTaskExecutorPreference(TransportExecutor.preferred) { await server.run() }
         } catch {
             FileHandle.standardError.write(Data("ws-echo-server: \(error)\n".utf8))
             exit(1)
