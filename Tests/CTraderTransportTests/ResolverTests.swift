@@ -15,6 +15,16 @@ import Testing
 
     struct Timeout: Error, Equatable {}
 
+    /// A lookup that holds its pool thread until `gate` opens, then returns 1.
+    private func stuckLookup(_ gate: Gate) -> Task<Int, any Error> {
+        Task {
+            try await ResolverPool.shared.run(deadline: nil, timeoutError: Timeout()) {
+                gate.wait()
+                return 1
+            }
+        }
+    }
+
     @Test func aCallerStopsWaitingAtTheDeadline() async throws {
         let gate = Gate()
         defer { gate.open() }
@@ -32,12 +42,7 @@ import Testing
         let gate = Gate()
         defer { gate.open() }
         try await withTimeout(.seconds(60), "a cancelled lookup") {
-            let waiting = Task {
-                try await ResolverPool.shared.run(deadline: nil, timeoutError: Timeout()) {
-                    gate.wait()
-                    return 1
-                }
-            }
+            let waiting = stuckLookup(gate)
             waiting.cancel()
             await #expect(throws: CancellationError.self) { _ = try await waiting.value }
         }
@@ -47,12 +52,7 @@ import Testing
         let gate = Gate()
         defer { gate.open() }
         try await withTimeout(.seconds(60), "a lookup behind a stuck one") {
-            let stuck = Task {
-                try await ResolverPool.shared.run(deadline: nil, timeoutError: Timeout()) {
-                    gate.wait()
-                    return 1
-                }
-            }
+            let stuck = stuckLookup(gate)
             let next = try await ResolverPool.shared.run(deadline: nil, timeoutError: Timeout()) { 2 }
             #expect(next == 2)
             gate.open()
