@@ -19,20 +19,8 @@ final class Poller: TaskExecutor, @unchecked Sendable {
     /// The process-wide poller.
     static let shared = Poller()
 
-    private struct Waiter {
-        var socket: SocketHandle
-        var events: UInt32
-        var deadline: ContinuousClock.Instant?
-        var continuation: CheckedContinuation<Void, any Error>
-    }
-
-    /// A waiter's life: registered before the continuation exists (so that a cancellation arriving
-    /// first is not lost), then waiting, then removed by whoever resumes it.
-    private enum Slot {
-        case pending
-        case cancelled
-        case waiting(Waiter)
-    }
+    private typealias Waiter = PollWaiter<UInt32>
+    private typealias Slot = PollSlot<UInt32>
 
     private let lock = Lock()
     private var slots: [UInt64: Slot] = [:]

@@ -18,6 +18,23 @@ enum PollInterest: Sendable {
 /// The deadline given to ``Poller/wait(for:on:deadline:)`` passed.
 struct PollerTimeout: Error {}
 
+/// A task parked on the poller: its socket, the readiness it waits for (in the poller's own
+/// event bits: `poll`'s or `epoll`'s), its deadline, and how to resume it.
+struct PollWaiter<Events> {
+    var socket: SocketHandle
+    var events: Events
+    var deadline: ContinuousClock.Instant?
+    var continuation: CheckedContinuation<Void, any Error>
+}
+
+/// A waiter's life: registered before the continuation exists (so that a cancellation arriving
+/// first is not lost), then waiting, then removed by whoever resumes it.
+enum PollSlot<Events> {
+    case pending
+    case cancelled
+    case waiting(PollWaiter<Events>)
+}
+
 #if !os(Linux)
 /// The module's one I/O thread: it runs `poll(2)` over the descriptors that tasks wait on and
 /// resumes each waiting task's continuation when its descriptor is ready, its deadline passed, or
@@ -34,20 +51,8 @@ final class Poller: @unchecked Sendable {
     /// The process-wide poller.
     static let shared = Poller()
 
-    private struct Waiter {
-        var socket: SocketHandle
-        var events: Int16
-        var deadline: ContinuousClock.Instant?
-        var continuation: CheckedContinuation<Void, any Error>
-    }
-
-    /// A waiter's life: registered before the continuation exists (so that a cancellation arriving
-    /// first is not lost), then waiting, then removed by whoever resumes it.
-    private enum Slot {
-        case pending
-        case cancelled
-        case waiting(Waiter)
-    }
+    private typealias Waiter = PollWaiter<Int16>
+    private typealias Slot = PollSlot<Int16>
 
     private let lock = Lock()
     private var slots: [UInt64: Slot] = [:]
