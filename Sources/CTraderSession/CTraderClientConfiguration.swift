@@ -2,6 +2,7 @@
 
 public import CTraderMessaging
 public import CTraderTransport
+public import CTraderWebSocket
 
 /// How the client reconnects after a dropped connection: exponential backoff with jitter, and a
 /// limit after which it gives up with ``CTraderError/Code/reconnectGaveUp``.
@@ -130,6 +131,9 @@ public struct CTraderClientConfiguration: Sendable {
     public var credentials: CTraderCredentials
     /// The TLS settings for `.live`, `.demo` and `wss://` endpoints; default `.client()`.
     public var tls: TLSConfiguration
+    /// The WebSocket settings (limits, handshake and close timeouts) for `.live`, `.demo`,
+    /// `.host` and `.url` endpoints over JSON; default `WebSocketConfiguration()`.
+    public var webSocket: WebSocketConfiguration
     /// The time each request may wait for its answer, queueing included; default 30 s.
     public var requestTimeout: Duration
     /// A heartbeat (51) is sent whenever nothing was sent for this long; default 10 s.
@@ -154,6 +158,7 @@ public struct CTraderClientConfiguration: Sendable {
         wireFormat: WireFormat = .json,
         credentials: CTraderCredentials,
         tls: TLSConfiguration = .client(),
+        webSocket: WebSocketConfiguration = WebSocketConfiguration(),
         requestTimeout: Duration = .seconds(30),
         heartbeatInterval: Duration = .seconds(10),
         deadConnectionTimeout: Duration = .seconds(40),
@@ -167,6 +172,7 @@ public struct CTraderClientConfiguration: Sendable {
         self.wireFormat = wireFormat
         self.credentials = credentials
         self.tls = tls
+        self.webSocket = webSocket
         self.requestTimeout = requestTimeout
         self.heartbeatInterval = heartbeatInterval
         self.deadConnectionTimeout = deadConnectionTimeout
@@ -183,10 +189,10 @@ public struct CTraderClientConfiguration: Sendable {
         case .custom(let connector):
             return connector
         case .url(let url):
-            return .webSocket(url: url, tls: tls)
+            return .webSocket(url: url, configuration: webSocket, tls: tls)
         case .host(let host):
             switch wireFormat {
-            case .json: return .webSocket(url: "wss://\(host):5036", tls: tls)
+            case .json: return .webSocket(url: "wss://\(host):5036", configuration: webSocket, tls: tls)
             case .protobuf: return .protobufTLS(host: host, port: 5035, tls: tls)
             }
         }

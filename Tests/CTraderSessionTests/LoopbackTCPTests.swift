@@ -4,6 +4,7 @@ import CTraderMessaging
 import CTraderSession
 import CTraderTestSupport
 import CTraderTransport
+import CTraderWebSocket
 import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct LoopbackTCPTests {
@@ -92,6 +93,36 @@ import Testing
         await client.shutdown()
         try await second.waitForClose()
         #expect(try await spotIterator.next() == nil)
+        await listener.close()
+    }
+
+    /// The configuration's WebSocket settings reach a `.url` endpoint: a server that accepts and
+    /// never answers the opening handshake fails the connect with the configured handshake timeout.
+    @Test func theWebSocketConfigurationReachesAURLEndpoint() async throws {
+        let listener = try await TCPListener.bind(host: "127.0.0.1", port: 0, logger: quietLogger)
+        let silent = Task { try await listener.accept() }  // accepts, then says nothing
+        var webSocket = WebSocketConfiguration()
+        webSocket.handshakeTimeout = .milliseconds(300)
+        let configuration = CTraderClientConfiguration(
+            endpoint: .url("ws://127.0.0.1:\(listener.port)/"),
+            credentials: testCredentials,
+            webSocket: webSocket,
+            reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(10), maximumAttempts: 1, jitterSeed: 1)
+        )
+        let client = CTraderClient(configuration: configuration, logger: quietLogger)
+        let error = try await withTimeout(.seconds(60), "a connect against a silent server") {
+            do {
+                try await client.connect()
+                return nil as CTraderError?
+            } catch let error as CTraderError {
+                return error
+            }
+        }
+        #expect(error != nil)
+        // The message names the configured 0.3 s, not the default 10 s.
+        #expect("\(String(reflecting: error))".contains("within 0.3 seconds"), "\(String(reflecting: error))")
+        await client.shutdown()
+        _ = try? await silent.value
         await listener.close()
     }
 }

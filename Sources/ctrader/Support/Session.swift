@@ -194,22 +194,11 @@ struct Session: Sendable {
         }
         var webSocket = WebSocketConfiguration()
         webSocket.handshakeTimeout = options.timeoutDuration
-        /// JSON over a WebSocket to `url`, with the handshake timeouts of `--timeout`.
-        func webSocketEndpoint(_ url: String) -> CTraderEndpoint {
-            .custom(.webSocket(url: url, configuration: webSocket, tls: tls))
-        }
         if let name = options.endpoint {
-            let host: String? =
-                switch name.lowercased() {
-                case "live": "live.ctraderapi.com"
-                case "demo": "demo.ctraderapi.com"
-                default: nil
-                }
-            if let host {
-                endpoint = options.wire == .json
-                    ? webSocketEndpoint("wss://\(host):5036") : .custom(.protobufTLS(host: host, port: 5035, tls: tls))
-            } else {
-                endpoint = webSocketEndpoint(name)
+            switch name.lowercased() {
+            case "live": endpoint = .live
+            case "demo": endpoint = .demo
+            default: endpoint = .url(name)
             }
         } else {
             var simulatorLogger = Logger(label: "ctrader.simulator")
@@ -226,7 +215,7 @@ struct Session: Sendable {
             if options.wire == .protobuf, let port = sim.protobufPort {
                 endpoint = .custom(.protobufTCP(host: "127.0.0.1", port: port))
             } else {
-                endpoint = webSocketEndpoint(sim.url)
+                endpoint = .url(sim.url)
             }
             clientId = clientId ?? SimulatorIdentity.demoClientId
             clientSecret = clientSecret ?? SimulatorIdentity.demoClientSecret
@@ -250,6 +239,7 @@ struct Session: Sendable {
             wireFormat: options.wire == .json ? .json : .protobuf,
             credentials: CTraderCredentials(clientId: clientId, clientSecret: clientSecret),
             tls: tls,
+            webSocket: webSocket,
             requestTimeout: options.timeoutDuration,
             reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(500), maximumAttempts: 1)
         )
