@@ -7,14 +7,21 @@ import _CTraderLocking
 /// task's continuation when its descriptor is ready, its deadline passed, or its socket was closed.
 ///
 /// Sockets are non-blocking: a read or write tries the system call first and only parks here on
-/// `EAGAIN`. Parking costs one `epoll_ctl` by the parking task, under the poller's lock; the
-/// thread is not woken for it (unlike `poll(2)`, whose descriptor set only the polling thread can
-/// change). Each descriptor is armed one-shot (`EPOLLONESHOT`) with the union of its waiters'
-/// interests, and re-armed while waiters remain, so an event wakes the thread once. The thread
-/// starts on first use and lives as long as the process; an `eventfd` wakes it only when a waiter
-/// brings a deadline earlier than the one it sleeps towards.
+/// `EAGAIN`. A socket enters the epoll set on its first wait, edge-triggered for reading and
+/// writing, and stays there until it is closed: parking costs no system call. Each edge either
+/// wakes the tasks waiting for that readiness or, when none waits, is kept as a flag that the next
+/// wait for it takes at once. Because a task waits only after the kernel said `EAGAIN` (or after
+/// a short read drained the socket), every byte that arrives later raises an edge that it sees:
+/// no readiness is lost, and a stale flag costs one system call that says `EAGAIN` again. The end
+/// of stream and errors are kept for good (their edge comes once, and the bytes before the end may
+/// take several reads).
+///
+/// The thread starts on first use and lives as long as the process; an `eventfd` wakes it only when
+/// a waiter brings a deadline earlier than the one it sleeps towards, or a job is queued for it
+/// while it sleeps.
 final class Poller: TaskExecutor, @unchecked Sendable {
-    // @unchecked Sendable: every `var` is guarded by `lock`; the descriptors are immutable.
+    // @unchecked Sendable: every `var` is guarded by `lock` (as is `SocketHandle.pollToken`); the
+    // descriptors are immutable.
 
     /// The process-wide poller.
     static let shared = Poller()
@@ -22,15 +29,37 @@ final class Poller: TaskExecutor, @unchecked Sendable {
     private typealias Waiter = PollWaiter<UInt32>
     private typealias Slot = PollSlot<UInt32>
 
+    /// A socket in the epoll set: readiness that no waiter took yet, and the ids waiting on it.
+    fileprivate struct Registration {
+        var descriptor: Int32
+        var readable = false
+        var writable = false
+        /// The peer closed its side (or the socket failed): reads never wait again. Sticky, because
+        /// that edge comes once, and the bytes before the end of stream may take several reads.
+        var readClosed = false
+        /// The socket hung up or failed: writes never wait again.
+        var writeClosed = false
+        var waiters: [UInt64] = []
+
+        /// Takes the kept readiness for `events` (`EPOLLIN` or `EPOLLOUT`), if any.
+        mutating func take(_ events: UInt32) -> Bool {
+            if events == EPOLLIN.rawValue {
+                defer { readable = false }
+                return readable || readClosed
+            }
+            defer { writable = false }
+            return writable || writeClosed
+        }
+    }
+
     private let lock = Lock()
     private var slots: [UInt64: Slot] = [:]
     private var nextID: UInt64 = 0
-    /// The waiting ids per descriptor.
-    private var waitersByDescriptor: [Int32: [UInt64]] = [:]
+    /// The registered sockets by token (`SocketHandle.pollToken`, the `epoll_event` data).
+    private var registrations: [UInt64: Registration] = [:]
+    private var nextToken: UInt64 = 0
     /// The waiting ids with a deadline.
     private var deadlineWaiters: Set<UInt64> = []
-    /// Descriptors in the epoll set (armed, or disarmed by a one-shot event).
-    private var registered: Set<Int32> = []
     /// Whether the thread sleeps in `epoll_wait` (or is about to), and the deadline it sleeps
     /// towards (`nil`: none).
     private var isSleeping = false
@@ -42,7 +71,11 @@ final class Poller: TaskExecutor, @unchecked Sendable {
     /// The thread's id, once it runs.
     private var thread: pthread_t?
 
-    private static let failureEvents: UInt32 = EPOLLERR.rawValue | EPOLLHUP.rawValue
+    /// The token of the wake-up `eventfd` in the epoll set (sockets' tokens start at 1).
+    private static let wakeToken: UInt64 = 0
+    /// How many times one turn of the loop runs the queued jobs (jobs that queue more jobs, e.g. a
+    /// task that resumes another) before it looks at I/O again.
+    private static let jobRoundsPerTurn = 16
 
     private init() {
         epollDescriptor = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -51,7 +84,7 @@ final class Poller: TaskExecutor, @unchecked Sendable {
         precondition(wakeDescriptor >= 0, "eventfd failed: \(errnoDescription(currentErrno))")
         var event = epoll_event()
         event.events = EPOLLIN.rawValue
-        event.data.fd = wakeDescriptor
+        event.data.u64 = Self.wakeToken
         // safe because: `event` is a local that the call only reads.
         let added = epoll_ctl(epollDescriptor, EPOLL_CTL_ADD, wakeDescriptor, &event)
         precondition(added == 0, "epoll_ctl failed: \(errnoDescription(currentErrno))")
@@ -60,18 +93,24 @@ final class Poller: TaskExecutor, @unchecked Sendable {
 
     /// Waits until `socket` is ready for `interest`, or it is closed, or `deadline` passes.
     ///
-    /// A successful return means "try the system call again"; it may still say `EAGAIN`.
+    /// Call it only after the system call said `EAGAIN` (or a read returned less than it asked
+    /// for): it waits for readiness that arrives after that. A successful return means "try the
+    /// system call again"; it may still say `EAGAIN`.
     /// - Throws: ``TransportError/Code/closed`` if the socket is (or becomes) closed,
     ///   ``PollerTimeout`` when the deadline passes, `CancellationError` if the task is cancelled.
     func wait(for interest: PollInterest, on socket: SocketHandle, deadline: ContinuousClock.Instant? = nil) async throws {
-        let id: UInt64 = lock.withLock {
+        let events = interest.epollEvents
+        let id: UInt64? = lock.withLock {
+            // An edge arrived since the last wait: no need to suspend.
+            if socket.pollToken != 0, registrations[socket.pollToken]?.take(events) == true { return nil }
             nextID &+= 1  // safe because: wrapping after 2^64 waits is harmless for a key.
             slots[nextID] = .pending
             return nextID
         }
+        guard let id else { return }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                park(id, interest: interest, socket: socket, deadline: deadline, continuation: continuation)
+                park(id, events: events, socket: socket, deadline: deadline, continuation: continuation)
             }
         } onCancel: {
             lock.lock()
@@ -81,7 +120,7 @@ final class Poller: TaskExecutor, @unchecked Sendable {
                 lock.unlock()
             case .waiting(let waiter):
                 slots[id] = nil
-                removeLocked(id, from: waiter.socket.descriptor)
+                removeLocked(id, from: waiter.socket.pollToken)
                 deadlineWaiters.remove(id)
                 lock.unlock()
                 waiter.continuation.resume(throwing: CancellationError())
@@ -103,11 +142,11 @@ final class Poller: TaskExecutor, @unchecked Sendable {
         if mustWake { wake() }
     }
 
-    /// Registers the waiter `id` and arms its descriptor, or resumes it at once (cancelled, closed,
-    /// or `epoll_ctl` failed).
+    /// Registers the waiter `id`, adding its socket to the epoll set on its first wait, or resumes
+    /// it at once (cancelled, closed, readiness already kept, or `epoll_ctl` failed).
     private func park(
         _ id: UInt64,
-        interest: PollInterest,
+        events: UInt32,
         socket: SocketHandle,
         deadline: ContinuousClock.Instant?,
         continuation: CheckedContinuation<Void, any Error>
@@ -128,16 +167,22 @@ final class Poller: TaskExecutor, @unchecked Sendable {
             continuation.resume(throwing: TransportError.closed())
             return
         }
-        let fd = socket.descriptor
-        slots[id] = .waiting(Waiter(socket: socket, events: interest.epollEvents, deadline: deadline, continuation: continuation))
-        waitersByDescriptor[fd, default: []].append(id)
-        if let failure = armLocked(fd) {
+        if socket.pollToken == 0, let failure = registerLocked(socket) {
             slots[id] = nil
-            removeLocked(id, from: fd)
             lock.unlock()
             continuation.resume(throwing: TransportError.system(failure, while: "epoll_ctl"))
             return
         }
+        let token = socket.pollToken
+        if registrations[token]!.take(events) {
+            // An edge arrived between `wait`'s check and here (or with the registration).
+            slots[id] = nil
+            lock.unlock()
+            continuation.resume()
+            return
+        }
+        slots[id] = .waiting(Waiter(socket: socket, events: events, deadline: deadline, continuation: continuation))
+        registrations[token]!.waiters.append(id)
         var mustWake = false
         if let deadline {
             deadlineWaiters.insert(id)
@@ -150,75 +195,74 @@ final class Poller: TaskExecutor, @unchecked Sendable {
         if mustWake { wake() }
     }
 
-    /// Wakes every waiter on `socket` with ``TransportError/Code/closed`` and takes its descriptor
-    /// out of the epoll set. Called by ``SocketHandle/close()`` after it set its closed flag and
-    /// before it closes the descriptor.
-    func failWaiters(on socket: SocketHandle) {
+    /// Adds `socket` to the epoll set, edge-triggered for reading and writing, under a new token;
+    /// returns `errno` on failure.
+    private func registerLocked(_ socket: SocketHandle) -> Int32? {
+        nextToken += 1
+        let token = nextToken
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        event.data.u64 = token
         let fd = socket.descriptor
+        // safe because: `event` is a local that the calls only read.
+        var result = epoll_ctl(epollDescriptor, EPOLL_CTL_ADD, fd, &event)
+        if result != 0 && currentErrno == EEXIST {
+            // The number was in the set under a socket whose file outlives it (shared with a
+            // forked child): take the entry over.
+            result = epoll_ctl(epollDescriptor, EPOLL_CTL_MOD, fd, &event)
+        }
+        if result != 0 { return currentErrno }
+        registrations[token] = Registration(descriptor: fd)
+        socket.pollToken = token
+        return nil
+    }
+
+    /// Wakes every waiter on `socket` with ``TransportError/Code/closed`` and takes it out of the
+    /// epoll set. Called by ``SocketHandle/close()`` after it set its closed flag and before it
+    /// closes the descriptor.
+    func failWaiters(on socket: SocketHandle) {
         var woken: [CheckedContinuation<Void, any Error>] = []
         lock.withLock {
-            var left: [UInt64] = []
-            for id in waitersByDescriptor[fd] ?? [] {
-                if case .waiting(let waiter) = slots[id], waiter.socket === socket {
+            guard socket.pollToken != 0, let registration = registrations.removeValue(forKey: socket.pollToken) else { return }
+            socket.pollToken = 0
+            for id in registration.waiters {
+                if case .waiting(let waiter) = slots[id] {
                     slots[id] = nil
                     deadlineWaiters.remove(id)
                     woken.append(waiter.continuation)
-                } else {
-                    left.append(id)  // another socket's, should the number be in use again
                 }
             }
-            waitersByDescriptor[fd] = left.isEmpty ? nil : left
-            if left.isEmpty, registered.remove(fd) != nil {
-                // safe because: EPOLL_CTL_DEL reads no event.
-                _ = epoll_ctl(epollDescriptor, EPOLL_CTL_DEL, fd, nil)
-            }
+            // safe because: EPOLL_CTL_DEL reads no event.
+            _ = epoll_ctl(epollDescriptor, EPOLL_CTL_DEL, registration.descriptor, nil)
         }
         for continuation in woken { continuation.resume(throwing: TransportError.closed()) }
+    }
+
+    /// Forgets a socket whose handle is released without ``SocketHandle/close()`` (no task waits on
+    /// it: a waiter holds its handle). Called before the descriptor is closed.
+    func unregister(token: UInt64) {
+        lock.withLock {
+            guard let registration = registrations.removeValue(forKey: token) else { return }
+            // safe because: EPOLL_CTL_DEL reads no event.
+            _ = epoll_ctl(epollDescriptor, EPOLL_CTL_DEL, registration.descriptor, nil)
+        }
     }
 
     /// How many tasks wait on `descriptor` for `interest` now (for tests).
     func waiterCount(on descriptor: Int32, for interest: PollInterest) -> Int {
         lock.withLock {
-            var count = 0
-            for id in waitersByDescriptor[descriptor] ?? [] {
-                if case .waiting(let waiter) = slots[id], waiter.events == interest.epollEvents { count += 1 }
+            slots.values.reduce(0) { count, slot in
+                if case .waiting(let waiter) = slot, waiter.socket.descriptor == descriptor, waiter.events == interest.epollEvents {
+                    return count + 1
+                }
+                return count
             }
-            return count
         }
     }
 
-    /// Arms `fd` one-shot for the union of its waiters' interests; returns `errno` on failure.
-    private func armLocked(_ fd: Int32) -> Int32? {
-        var mask: UInt32 = 0
-        for id in waitersByDescriptor[fd] ?? [] {
-            if case .waiting(let waiter) = slots[id] { mask |= waiter.events }
-        }
-        var event = epoll_event()
-        event.events = mask | EPOLLONESHOT.rawValue
-        event.data.fd = fd
-        // A descriptor closed without `SocketHandle.close` (its handle was released) left the set
-        // by itself, and its number may be in use again: MOD then fails with ENOENT, and ADD works.
-        let isRegistered = registered.contains(fd)
-        let first: Int32 = isRegistered ? EPOLL_CTL_MOD : EPOLL_CTL_ADD
-        // safe because: `event` is a local that the calls only read.
-        if epoll_ctl(epollDescriptor, first, fd, &event) == 0 {
-            registered.insert(fd)
-            return nil
-        }
-        let number = currentErrno
-        guard number == ENOENT || number == EEXIST else { return number }
-        let second: Int32 = isRegistered ? EPOLL_CTL_ADD : EPOLL_CTL_MOD
-        if epoll_ctl(epollDescriptor, second, fd, &event) == 0 {
-            registered.insert(fd)
-            return nil
-        }
-        return currentErrno
-    }
-
-    private func removeLocked(_ id: UInt64, from fd: Int32) {
-        guard var ids = waitersByDescriptor[fd], let index = ids.firstIndex(of: id) else { return }
-        ids.remove(at: index)
-        waitersByDescriptor[fd] = ids.isEmpty ? nil : ids
+    private func removeLocked(_ id: UInt64, from token: UInt64) {
+        guard let index = registrations[token]?.waiters.firstIndex(of: id) else { return }
+        registrations[token]!.waiters.remove(at: index)
     }
 
     private func wake() {
@@ -276,18 +320,19 @@ final class Poller: TaskExecutor, @unchecked Sendable {
             lock.withLock {
                 isSleeping = false
                 for index in 0..<max(0, Int(count)) {
-                    let fd = events[index].data.fd
-                    if fd == wakeDescriptor {
+                    let token = events[index].data.u64
+                    if token == Self.wakeToken {
                         drainWake = true
                     } else {
-                        collectReadyLocked(fd, events: events[index].events, into: &ready)
+                        deliverLocked(events[index].events, to: token, into: &ready)
                     }
                 }
+                guard !deadlineWaiters.isEmpty else { return }
                 for id in deadlineWaiters {
                     guard case .waiting(let waiter) = slots[id], let deadline = waiter.deadline, deadline <= now else { continue }
                     slots[id] = nil
                     deadlineWaiters.remove(id)
-                    removeLocked(id, from: waiter.socket.descriptor)
+                    removeLocked(id, from: waiter.socket.pollToken)
                     timedOut.append(waiter.continuation)
                 }
             }
@@ -301,41 +346,61 @@ final class Poller: TaskExecutor, @unchecked Sendable {
             ready.removeAll(keepingCapacity: true)
             timedOut.removeAll(keepingCapacity: true)
 
-            // Run the jobs queued so far (those they queue run on the next turn, after the I/O
-            // events: a busy task cannot starve the others' I/O).
-            lock.withLock { swap(&runnable, &jobs) }
-            for job in runnable { job.runSynchronously(on: asUnownedTaskExecutor()) }
-            runnable.removeAll(keepingCapacity: true)
+            // Run the queued jobs, and those they queue (a task resuming another), a bounded number
+            // of rounds: then I/O again, so that a busy task cannot starve the others' I/O.
+            for _ in 0..<Self.jobRoundsPerTurn {
+                lock.withLock { swap(&runnable, &jobs) }
+                if runnable.isEmpty { break }
+                for job in runnable { job.runSynchronously(on: asUnownedTaskExecutor()) }
+                runnable.removeAll(keepingCapacity: true)
+            }
         }
     }
 
-    /// Takes the waiters on `fd` that `events` satisfies (all of them on an error or hang-up) and
-    /// re-arms `fd` for the others.
-    private func collectReadyLocked(_ fd: Int32, events: UInt32, into ready: inout [CheckedContinuation<Void, any Error>]) {
-        guard let ids = waitersByDescriptor[fd] else { return }
-        var left: [UInt64] = []
-        for id in ids {
-            guard case .waiting(let waiter) = slots[id] else { continue }
-            if events & (waiter.events | Self.failureEvents) != 0 {
-                slots[id] = nil
-                deadlineWaiters.remove(id)
-                ready.append(waiter.continuation)
-            } else {
-                left.append(id)
+    /// Hands the readiness `events` of the socket registered as `token` to its waiters, or keeps it
+    /// for the next wait when nobody waits for it.
+    private func deliverLocked(_ events: UInt32, to token: UInt64, into ready: inout [CheckedContinuation<Void, any Error>]) {
+        // A token no longer registered: the socket was closed after the kernel reported the event.
+        registrations[token]?.deliver(events, slots: &slots, deadlineWaiters: &deadlineWaiters, into: &ready)
+    }
+}
+
+extension Poller.Registration {
+    /// Wakes the waiters that `events` satisfies (all of them on an error or hang-up, which count
+    /// as both readinesses); keeps each readiness that woke nobody for the next wait.
+    fileprivate mutating func deliver(
+        _ events: UInt32,
+        slots: inout [UInt64: PollSlot<UInt32>],
+        deadlineWaiters: inout Set<UInt64>,
+        into ready: inout [CheckedContinuation<Void, any Error>]
+    ) {
+        let failed = events & (EPOLLERR.rawValue | EPOLLHUP.rawValue) != 0
+        if failed || events & EPOLLRDHUP.rawValue != 0 { readClosed = true }
+        if failed { writeClosed = true }
+        let isReadable = readClosed || events & EPOLLIN.rawValue != 0
+        let isWritable = writeClosed || events & EPOLLOUT.rawValue != 0
+        var wokeReader = false
+        var wokeWriter = false
+        var index = 0
+        while index < waiters.count {
+            let id = waiters[index]
+            guard case .waiting(let waiter) = slots[id] else {
+                waiters.remove(at: index)
+                continue
             }
-        }
-        waitersByDescriptor[fd] = left.isEmpty ? nil : left
-        guard !left.isEmpty, armLocked(fd) != nil else { return }
-        // The others cannot wait: wake them to retry their system call, which reports the socket's
-        // error (or they fail when they park again).
-        for id in left {
-            if case .waiting(let waiter) = slots[id] {
-                slots[id] = nil
-                deadlineWaiters.remove(id)
-                ready.append(waiter.continuation)
+            let isReader = waiter.events == EPOLLIN.rawValue
+            guard isReader ? isReadable : isWritable else {
+                index += 1
+                continue
             }
+            slots[id] = nil
+            deadlineWaiters.remove(id)
+            ready.append(waiter.continuation)
+            waiters.remove(at: index)
+            if isReader { wokeReader = true } else { wokeWriter = true }
         }
-        waitersByDescriptor[fd] = nil
+        if isReadable && !wokeReader { readable = true }
+        if isWritable && !wokeWriter { writable = true }
     }
 }
 

@@ -14,15 +14,20 @@ import _CTraderLocking
 /// handle closed, fails the poller's waiters on it, and closes the descriptor once the last
 /// operation has ended; it returns only after that.
 final class SocketHandle: @unchecked Sendable {
-    // @unchecked Sendable: `closed`, `descriptorClosed`, `inFlight` and `drainWaiters` are guarded
-    // by `lock`; `descriptor` is immutable.
+    // @unchecked Sendable: `closed`, `descriptorClosed`, `inFlight`, `readDrained` and
+    // `drainWaiters` are guarded by `lock`, `pollToken` by the poller's lock; `descriptor` is
+    // immutable.
 
     /// The socket descriptor. Valid until the handle is closed and drained.
     let descriptor: Int32
+    /// The socket's registration with the epoll poller (0: none). Guarded by the poller's lock.
+    var pollToken: UInt64 = 0
     private let lock = Lock()
     private var closed = false
     private var descriptorClosed = false
     private var inFlight = 0
+    /// Whether the last read returned less than it asked for: the receive queue was empty then.
+    private var readDrained = false
     private var drainWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// Takes ownership of `descriptor`, which must already be non-blocking and close-on-exec.
@@ -31,6 +36,10 @@ final class SocketHandle: @unchecked Sendable {
     }
 
     deinit {
+        #if os(Linux)
+        // No other reference exists, so `pollToken` is read without the poller's lock.
+        if pollToken != 0 { Poller.shared.unregister(token: pollToken) }
+        #endif
         if !descriptorClosed { _ = systemClose(descriptor) }
     }
 
@@ -45,9 +54,32 @@ final class SocketHandle: @unchecked Sendable {
         }
     }
 
+    /// Starts a read: ``begin()``, and whether the previous read drained the receive queue (see
+    /// ``endRead(drained:)``). The answer is taken: a read that ends otherwise leaves it `false`.
+    func beginRead() throws -> Bool {
+        try lock.withLock {
+            if closed { throw TransportError.closed() }
+            inFlight += 1
+            defer { readDrained = false }
+            return readDrained
+        }
+    }
+
+    /// Ends a read started by ``beginRead()``. `drained`: the read returned fewer bytes than it
+    /// asked for, so the kernel's receive queue was empty, and bytes that arrive later raise a
+    /// readiness edge: the next read may wait for it before it tries `recv`.
+    func endRead(drained: Bool) {
+        end(readDrained: drained)
+    }
+
     /// Ends an operation started by ``begin()``; the last one after ``close()`` closes the descriptor.
     func end() {
+        end(readDrained: nil)
+    }
+
+    private func end(readDrained drained: Bool?) {
         let waiters: [CheckedContinuation<Void, Never>] = lock.withLock {
+            if let drained { readDrained = drained }
             inFlight -= 1
             guard closed, inFlight == 0 else { return [] }
             closeDescriptorLocked()

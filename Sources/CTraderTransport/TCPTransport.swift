@@ -116,11 +116,18 @@ public final class TCPTransport: Transport {
     /// Reads at least one and at most `maxLength` bytes into the end of `buffer`; `0` at end of stream.
     public func read(into buffer: inout [UInt8], maxLength: Int) async throws -> Int {
         precondition(maxLength > 0, "maxLength must be positive")
-        try socket.begin()
-        defer { socket.end() }
+        // After a read that drained the receive queue, wait for new bytes before asking: a `recv`
+        // now would most likely say EAGAIN (one system call per message saved).
+        var waitFirst = try socket.beginRead()
+        var drained = false
+        defer { socket.endRead(drained: drained) }
         let maxLength = min(maxLength, Self.maxReadChunk)
         while true {
             try Task.checkCancellation()
+            if waitFirst {
+                waitFirst = false
+                try await Poller.shared.wait(for: .readable, on: socket)
+            }
             let fd = socket.descriptor
             // safe because: recv writes at most `maxLength` bytes into the temporary, and only the
             // `count` bytes it wrote are copied out; the pointer does not escape the closure.
@@ -130,7 +137,10 @@ public final class TCPTransport: Transport {
                 if count > 0 { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<count])) }
                 return (count, number)
             }
-            if count >= 0 { return count }
+            if count >= 0 {
+                drained = count > 0 && count < maxLength
+                return count
+            }
             if number == EINTR { continue }
             guard number == EAGAIN || number == EWOULDBLOCK else { throw TransportError.system(number, while: "read") }
             try await Poller.shared.wait(for: .readable, on: socket)

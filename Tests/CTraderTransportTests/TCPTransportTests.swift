@@ -109,6 +109,31 @@ extension TransportTests {
             }
         }
 
+        /// The poller is edge-triggered, and a read that returns less than it asked for waits for
+        /// the next edge before it calls `recv` again. The peer's FIN raises its edge once, maybe
+        /// together with the last bytes, and the read that takes those bytes is short: the end of
+        /// stream must still be seen (the poller keeps the hang-up).
+        @Test func endOfStreamRightAfterTheLastBytesIsSeen() async throws {
+            try await withTimeout {
+                for round in 0..<50 {
+                    let (client, server) = try await makeTCPPair()
+                    let reader = Task { try await client.read(maxLength: 1000) }
+                    try await waitUntil { Poller.shared.waiterCount(on: client.socket.descriptor, for: .readable) == 1 }
+                    let bytes = pattern(100, offset: round)
+                    try await server.write(bytes)
+                    try await server.shutdownWrite()
+                    var received = try await reader.value
+                    while received.count < bytes.count {
+                        received += try await client.read(maxLength: 1000)
+                    }
+                    #expect(received == bytes)
+                    #expect(try await client.read(maxLength: 1000) == [], "round \(round)")
+                    await client.close()
+                    await server.close()
+                }
+            }
+        }
+
         @Test func closeWakesAPendingReadAndLaterCallsThrowClosed() async throws {
             try await withTimeout {
                 let (client, server) = try await makeTCPPair()
