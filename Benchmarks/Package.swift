@@ -39,6 +39,8 @@ let package = Package(
         ),
         // zlib for the raw-zlib baseline: the root package's CZlib is not a product.
         .systemLibrary(name: "CBenchZlib", providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // The raw-zlib baseline of the Deflate suite, shared with the callgrind driver.
+        .target(name: "ZlibBaseline", dependencies: ["CBenchZlib"]),
 
         // MARK: - Suites
 
@@ -68,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "Deflate",
             dependencies: [
-                benchmark, "BenchmarkSupport", "BenchmarkInputs", "CBenchZlib",
+                benchmark, "BenchmarkSupport", "BenchmarkInputs", "ZlibBaseline",
                 .product(name: "CTraderFraming", package: "swift-ctrader"),
             ],
             path: "Benchmarks/Deflate",
@@ -82,6 +84,17 @@ let package = Package(
             ],
             path: "Benchmarks/Envelope",
             plugins: [benchmarkPlugin]
+        ),
+
+        // MARK: - Instruction counts (run under valgrind --tool=callgrind)
+
+        .executableTarget(
+            name: "callgrind-driver",
+            dependencies: [
+                "BenchmarkInputs", "ZlibBaseline",
+                .product(name: "CTraderFraming", package: "swift-ctrader"),
+                .product(name: "CTraderMessaging", package: "swift-ctrader"),
+            ]
         ),
 
         // MARK: - End to end (driven by compare-peers.sh)

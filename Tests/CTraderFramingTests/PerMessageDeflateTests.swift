@@ -154,12 +154,16 @@ private func jsonPayload(count: Int, seed: UInt64) -> [UInt8] {
         }
     }
 
-    @Test func limitIsExactAndEnforced() throws {
-        let message = jsonPayload(count: 100, seed: 3)
+    /// Checked on each path of the inflater: a small final fragment (inflated with its tail in one
+    /// call, through the scratch buffer), a large one (straight into the output), and fragments.
+    @Test(arguments: [(5, 1), (5, 4), (300, 1), (300, 4)])
+    func limitIsExactAndEnforced(count: Int, frames: Int) throws {
+        let message = jsonPayload(count: count, seed: 3)
         let compressed = try #require(try makeDeflater().deflate(message[...]))
-        #expect(try inflateMessage(try makeInflater(), compressed, frames: 4, limit: message.count) == message)
+        #expect((compressed.count > 1024) == (count == 300), "one small and one large compressed message")
+        #expect(try inflateMessage(try makeInflater(), compressed, frames: frames, limit: message.count) == message)
         #expect(throws: WebSocketFramingError(code: .inflatedMessageTooLarge, closeCode: .messageTooBig, detail: "")) {
-            try inflateMessage(try makeInflater(), compressed, frames: 4, limit: message.count - 1)
+            try inflateMessage(try makeInflater(), compressed, frames: frames, limit: message.count - 1)
         }
     }
 

@@ -11,6 +11,7 @@ import Benchmark
 import BenchmarkInputs
 import BenchmarkSupport
 import CTraderFraming
+import ZlibBaseline
 
 let benchmarks: @Sendable () -> Void = {
     let symbols = Samples.symbolsListJSON(count: 1000)

@@ -32,6 +32,12 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
     /// an array stored in a class costs an exclusivity check and a uniqueness check on every call,
     /// which on small messages (spot events) was a third of the time spent outside zlib.
     private let scratch: UnsafeMutableBufferPointer<UInt8>
+    /// A final fragment of at most ``mergedInputLimit`` bytes is copied here with the
+    /// `00 00 ff ff` tail after it, so that zlib inflates both in one call instead of two (the
+    /// second call, over four bytes, cost as much as inflating a small message's own data).
+    private let mergedInput: UnsafeMutableBufferPointer<UInt8>
+    /// The largest final fragment merged with its tail: copying more costs more than a call saves.
+    private static let mergedInputLimit = 1024
 
     /// Creates an inflater.
     /// - Parameters:
@@ -57,8 +63,9 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
             stream.deallocate()
             throw WebSocketFramingError(code: .compressionFailure, closeCode: .internalServerError, detail: "inflateInit2 failed with \(status)")
         }
-        // Allocated last, once nothing can throw: deinit frees it.
+        // Allocated last, once nothing can throw: deinit frees them.
         self.scratch = .allocate(capacity: self.chunkSize)
+        self.mergedInput = .allocate(capacity: Self.mergedInputLimit + Self.tail.count)
         self.stream = stream
     }
 
@@ -68,6 +75,7 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
         stream.deinitialize(count: 1)
         stream.deallocate()
         scratch.deallocate()
+        mergedInput.deallocate()
     }
 
     /// The bytes RFC 7692 §7.2.2 appends to a message before inflating its end.
@@ -84,9 +92,26 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
         into output: inout [UInt8],
         limit: Int
     ) throws(WebSocketFramingError) {
-        try inflateInput(fragment, into: &output, limit: limit)
+        if isFinalFragment && fragment.count <= Self.mergedInputLimit {
+            // Safe because `mergedInput` holds mergedInputLimit + 4 bytes, and exactly
+            // fragment.count + 4 bytes are written and then read.
+            let count = fragment.withUnsafeBufferPointer { bytes in
+                _ = UnsafeMutableBufferPointer(rebasing: mergedInput[..<bytes.count]).initialize(from: bytes)
+                _ = UnsafeMutableBufferPointer(rebasing: mergedInput[bytes.count...]).initialize(from: Self.tail)
+                return bytes.count + Self.tail.count
+            }
+            try inflateInput(UnsafeBufferPointer(rebasing: mergedInput[..<count]), into: &output, limit: limit)
+        } else {
+            try fragment.withUnsafeBufferPointer { bytes throws(WebSocketFramingError) in
+                try inflateInput(bytes, into: &output, limit: limit)
+            }
+            if isFinalFragment {
+                try Self.tail.withUnsafeBufferPointer { bytes throws(WebSocketFramingError) in
+                    try inflateInput(bytes, into: &output, limit: limit)
+                }
+            }
+        }
         if isFinalFragment {
-            try inflateInput(Self.tail[...], into: &output, limit: limit)
             let ended = messageStreamEnded
             messageStreamEnded = false
             if configuration.noContextTakeover && !ended {
@@ -102,24 +127,37 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
         }
     }
 
-    private func inflateInput(_ input: ArraySlice<UInt8>, into output: inout [UInt8], limit: Int) throws(WebSocketFramingError) {
+    private func inflateInput(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], limit: Int) throws(WebSocketFramingError) {
         guard !messageStreamEnded else { return }
         var consumed = 0
+        // For small input the first call writes into the scratch buffer, and its output is copied:
+        // a small message fits, and `output` is not grown by more than it needs. Once a call fills
+        // the scratch buffer, or from the start for input larger than `mergedInputLimit`, the
+        // message is large: the next calls write into `output`'s spare capacity, which
+        // saves copying the rest.
+        var intoOutput = input.count > Self.mergedInputLimit
         while true {
             // Offer one byte more than the limit allows, so that passing it is detected without
             // ever holding more than limit + 1 bytes.
             let room = max(0, limit - output.count)
-            let offered = min(chunkSize, room + 1)
+            // Into `output`, the room offered grows with the message (as the array's capacity
+            // does) and starts at four times the compressed bytes left: few calls, so zlib copies
+            // little into its window after each.
+            let offered = min(intoOutput ? max(chunkSize, output.count, (input.count - consumed) * 4) : chunkSize, room + 1)
             var produced = 0
-            // Safe because `offered <= chunkSize`, the scratch buffer's size, and zlib writes only
-            // within the `offered` bytes it is given; the bytes read back are those it wrote.
-            let status = input.withUnsafeBufferPointer { inputBuffer in
-                runInflate(
-                    input: inputBuffer, consumed: &consumed,
+            let status: Int32
+            if intoOutput {
+                status = inflateAppending(input: input, consumed: &consumed, offered: offered, produced: &produced, to: &output)
+            } else {
+                // Safe because `offered <= chunkSize`, the scratch buffer's size, and zlib writes
+                // only within the `offered` bytes it is given; the bytes read back are those it wrote.
+                status = runInflate(
+                    input: input, consumed: &consumed,
                     output: UnsafeMutableBufferPointer(rebasing: scratch[..<offered]), produced: &produced
                 )
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<produced]))
+                intoOutput = produced == offered
             }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<produced]))
             if output.count > limit {
                 throw WebSocketFramingError.tooBig(
                     .inflatedMessageTooLarge,
@@ -144,6 +182,43 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
                 throw WebSocketFramingError(code: .compressionFailure, closeCode: .internalServerError, detail: "inflate failed with \(status)")
             }
         }
+    }
+
+    /// One `inflate(Z_SYNC_FLUSH)` call over the unread input, appending what it produces (at
+    /// most `offered` bytes) to `output` in place.
+    private func inflateAppending(
+        input: UnsafeBufferPointer<UInt8>,
+        consumed: inout Int,
+        offered: Int,
+        produced: inout Int,
+        to output: inout [UInt8]
+    ) -> Int32 {
+        var status: Int32 = Z_OK
+        if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
+            // Safe because zlib writes only within the `offered` uninitialized bytes it is given,
+            // and exactly the `produced` bytes it wrote are marked initialized.
+            output.append(addingCapacity: offered) { span in
+                span.withUnsafeMutableBufferPointer { buffer, initialized in
+                    status = runInflate(
+                        input: input, consumed: &consumed,
+                        output: UnsafeMutableBufferPointer(rebasing: buffer[..<offered]), produced: &produced
+                    )
+                    initialized = produced
+                }
+            }
+        } else {
+            let start = output.count
+            output.append(contentsOf: repeatElement(0, count: offered))
+            // Safe because zlib writes only within the `offered` bytes just appended.
+            status = output.withUnsafeMutableBufferPointer { buffer in
+                runInflate(
+                    input: input, consumed: &consumed,
+                    output: UnsafeMutableBufferPointer(rebasing: buffer[start...]), produced: &produced
+                )
+            }
+            output.removeLast(offered - produced)
+        }
+        return status
     }
 
     /// One `inflate(Z_SYNC_FLUSH)` call over the unread input into `output`.

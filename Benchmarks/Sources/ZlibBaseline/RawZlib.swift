@@ -6,12 +6,12 @@
 
 import CBenchZlib
 
-final class RawDeflater {
+public final class RawDeflater {
     private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
     private var output: [UInt8]
     private let resetsEachMessage: Bool
 
-    init(level: Int32 = 6, windowBits: Int32 = 15, memoryLevel: Int32 = 8, noContextTakeover: Bool, maximumInput: Int) {
+    public init(level: Int32 = 6, windowBits: Int32 = 15, memoryLevel: Int32 = 8, noContextTakeover: Bool, maximumInput: Int) {
         stream.initialize(to: z_stream())
         let status = CBenchZlib_deflateInit2(stream, level, Z_DEFLATED, -windowBits, memoryLevel, Z_DEFAULT_STRATEGY)
         precondition(status == Z_OK)
@@ -25,7 +25,7 @@ final class RawDeflater {
     }
 
     /// Compresses one message; returns the compressed length without the 00 00 ff ff tail.
-    func deflate(_ message: [UInt8]) -> Int {
+    public func deflate(_ message: [UInt8]) -> Int {
         let produced = message.withUnsafeBufferPointer { input in
             output.withUnsafeMutableBufferPointer { out in
                 stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress!)
@@ -42,13 +42,13 @@ final class RawDeflater {
     }
 }
 
-final class RawInflater {
+public final class RawInflater {
     private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
     private var output: [UInt8]
     private let resetsEachMessage: Bool
     private static let tail: [UInt8] = [0x00, 0x00, 0xFF, 0xFF]
 
-    init(windowBits: Int32 = 15, noContextTakeover: Bool, maximumOutput: Int) {
+    public init(windowBits: Int32 = 15, noContextTakeover: Bool, maximumOutput: Int) {
         stream.initialize(to: z_stream())
         let status = CBenchZlib_inflateInit2(stream, -windowBits)
         precondition(status == Z_OK)
@@ -62,7 +62,7 @@ final class RawInflater {
     }
 
     /// Inflates one message (its compressed bytes, then the 00 00 ff ff tail); returns its length.
-    func inflate(_ message: [UInt8]) -> Int {
+    public func inflate(_ message: [UInt8]) -> Int {
         let produced = output.withUnsafeMutableBufferPointer { out in
             stream.pointee.next_out = out.baseAddress
             stream.pointee.avail_out = uInt(out.count)
