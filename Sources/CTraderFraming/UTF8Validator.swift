@@ -6,7 +6,7 @@
 /// boundaries, so where the text is split does not matter. At the end of the text,
 /// ``isComplete`` or ``finish()`` tells whether it stopped in the middle of a sequence.
 ///
-/// Runs of ASCII are checked eight octets at a time.
+/// Runs of ASCII are checked 32 octets at a time.
 public struct UTF8Validator: Hashable, Sendable {
     /// Continuation octets still expected for the current sequence.
     private var pending: UInt8 = 0
@@ -55,7 +55,17 @@ public struct UTF8Validator: Hashable, Sendable {
         var index = 0
         while index < count {
             if pending == 0 {
-                // ASCII fast path. Safe because `index + 8 <= count`: the load lies inside `bytes`.
+                // ASCII fast path, 32 octets per iteration (four words OR-ed, one test), then 8.
+                // Safe because `index + 32 <= count` (then `index + 8 <= count`): every load lies
+                // inside `bytes`.
+                while count - index >= 32 {
+                    let any = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                        | bytes.loadUnaligned(fromByteOffset: index &+ 8, as: UInt64.self)
+                        | bytes.loadUnaligned(fromByteOffset: index &+ 16, as: UInt64.self)
+                        | bytes.loadUnaligned(fromByteOffset: index &+ 24, as: UInt64.self)
+                    if any & 0x8080_8080_8080_8080 != 0 { break }
+                    index &+= 32
+                }
                 while count - index >= 8 {
                     let word = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
                     if word & 0x8080_8080_8080_8080 != 0 { break }
