@@ -247,9 +247,25 @@ public struct WebSocketFrameEncoder: Sendable {
             output.append(UInt8(truncatingIfNeeded: key.rawValue >> 8))
             output.append(UInt8(truncatingIfNeeded: key.rawValue))
         }
-        let start = output.count
-        output.append(contentsOf: payload)
-        if let key, length > 0 {
+        guard let key, length > 0 else {
+            output.append(contentsOf: payload)
+            return
+        }
+        if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
+            // Copy and mask in one pass, into the capacity reserved above. Safe because exactly
+            // `length` bytes are written into a span of `length` uninitialized bytes, and marked
+            // initialized.
+            output.append(addingCapacity: length) { span in
+                span.withUnsafeMutableBufferPointer { buffer, initialized in
+                    payload.withUnsafeBytes { source in
+                        WebSocketMasking.mask(source, into: UnsafeMutableRawBufferPointer(buffer), key: key)
+                    }
+                    initialized = length
+                }
+            }
+        } else {
+            let start = output.count
+            output.append(contentsOf: payload)
             WebSocketMasking.mask(&output, range: start..<(start + length), key: key)
         }
     }

@@ -16,7 +16,28 @@ public enum WebSocketMasking {
     ///   - offset: the position of `buffer`'s first octet within the frame's payload; only
     ///     `offset % 4` matters. `0` by default.
     public static func mask(_ buffer: UnsafeMutableRawBufferPointer, key: WebSocketMaskingKey, startingAt offset: Int = 0) {
-        let count = buffer.count
+        // Safe because every position is loaded before it is stored, once (see the copying mask).
+        mask(UnsafeRawBufferPointer(buffer), into: buffer, key: key, startingAt: offset)
+    }
+
+    /// Writes `source` XORed with `key` into `destination`, as if `source` began at octet `offset`
+    /// of the payload: a copy and a mask in one pass over the bytes (the encoder's, which would
+    /// otherwise copy the payload and then mask it in place).
+    ///
+    /// - Parameters:
+    ///   - source: the bytes to (un)mask.
+    ///   - destination: where the result goes, at least `source.count` bytes; it may be `source`
+    ///     itself, but must not otherwise overlap it.
+    ///   - key: the frame's masking key.
+    ///   - offset: as for ``mask(_:key:startingAt:)``.
+    public static func mask(
+        _ source: UnsafeRawBufferPointer,
+        into destination: UnsafeMutableRawBufferPointer,
+        key: WebSocketMaskingKey,
+        startingAt offset: Int = 0
+    ) {
+        let count = source.count
+        precondition(destination.count >= count, "the destination is smaller than the source")
         guard count > 0 else { return }
         let phase = offset & 3
         // The key rotated so that its octet for the payload octet at `phase` comes first.
@@ -33,32 +54,32 @@ public enum WebSocketMasking {
         var index = 0
         // 64 octets per iteration as four 16-octet vectors, which compile to SSE2 / NEON XORs
         // (a UInt64 loop is not vectorized and runs at a fraction of memory bandwidth).
-        // Safe because `index + 64 <= count`: every load and store lies inside `buffer`; both are
-        // unaligned-tolerant. Sixteen is a multiple of four, so the key phase is the same at
+        // Safe because `index + 64 <= count`: every load lies inside `source`, every store inside
+        // `destination`; both are unaligned-tolerant. Sixteen is a multiple of four, so the key phase is the same at
         // every vector.
         let vector = SIMD2<UInt64>(repeating: word)
         while count - index >= 64 {
-            let v0 = buffer.loadUnaligned(fromByteOffset: index, as: SIMD2<UInt64>.self)
-            let v1 = buffer.loadUnaligned(fromByteOffset: index &+ 16, as: SIMD2<UInt64>.self)
-            let v2 = buffer.loadUnaligned(fromByteOffset: index &+ 32, as: SIMD2<UInt64>.self)
-            let v3 = buffer.loadUnaligned(fromByteOffset: index &+ 48, as: SIMD2<UInt64>.self)
-            buffer.storeBytes(of: v0 ^ vector, toByteOffset: index, as: SIMD2<UInt64>.self)
-            buffer.storeBytes(of: v1 ^ vector, toByteOffset: index &+ 16, as: SIMD2<UInt64>.self)
-            buffer.storeBytes(of: v2 ^ vector, toByteOffset: index &+ 32, as: SIMD2<UInt64>.self)
-            buffer.storeBytes(of: v3 ^ vector, toByteOffset: index &+ 48, as: SIMD2<UInt64>.self)
+            let v0 = source.loadUnaligned(fromByteOffset: index, as: SIMD2<UInt64>.self)
+            let v1 = source.loadUnaligned(fromByteOffset: index &+ 16, as: SIMD2<UInt64>.self)
+            let v2 = source.loadUnaligned(fromByteOffset: index &+ 32, as: SIMD2<UInt64>.self)
+            let v3 = source.loadUnaligned(fromByteOffset: index &+ 48, as: SIMD2<UInt64>.self)
+            destination.storeBytes(of: v0 ^ vector, toByteOffset: index, as: SIMD2<UInt64>.self)
+            destination.storeBytes(of: v1 ^ vector, toByteOffset: index &+ 16, as: SIMD2<UInt64>.self)
+            destination.storeBytes(of: v2 ^ vector, toByteOffset: index &+ 32, as: SIMD2<UInt64>.self)
+            destination.storeBytes(of: v3 ^ vector, toByteOffset: index &+ 48, as: SIMD2<UInt64>.self)
             index &+= 64  // safe because index + 64 <= count <= Int.max
         }
         // Then eight octets at a time. Eight is a multiple of four, so the key phase is the same
         // at every word.
         while count - index >= 8 {
-            let value = buffer.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            buffer.storeBytes(of: value ^ word, toByteOffset: index, as: UInt64.self)
+            let value = source.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            destination.storeBytes(of: value ^ word, toByteOffset: index, as: UInt64.self)
             index &+= 8  // safe because index + 8 <= count <= Int.max
         }
         // The tail, under eight octets: byte `index` takes key octet (phase + index) % 4.
         while index < count {
             let keyOctet = UInt8(truncatingIfNeeded: rotated >> (24 - 8 * UInt32(index & 3)))
-            buffer[index] ^= keyOctet
+            destination[index] = source[index] ^ keyOctet
             index &+= 1  // safe because index < count
         }
     }

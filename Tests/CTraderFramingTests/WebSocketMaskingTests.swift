@@ -22,6 +22,28 @@ import Testing
         }
     }
 
+    @Test(arguments: 0...3)
+    func copyingMaskMatchesByteLoopAndLeavesTheSource(offset: Int) {
+        var generator = SeededGenerator(seed: 0xC0FFEE + UInt64(offset))
+        let key = WebSocketMaskingKey(rawValue: 0x9A0B_C1D2)
+        for length in [0, 1, 7, 8, 9, 63, 64, 65, 130, 1000] {
+            let original = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let source = [0xAA] + original  // odd start: unaligned loads
+            var destination = [UInt8](repeating: 0x11, count: length + 2)
+            source.withUnsafeBytes { source in
+                destination.withUnsafeMutableBytes { destination in
+                    WebSocketMasking.mask(
+                        UnsafeRawBufferPointer(rebasing: source[1...]),
+                        into: UnsafeMutableRawBufferPointer(rebasing: destination[1..<(1 + length)]),
+                        key: key, startingAt: offset)
+                }
+            }
+            #expect(Array(destination[1..<(1 + length)]) == naiveMask(original, key: key, offset: offset), "length \(length)")
+            #expect(destination.first == 0x11 && destination.last == 0x11, "bytes outside the destination were touched")
+            #expect(Array(source.dropFirst()) == original, "the source changed")
+        }
+    }
+
     @Test func maskingTwiceRestoresAndPiecesMatchWhole() {
         let key = WebSocketMaskingKey(0x01, 0x02, 0x03, 0x04)
         let original = pattern(61)
