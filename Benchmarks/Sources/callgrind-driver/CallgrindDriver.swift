@@ -12,6 +12,7 @@
 //   inflate-spots, zlib-inflate-spots      1000 spot events, context takeover, fresh inflater
 //   inflate-symbols, zlib-inflate-symbols  one 1000-symbol list, no context takeover
 //   decode-spot                            1000 spot-event envelope decodes (JSONEnvelopeCodec)
+//   mask-1mib                              one in-place mask of 1 MiB (WebSocketMasking)
 
 import BenchmarkInputs
 import CTraderFraming
@@ -26,7 +27,7 @@ import Darwin
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let passes = Int(arguments[2]) else {
-    print("usage: callgrind-driver inflate-spots|zlib-inflate-spots|inflate-symbols|zlib-inflate-symbols|decode-spot PASSES")
+    print("usage: callgrind-driver inflate-spots|zlib-inflate-spots|inflate-symbols|zlib-inflate-symbols|decode-spot|mask-1mib PASSES")
     exit(2)
 }
 
@@ -75,6 +76,11 @@ case "decode-spot":
     let codec = JSONEnvelopeCodec()
     let spot = Samples.spotEventJSON
     for _ in 0..<passes * 1000 { checksum &+= try! codec.decode(spot[...]).payloadType.rawValue }
+case "mask-1mib":
+    var buffer = [UInt8](repeating: 0x5A, count: 1 << 20)
+    let key = WebSocketMaskingKey(rawValue: 0x37FA_213D)
+    for _ in 0..<passes { WebSocketMasking.mask(&buffer, range: 0..<buffer.count, key: key) }
+    checksum &+= Int(buffer[12345])
 default:
     print("unknown workload \(arguments[1])")
     exit(2)
