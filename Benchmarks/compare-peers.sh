@@ -3,7 +3,7 @@
 #
 #   ./compare-peers.sh [SECONDS]        (default 5 seconds per run)
 #
-# For each workload (200 B messages with 1 and 16 in flight, one 1 MiB message; permessage-deflate
+# For each workload (200 B messages with 1, 16 and 64 in flight, one 1 MiB message; permessage-deflate
 # off and on) it runs client and server of the same implementation on loopback, each in its own
 # process:
 #   - ours:       .build/release/ws-bench-client against .build/release/ws-echo-server
@@ -74,7 +74,7 @@ run() {
 }
 
 RESULTS="$(mktemp)"
-for workload in "small 1" "small 16" "large 1"; do
+for workload in "small 1" "small 16" "small 64" "large 1"; do
     set -- $workload
     for deflate in off on; do
         for impl in ours websockets picows; do
@@ -88,7 +88,7 @@ import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1]) if line.startswith("{")]
 index = {(r["impl"], r["kind"], r["deflate"], r["window"]): r for r in rows}
 print(f"{'workload':<22} {'ours msg/s':>11} {'p50 µs':>8} | {'websockets':>11} {'p50 µs':>8} {'ratio':>6} | {'picows':>11} {'p50 µs':>8} {'ratio':>6}")
-for kind, window in (("small", 1), ("small", 16), ("large", 1)):
+for kind, window in (("small", 1), ("small", 16), ("small", 64), ("large", 1)):
     for deflate in ("off", "on"):
         ours = index.get(("swift-ctrader", kind, deflate, window))
         line = f"{kind} w={window} deflate={deflate:<3}"

@@ -39,7 +39,10 @@ def report(impl, kind, deflate, messages, rtts, elapsed) -> None:
 async def run_websockets(url, messages, deflate, seconds, window):
     from websockets.asyncio.client import connect
 
-    async with connect(url, compression="deflate" if deflate else None, max_size=None,
+    # The same DEFLATE settings as ours (see echo_server.py).
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+    extensions = [ClientPerMessageDeflateFactory(compress_settings={"level": 6, "memLevel": 8})] if deflate else None
+    async with connect(url, compression=None, extensions=extensions, max_size=None,
                        max_queue=None, ping_interval=None) as ws:
         if deflate and not ws.response.headers.get("Sec-WebSocket-Extensions"):
             sys.exit("the server did not accept permessage-deflate")

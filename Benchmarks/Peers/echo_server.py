@@ -22,7 +22,11 @@ async def serve_websockets(port: int, deflate: bool) -> None:
         except Exception:
             return
 
-    async with serve(echo, "127.0.0.1", port, compression="deflate" if deflate else None,
+    # The same DEFLATE settings as ours (15-bit windows, level 6, memLevel 8), not websockets'
+    # defaults (12-bit windows, memLevel 5), so that both sides do the same compression work.
+    from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+    extensions = [ServerPerMessageDeflateFactory(compress_settings={"level": 6, "memLevel": 8})] if deflate else None
+    async with serve(echo, "127.0.0.1", port, compression=None, extensions=extensions,
                      max_size=None, max_queue=None, ping_interval=None):
         print(f"listening on 127.0.0.1:{port}", flush=True)
         await asyncio.Future()
