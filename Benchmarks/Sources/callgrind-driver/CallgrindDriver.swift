@@ -11,6 +11,8 @@
 // WORKLOAD (one pass; the inputs are those of the Deflate and Envelope suites):
 //   inflate-spots, zlib-inflate-spots      1000 spot events, context takeover, fresh inflater
 //   inflate-symbols, zlib-inflate-symbols  one 1000-symbol list, no context takeover
+//   deflate-spots, zlib-deflate-spots      1000 spot events, context takeover, one deflater
+//   deflate-symbols, zlib-deflate-symbols  one 1000-symbol list, no context takeover
 //   decode-spot                            1000 spot-event envelope decodes (JSONEnvelopeCodec)
 //   mask-1mib                              one in-place mask of 1 MiB (WebSocketMasking)
 
@@ -27,7 +29,7 @@ import Darwin
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let passes = Int(arguments[2]) else {
-    print("usage: callgrind-driver inflate-spots|zlib-inflate-spots|inflate-symbols|zlib-inflate-symbols|decode-spot|mask-1mib PASSES")
+    print("usage: callgrind-driver inflate-spots|zlib-inflate-spots|inflate-symbols|zlib-inflate-symbols|deflate-spots|zlib-deflate-spots|deflate-symbols|zlib-deflate-symbols|decode-spot|mask-1mib PASSES")
     exit(2)
 }
 
@@ -76,6 +78,22 @@ case "decode-spot":
     let codec = JSONEnvelopeCodec()
     let spot = Samples.spotEventJSON
     for _ in 0..<passes * 1000 { checksum &+= try! codec.decode(spot[...]).payloadType.rawValue }
+case "deflate-spots":
+    let deflater = try! PerMessageDeflateDeflater(takeover, minimumSizeToCompress: 0)
+    for _ in 0..<passes {
+        for spot in spots { checksum &+= try! deflater.deflate(spot[...])!.count }
+    }
+case "zlib-deflate-spots":
+    let deflater = RawDeflater(noContextTakeover: false, maximumInput: spotsMaximum)
+    for _ in 0..<passes {
+        for spot in spots { checksum &+= deflater.deflate(spot) }
+    }
+case "deflate-symbols":
+    let deflater = try! PerMessageDeflateDeflater(noTakeover)
+    for _ in 0..<passes { checksum &+= try! deflater.deflate(symbols[...])!.count }
+case "zlib-deflate-symbols":
+    let deflater = RawDeflater(noContextTakeover: true, maximumInput: symbols.count)
+    for _ in 0..<passes { checksum &+= deflater.deflate(symbols) }
 case "mask-1mib":
     var buffer = [UInt8](repeating: 0x5A, count: 1 << 20)
     let key = WebSocketMaskingKey(rawValue: 0x37FA_213D)
