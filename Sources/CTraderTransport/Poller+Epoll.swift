@@ -250,14 +250,7 @@ final class Poller: TaskExecutor, @unchecked Sendable {
 
     /// How many tasks wait on `descriptor` for `interest` now (for tests).
     func waiterCount(on descriptor: Int32, for interest: PollInterest) -> Int {
-        lock.withLock {
-            slots.values.reduce(0) { count, slot in
-                if case .waiting(let waiter) = slot, waiter.socket.descriptor == descriptor, waiter.events == interest.epollEvents {
-                    return count + 1
-                }
-                return count
-            }
-        }
+        lock.withLock { waitingCount(in: slots.values, on: descriptor, for: interest.epollEvents) }
     }
 
     private func removeLocked(_ id: UInt64, from token: UInt64) {

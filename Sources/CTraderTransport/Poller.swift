@@ -35,6 +35,16 @@ enum PollSlot<Events> {
     case waiting(PollWaiter<Events>)
 }
 
+/// How many of `slots` wait on `descriptor` for `events` (the pollers' test hook).
+func waitingCount<Events: Equatable>(in slots: some Sequence<PollSlot<Events>>, on descriptor: Int32, for events: Events) -> Int {
+    slots.reduce(0) { count, slot in
+        if case .waiting(let waiter) = slot, waiter.socket.descriptor == descriptor, waiter.events == events {
+            return count + 1
+        }
+        return count
+    }
+}
+
 #if !os(Linux)
 /// The module's one I/O thread: it runs `poll(2)` over the descriptors that tasks wait on and
 /// resumes each waiting task's continuation when its descriptor is ready, its deadline passed, or
@@ -142,14 +152,7 @@ final class Poller: @unchecked Sendable {
 
     /// How many tasks wait on `descriptor` for `interest` now (for tests).
     func waiterCount(on descriptor: Int32, for interest: PollInterest) -> Int {
-        lock.withLock {
-            slots.values.reduce(0) { count, slot in
-                if case .waiting(let waiter) = slot, waiter.socket.descriptor == descriptor, waiter.events == interest.events {
-                    return count + 1
-                }
-                return count
-            }
-        }
+        lock.withLock { waitingCount(in: slots.values, on: descriptor, for: interest.events) }
     }
 
     private func wake() {
