@@ -317,7 +317,10 @@ extension InMemoryConnectionTests {
             let client = try await WebSocketConnection.connect(
                 over: clientTransport, host: "memory", configuration: configuration, logger: testLogger)
             var peer = try await accepted
-            let message = pattern(64 * 1024)
+            // 2048 fragments, each written only once the peer has read the one before last: the
+            // client's reader (on the shared I/O thread, which other suites keep busy) has that
+            // long to take the ping. With 128 fragments it once took longer, in a full parallel run.
+            let message = pattern(1 << 20)
             let sending = Task { try await client.send(message, fragmentSize: 512) }
             try await peer.send(.ping, [7])
             var frames: [WebSocketFrame] = []
