@@ -152,19 +152,9 @@ final class Poller: TaskExecutor, @unchecked Sendable {
         continuation: CheckedContinuation<Void, any Error>
     ) {
         lock.lock()
-        guard case .pending = slots[id] else {
-            // Cancelled before we got here.
-            slots[id] = nil
+        if let failure = parkingFailure(id, socket: socket, in: &slots) {
             lock.unlock()
-            continuation.resume(throwing: CancellationError())
-            return
-        }
-        // Checked under the poller lock: `SocketHandle.close` sets the flag before it takes this
-        // lock to fail the waiters, so either it sees this waiter or we see the flag.
-        if socket.isClosed {
-            slots[id] = nil
-            lock.unlock()
-            continuation.resume(throwing: TransportError.closed())
+            continuation.resume(throwing: failure)
             return
         }
         if socket.pollToken == 0, let failure = registerLocked(socket) {

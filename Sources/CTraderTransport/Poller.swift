@@ -35,6 +35,23 @@ enum PollSlot<Events> {
     case waiting(PollWaiter<Events>)
 }
 
+/// Under the poller's lock, before waiter `id` parks: the error to resume it with at once, its
+/// slot removed, when it was cancelled before it got here or its socket is closed; `nil` to park.
+///
+/// The closed flag is checked under the poller lock: `SocketHandle.close` sets it before it takes
+/// that lock to fail the waiters, so either it sees this waiter or the waiter sees the flag.
+func parkingFailure<Events>(_ id: UInt64, socket: SocketHandle, in slots: inout [UInt64: PollSlot<Events>]) -> (any Error)? {
+    guard case .pending = slots[id] else {
+        slots[id] = nil
+        return CancellationError()
+    }
+    if socket.isClosed {
+        slots[id] = nil
+        return TransportError.closed()
+    }
+    return nil
+}
+
 /// How many of `slots` wait on `descriptor` for `events` (the pollers' test hook).
 func waitingCount<Events: Equatable>(in slots: some Sequence<PollSlot<Events>>, on descriptor: Int32, for events: Events) -> Int {
     slots.reduce(0) { count, slot in
@@ -98,19 +115,9 @@ final class Poller: @unchecked Sendable {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 lock.lock()
-                guard case .pending = slots[id] else {
-                    // Cancelled before we got here.
-                    slots[id] = nil
+                if let failure = parkingFailure(id, socket: socket, in: &slots) {
                     lock.unlock()
-                    continuation.resume(throwing: CancellationError())
-                    return
-                }
-                // Checked under the poller lock: `SocketHandle.close` sets the flag before it takes
-                // this lock to fail the waiters, so either it sees this waiter or we see the flag.
-                if socket.isClosed {
-                    slots[id] = nil
-                    lock.unlock()
-                    continuation.resume(throwing: TransportError.closed())
+                    continuation.resume(throwing: failure)
                     return
                 }
                 slots[id] = .waiting(Waiter(socket: socket, events: interest.events, deadline: deadline, continuation: continuation))
