@@ -137,6 +137,8 @@ enum SessionAuthentication {
 // MARK: - Carrying the decisions out
 
 extension SessionStateMachine {
+    /// The application auth was answered: fail for good, give the connection up, or restore the
+    /// restorable accounts (account auth each, then their subscriptions) before becoming ready.
     mutating func appAuthAnswered(error: CTraderError?, now: Duration) -> [Action] {
         guard case .authenticating(let connection, let failures) = state else { return [] }
         switch SessionAuthentication.appAuthOutcome(error: error) {
@@ -158,6 +160,8 @@ extension SessionStateMachine {
         return []
     }
 
+    /// An account auth was answered: the account is authorized (and its subscriptions restored
+    /// when this is a restoration), or its token is refreshed, or it failed.
     mutating func accountAuthAnswered(
         account: Int64,
         user: RequestID?,
@@ -191,6 +195,8 @@ extension SessionStateMachine {
         }
     }
 
+    /// Account `account` could not be authorized: it is forgotten; the owner's request fails, and a
+    /// restoration's failure is reported as a status.
     mutating func accountFailed(
         _ account: Int64,
         user: RequestID?,
@@ -206,6 +212,8 @@ extension SessionStateMachine {
         return actions + restoreProgressed(now: now)
     }
 
+    /// A token refresh made for an account was answered: store the new pair and authorize the
+    /// account again with it, or fail the account.
     mutating func tokenRefreshAnswered(
         account: Int64,
         user: RequestID?,

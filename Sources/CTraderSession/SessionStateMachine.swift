@@ -117,7 +117,9 @@ public struct SessionStateMachine: Sendable {
         self.registry = registry
         self.backoff = ReconnectBackoff(policy: configuration.reconnect)
         self.scheduler = RequestScheduler(
-            requestTimeout: configuration.requestTimeout, rateLimits: configuration.rateLimits)
+            requestTimeout: configuration.requestTimeout,
+            rateLimits: configuration.rateLimits
+        )
     }
 
     // MARK: - Queries

@@ -1,8 +1,9 @@
 // swift-ctrader: the request scheduler as a plain value, with virtual time.
 
 import CTraderMessaging
-@testable import CTraderSession
 import Testing
+
+@testable import CTraderSession
 
 private func scheduler(
     requestsPerSecond: Int = 50,
@@ -31,7 +32,12 @@ private func trendbars() -> ProtoOAGetTrendbarsReq {
     @Test func sendsNoMoreThanThePerSecondLimitWithinAWindow() {
         var scheduler = scheduler(requestsPerSecond: 3)
         for n in 1...5 {
-            let queued = scheduler.enqueueUser(ProtoOAVersionReq(), purpose: .user(id(UInt64(n))), timeout: nil, now: .zero)
+            let queued = scheduler.enqueueUser(
+                ProtoOAVersionReq(),
+                purpose: .user(id(UInt64(n))),
+                timeout: nil,
+                now: .zero
+            )
             #expect(queued)
         }
         let first = scheduler.drain(now: .zero, userRequestsAllowed: true)

@@ -1,8 +1,9 @@
 // swift-ctrader: the session's accounts as a plain value: subscriptions and what to restore.
 
 import CTraderMessaging
-@testable import CTraderSession
 import Testing
+
+@testable import CTraderSession
 
 private func spots(_ account: Int64, _ symbols: [Int64], timestamps: Bool = false) -> ProtoOASubscribeSpotsReq {
     var request = ProtoOASubscribeSpotsReq()
@@ -12,7 +13,11 @@ private func spots(_ account: Int64, _ symbols: [Int64], timestamps: Bool = fals
     return request
 }
 
-private func trendbar(_ account: Int64, _ symbol: Int64, _ period: ProtoOATrendbarPeriod) -> ProtoOASubscribeLiveTrendbarReq {
+private func trendbar(
+    _ account: Int64,
+    _ symbol: Int64,
+    _ period: ProtoOATrendbarPeriod
+) -> ProtoOASubscribeLiveTrendbarReq {
     var request = ProtoOASubscribeLiveTrendbarReq()
     request.ctidTraderAccountID = account
     request.symbolID = symbol
@@ -66,10 +71,12 @@ private func authorizedAccounts() -> SessionAccounts {
         #expect(accounts.spotSubscriptions == [7: [1, 2]])
 
         let requests = accounts.restoreRequests(for: 7)
-        #expect(requests.map { type(of: $0).messagePayloadType } == [
-            .protoOaSubscribeSpotsReq, .protoOaSubscribeDepthQuotesReq,
-            .protoOaSubscribeLiveTrendbarReq, .protoOaSubscribeLiveTrendbarReq,
-        ])
+        #expect(
+            requests.map { type(of: $0).messagePayloadType } == [
+                .protoOaSubscribeSpotsReq, .protoOaSubscribeDepthQuotesReq,
+                .protoOaSubscribeLiveTrendbarReq, .protoOaSubscribeLiveTrendbarReq,
+            ]
+        )
         let restoredSpots = try #require(requests[0] as? ProtoOASubscribeSpotsReq)
         #expect(restoredSpots.ctidTraderAccountID == 7)
         #expect(restoredSpots.symbolID == [1, 2])

@@ -1,8 +1,9 @@
 // swift-ctrader: the authentication decisions, as pure functions.
 
 import CTraderMessaging
-@testable import CTraderSession
 import Testing
+
+@testable import CTraderSession
 
 private func serverError(_ code: String) -> CTraderError {
     var error = CTraderError(code: .serverError, reason: "scripted \(code)")
@@ -19,7 +20,10 @@ private func serverError(_ code: String) -> CTraderError {
 
     @Test func wrongCredentialsArePermanentOtherErrorsAreNot() {
         #expect(SessionAuthentication.appAuthOutcome(error: nil) == .authenticated)
-        guard case .refused(let refused) = SessionAuthentication.appAuthOutcome(error: serverError("CH_CLIENT_AUTH_FAILURE"))
+        guard
+            case .refused(let refused) = SessionAuthentication.appAuthOutcome(
+                error: serverError("CH_CLIENT_AUTH_FAILURE")
+            )
         else {
             Issue.record("wrong credentials were not refused")
             return
@@ -31,20 +35,37 @@ private func serverError(_ code: String) -> CTraderError {
     }
 
     @Test func anAccountIsAuthorizedOnSuccessAndWhenAlreadyLoggedIn() {
-        let success = SessionAuthentication.accountAuthOutcome(account: 7, refreshed: false, refreshToken: nil, error: nil)
+        let success = SessionAuthentication.accountAuthOutcome(
+            account: 7,
+            refreshed: false,
+            refreshToken: nil,
+            error: nil
+        )
         #expect(success == .authorized)
         let already = SessionAuthentication.accountAuthOutcome(
-            account: 7, refreshed: false, refreshToken: nil, error: serverError("ALREADY_LOGGED_IN"))
+            account: 7,
+            refreshed: false,
+            refreshToken: nil,
+            error: serverError("ALREADY_LOGGED_IN")
+        )
         #expect(already == .authorized)
     }
 
     @Test func anInvalidTokenIsRefreshedOnceWhenARefreshTokenIsKnown() throws {
         let invalid = serverError("CH_ACCESS_TOKEN_INVALID")
         let first = SessionAuthentication.accountAuthOutcome(
-            account: 7, refreshed: false, refreshToken: "refresh", error: invalid)
+            account: 7,
+            refreshed: false,
+            refreshToken: "refresh",
+            error: invalid
+        )
         #expect(first == .refresh("refresh"))
         let again = SessionAuthentication.accountAuthOutcome(
-            account: 7, refreshed: true, refreshToken: "refresh", error: invalid)
+            account: 7,
+            refreshed: true,
+            refreshToken: "refresh",
+            error: invalid
+        )
         guard case .failed(let error) = again else {
             Issue.record("a second invalid token was not a failure")
             return
@@ -52,7 +73,11 @@ private func serverError(_ code: String) -> CTraderError {
         #expect(error.code == .authenticationFailed)
         #expect(error.ctidTraderAccountId == 7)
         let noRefreshToken = SessionAuthentication.accountAuthOutcome(
-            account: 7, refreshed: false, refreshToken: nil, error: invalid)
+            account: 7,
+            refreshed: false,
+            refreshToken: nil,
+            error: invalid
+        )
         guard case .failed = noRefreshToken else {
             Issue.record("an invalid token without a refresh token was not a failure")
             return
@@ -61,7 +86,11 @@ private func serverError(_ code: String) -> CTraderError {
 
     @Test func otherAccountErrorsFailAndNameTheAccount() {
         let outcome = SessionAuthentication.accountAuthOutcome(
-            account: 8, refreshed: false, refreshToken: "refresh", error: serverError("CANT_ROUTE_REQUEST"))
+            account: 8,
+            refreshed: false,
+            refreshToken: "refresh",
+            error: serverError("CANT_ROUTE_REQUEST")
+        )
         guard case .failed(let error) = outcome else {
             Issue.record("the error was not a failure")
             return
@@ -84,7 +113,10 @@ private func serverError(_ code: String) -> CTraderError {
 
     @Test func aFailedRefreshIsAnAuthenticationFailure() {
         let refused = SessionAuthentication.refreshOutcome(
-            account: 7, envelope: Envelope(ProtoOAErrorRes()), error: serverError("CH_ACCESS_TOKEN_INVALID"))
+            account: 7,
+            envelope: Envelope(ProtoOAErrorRes()),
+            error: serverError("CH_ACCESS_TOKEN_INVALID")
+        )
         guard case .failed(let error) = refused else {
             Issue.record("a refused refresh was not a failure")
             return
@@ -92,7 +124,11 @@ private func serverError(_ code: String) -> CTraderError {
         #expect(error.code == .authenticationFailed)
         #expect(error.errorCode == "CH_ACCESS_TOKEN_INVALID")
         #expect(error.ctidTraderAccountId == 7)
-        let wrongAnswer = SessionAuthentication.refreshOutcome(account: 7, envelope: Envelope(ProtoOAVersionRes()), error: nil)
+        let wrongAnswer = SessionAuthentication.refreshOutcome(
+            account: 7,
+            envelope: Envelope(ProtoOAVersionRes()),
+            error: nil
+        )
         guard case .failed(let missing) = wrongAnswer else {
             Issue.record("a wrong answer was not a failure")
             return

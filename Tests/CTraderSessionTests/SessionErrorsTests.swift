@@ -1,8 +1,9 @@
 // swift-ctrader: the errors the session builds, as pure functions.
 
 import CTraderMessaging
-@testable import CTraderSession
 import Testing
+
+@testable import CTraderSession
 
 /// One request as the scheduler holds it: numbered `m1`, sent at time zero.
 private func outgoing(
@@ -99,7 +100,9 @@ private func newOrder(account: Int64) -> ProtoOANewOrderReq {
         #expect(full.code == .queueFull)
         #expect(full.payloadType == .protoOaVersionReq)
         #expect(SessionErrors.deadConnection(after: .seconds(40)).code == .connectionLost)
-        #expect(SessionErrors.setupTimeout(try outgoing(ProtoOAApplicationAuthReq(), purpose: .appAuth)).code == .timeout)
+        #expect(
+            SessionErrors.setupTimeout(try outgoing(ProtoOAApplicationAuthReq(), purpose: .appAuth)).code == .timeout
+        )
         let unexpected = SessionErrors.unexpectedResponse(.protoOaTraderRes, to: try outgoing(ProtoOAVersionReq()))
         #expect(unexpected.code == .unexpectedResponse)
         #expect(unexpected.clientMsgId == "m1")

@@ -1,8 +1,8 @@
 // swift-ctrader: how the session's status is derived and shown.
 
-import CTraderMessaging
-@testable import CTraderSession
 import Testing
+
+@testable import CTraderSession
 
 @Suite(.timeLimit(.minutes(5))) struct SessionStatusTests {
     @Test func readyTheFirstTimeReconnectedWithTheGapAfterADrop() {
