@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "CTraderTransport", targets: ["CTraderTransport"]),
         .library(name: "CTraderWebSocket", targets: ["CTraderWebSocket"]),
         .library(name: "CTraderMessaging", targets: ["CTraderMessaging"]),
+        .library(name: "CTraderChannel", targets: ["CTraderChannel"]),
         .library(name: "CTraderSession", targets: ["CTraderSession"]),
         .library(name: "CTraderSimulator", targets: ["CTraderSimulator"]),
         .library(name: "CTrader", targets: ["CTrader"]),
@@ -87,10 +88,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Channels of envelopes (JSON over WebSocket, protobuf over TCP/TLS) for both roles:
+        // the client's connectors and a server's listener.
+        .target(
+            name: "CTraderChannel",
+            dependencies: [
+                "CTraderFraming",
+                "CTraderMessaging",
+                "CTraderWebSocket",
+                "CTraderTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "CTraderSession",
             dependencies: [
+                "CTraderChannel",
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
@@ -102,6 +117,7 @@ let package = Package(
         .target(
             name: "CTraderSimulator",
             dependencies: [
+                "CTraderChannel",
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
@@ -182,6 +198,11 @@ let package = Package(
                 "CTraderTestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderChannelTests",
+            dependencies: ["CTraderChannel", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
