@@ -178,7 +178,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderTransportTests",
-            dependencies: ["CTraderTransport", "_CTraderLocking", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderTransport", "_CTraderLocking", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -202,7 +205,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderChannelTests",
-            dependencies: ["CTraderChannel", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderChannel", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -210,6 +216,7 @@ let package = Package(
             dependencies: [
                 "CTraderSession", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderFraming",
                 "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -217,7 +224,8 @@ let package = Package(
             name: "CTraderSimulatorTests",
             dependencies: [
                 "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderFraming",
-                "CTraderTestSupport",
+                "CTraderTransport", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

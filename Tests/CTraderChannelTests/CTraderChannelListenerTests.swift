@@ -4,6 +4,7 @@ import CTraderChannel
 import CTraderMessaging
 import CTraderTestSupport
 import CTraderTransport
+import Logging
 import CTraderWebSocket
 import Testing
 
@@ -28,7 +29,7 @@ import Testing
             throw error
         }
         await listener.close()
-        await withTimeout { await serving.value }
+        try await withTimeout { await serving.value }
     }
 
     @Test func servesProtobufChannels() async throws {
@@ -52,8 +53,10 @@ import Testing
             // Not a WebSocket client: the handshake fails, the listener goes on.
             let stray = try memory.connect()
             try await stray.write(Array("GET / HTTP/1.0\r\n\r\n".utf8))
-            var buffer: [UInt8] = []
-            while try await withTimeout({ try await stray.read(into: &buffer, maxLength: 4096) }) > 0 {}
+            try await withTimeout {
+                var buffer: [UInt8] = []
+                while try await stray.read(into: &buffer, maxLength: 4096) > 0 { buffer.removeAll() }
+            }
             await stray.close()
 
             let connector = CTraderConnector.webSocket(host: "localhost") { try memory.connect() }
@@ -71,6 +74,6 @@ import Testing
         let client = ProtobufChannel(transport: try memory.connect())
         #expect(try await withTimeout { try await client.next() } == nil)
         await listener.close()
-        await withTimeout { await serving.value }
+        try await withTimeout { await serving.value }
     }
 }

@@ -4,6 +4,7 @@ import CTraderChannel
 import CTraderMessaging
 import CTraderTestSupport
 import CTraderTransport
+import Logging
 import CTraderWebSocket
 import Testing
 
@@ -42,7 +43,7 @@ import Testing
         try await server.send(Envelope(ProtoHeartbeatEvent()))
         let envelope = try #require(try await withTimeout { try await client.receive() })
         #expect(envelope.clientMsgId == "custom")
-        #expect(envelope.payloadType == .protoHeartbeatEvent)
+        #expect(envelope.payloadType == .heartbeatEvent)
     }
 
     @Test func anUndecodableMessageIsSurfacedAndTheChannelGoesOn() async throws {
@@ -51,13 +52,14 @@ import Testing
         try await connection.send(text: "not json")
         try await client.send(Envelope(ProtoHeartbeatEvent()))
 
-        guard case .undecodable(_, let bytes) = try await withTimeout({ try await server.next() }) else {
+        let first = try await withTimeout { try await server.next() }
+        guard case .undecodable(_, let bytes) = first else {
             Issue.record("expected an undecodable element")
             return
         }
         #expect(bytes == Array("not json".utf8))
         let next = try #require(try await withTimeout { try await server.receive() })
-        #expect(next.payloadType == .protoHeartbeatEvent)
+        #expect(next.payloadType == .heartbeatEvent)
     }
 
     @Test func closeIsACleanHandshakeAndAbortIsNot() async throws {
