@@ -16,17 +16,7 @@ import Testing
 
     @Test func envelopesRoundTripInBothDirections() async throws {
         let (client, server) = Self.pair()
-        try await client.send(Envelope(ProtoOAVersionReq(), clientMsgId: "v1"))
-        let request = try #require(try await withTimeout { try await server.receive() })
-        #expect(request.payloadType == .protoOaVersionReq)
-        #expect(request.clientMsgId == "v1")
-
-        var response = ProtoOAVersionRes()
-        response.version = "99"
-        try await server.send(Envelope(response, clientMsgId: "v1"))
-        let answer = try #require(try await withTimeout { try await client.receive() })
-        #expect(answer.payloadType == .protoOaVersionRes)
-        #expect((answer.message as? ProtoOAVersionRes)?.version == "99")
+        try await expectRequestAndAnswer(client: client, server: server)
     }
 
     @Test(arguments: [InMemoryChunking.oneByte, .fixed(3), .random(seed: 7, maxChunk: 11)])

@@ -23,16 +23,7 @@ import Testing
 
     @Test func envelopesRoundTripInBothDirections() async throws {
         let (client, server) = try await Self.pair()
-        try await client.send(Envelope(ProtoOAVersionReq(), clientMsgId: "v1"))
-        let request = try #require(try await withTimeout { try await server.receive() })
-        #expect(request.payloadType == .protoOaVersionReq)
-        #expect(request.clientMsgId == "v1")
-
-        var response = ProtoOAVersionRes()
-        response.version = "99"
-        try await server.send(Envelope(response, clientMsgId: "v1"))
-        let answer = try #require(try await withTimeout { try await client.receive() })
-        #expect((answer.message as? ProtoOAVersionRes)?.version == "99")
+        try await expectRequestAndAnswer(client: client, server: server)
         await client.close()
         #expect(try await withTimeout { try await server.next() } == nil)
     }
