@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "CTraderTransport", targets: ["CTraderTransport"]),
         .library(name: "CTraderWebSocket", targets: ["CTraderWebSocket"]),
         .library(name: "CTraderMessaging", targets: ["CTraderMessaging"]),
+        .library(name: "CTraderChannel", targets: ["CTraderChannel"]),
         .library(name: "CTraderSession", targets: ["CTraderSession"]),
         .library(name: "CTraderSimulator", targets: ["CTraderSimulator"]),
         .library(name: "CTrader", targets: ["CTrader"]),
@@ -87,10 +88,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Channels of envelopes (JSON over WebSocket, protobuf over TCP/TLS) for both roles:
+        // the client's connectors and a server's listener.
+        .target(
+            name: "CTraderChannel",
+            dependencies: [
+                "CTraderFraming",
+                "CTraderMessaging",
+                "CTraderWebSocket",
+                "CTraderTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "CTraderSession",
             dependencies: [
+                "CTraderChannel",
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
@@ -102,6 +117,7 @@ let package = Package(
         .target(
             name: "CTraderSimulator",
             dependencies: [
+                "CTraderChannel",
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
@@ -162,7 +178,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderTransportTests",
-            dependencies: ["CTraderTransport", "_CTraderLocking", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderTransport", "_CTraderLocking", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -185,13 +204,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CTraderChannelTests",
+            dependencies: [
+                "CTraderChannel", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CTraderSessionTests",
-            dependencies: ["CTraderSession", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderSession", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderFraming",
+                "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CTraderSimulatorTests",
-            dependencies: ["CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderFraming",
+                "CTraderTransport", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

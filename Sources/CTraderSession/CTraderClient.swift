@@ -1,5 +1,8 @@
 // swift-ctrader: the cTrader Open API session layer.
 
+// Re-exported: `import CTraderSession` keeps seeing the connectors and channels, which moved to
+// CTraderChannel.
+@_exported public import CTraderChannel
 public import CTraderMessaging
 public import Logging
 import _CTraderLocking

@@ -301,6 +301,12 @@ public final class WebSocketConnection: Sendable {
         _ = await core.close(code: code, reason: reason)
     }
 
+    /// Drops the connection without a closing handshake: closes the transport (a server that
+    /// drops a misbehaving client, a test of how a peer copes). Idempotent.
+    public func abort() async {
+        await core.transport.close()
+    }
+
     /// How the connection ended; `nil` while the transport is open (also during the closing
     /// handshake).
     public var closeStatus: WebSocketCloseStatus? {
