@@ -147,17 +147,14 @@ public struct SessionStateMachine: Sendable {
 
     /// The trading requests: 2106 new order, 2108 cancel order, 2109 amend order, 2110 amend
     /// position SL/TP, 2111 close position. Answered by 2126 or 2132, and never re-sent.
-    public static let tradingPayloadTypes: Set<PayloadType> = [
-        .protoOaNewOrderReq, .protoOaCancelOrderReq, .protoOaAmendOrderReq, .protoOaAmendPositionSltpReq,
-        .protoOaClosePositionReq,
-    ]
+    public static let tradingPayloadTypes: Set<PayloadType> = PayloadType.tradingRequests
 
     /// The server error codes that mean the application's credentials are wrong: permanent.
-    public static let clientAuthFailureCodes: Set<String> = ["CH_CLIENT_AUTH_FAILURE", "CH_CLIENT_NOT_AUTHENTICATED"]
+    public static let clientAuthFailureCodes: Set<ErrorCode> = [.chClientAuthFailure, .chClientNotAuthenticated]
     /// The server error codes that mean an access token is invalid or expired.
-    public static let tokenInvalidCodes: Set<String> = ["CH_ACCESS_TOKEN_INVALID", "OA_AUTH_TOKEN_EXPIRED"]
+    public static let tokenInvalidCodes: Set<ErrorCode> = [.chAccessTokenInvalid, .oaAuthTokenExpired]
     /// The server error codes that slow the request queue down.
-    public static let rateLimitCodes: Set<String> = ["REQUEST_FREQUENCY_EXCEEDED", "BLOCKED_PAYLOAD_TYPE"]
+    public static let rateLimitCodes: Set<ErrorCode> = [.requestFrequencyExceeded, .blockedPayloadType]
 
     // MARK: - State
 
@@ -761,17 +758,11 @@ public struct SessionStateMachine: Sendable {
         return error
     }
 
-    /// The account a request names, for the messages whose account matters to the session.
+    /// The account a request names, for the messages whose account matters to the session: the
+    /// trading requests and the account authorization (generated catalogue facts).
     static func accountId(of message: any CTraderMessage) -> Int64? {
-        switch message {
-        case let m as ProtoOANewOrderReq: m.ctidTraderAccountID
-        case let m as ProtoOACancelOrderReq: m.ctidTraderAccountID
-        case let m as ProtoOAAmendOrderReq: m.ctidTraderAccountID
-        case let m as ProtoOAAmendPositionSLTPReq: m.ctidTraderAccountID
-        case let m as ProtoOAClosePositionReq: m.ctidTraderAccountID
-        case let m as ProtoOAAccountAuthReq: m.ctidTraderAccountID
-        default: nil
-        }
+        guard message is any TradingRequest || message is ProtoOAAccountAuthReq else { return nil }
+        return (message as? any AccountScopedMessage)?.accountId
     }
 
     // MARK: - Answers and events
@@ -905,7 +896,7 @@ public struct SessionStateMachine: Sendable {
         now: Duration
     ) -> [Action] {
         var actions: [Action] = []
-        if error == nil || error?.errorCode == "ALREADY_LOGGED_IN" {
+        if error == nil || error?.errorCode == .alreadyLoggedIn {
             accounts[account]?.isAuthorized = true
             accounts[account]?.isRestorable = true
             if let user {

@@ -118,7 +118,7 @@ enum ExitStatus {
     static func describe(_ error: CTraderError) -> (code: Int32, message: String) {
         let oneLine = "\(error)".replacingOccurrences(of: "\n", with: " ")
         if error.code == .authenticationFailed
-            || (error.errorCode.map { authenticationErrorCodes.contains($0) } ?? false)
+            || (error.errorCode.map { authenticationErrorCodes.contains($0.rawValue) } ?? false)
                 && error.code == .serverError
         {
             return (authentication, "authentication failed: \(error.errorCode ?? "") \(error.reason)".trimmed)
