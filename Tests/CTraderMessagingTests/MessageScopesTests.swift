@@ -99,6 +99,24 @@ import Testing
         }
     }
 
+    @Test func spotAndDepthEventsNameAnAccountAndOneSymbol() {
+        var spot = ProtoOASpotEvent()
+        spot.ctidTraderAccountID = 5
+        spot.symbolID = 1
+        var depth = ProtoOADepthEvent()
+        depth.ctidTraderAccountID = 5
+        depth.symbolID = 2
+        let messages: [any CTraderMessage] = [spot, depth]
+        let keys = messages.map { message -> [Int64] in
+            guard let scoped = message as? any AccountScopedMessage & SymbolScopedMessage, let account = scoped.accountId
+            else { return [] }
+            return [account] + scoped.symbolIds
+        }
+        #expect(keys == [[5, 1], [5, 2]])
+        depth.symbolID = UInt64(Int64.max) + 1
+        #expect(depth.symbolIds == [])
+    }
+
     @Test func optionalAccountOfAnErrorResponse() {
         var error = ProtoOAErrorRes()
         #expect(error.accountId == nil)
