@@ -84,7 +84,7 @@ enum SessionAuthentication {
         refreshToken: CTraderSecret?,
         error: CTraderError?
     ) -> AccountAuthOutcome {
-        if error == nil || error?.errorCode == "ALREADY_LOGGED_IN" {
+        if error == nil || error?.errorCode == .alreadyLoggedIn {
             return .authorized
         }
         guard let error else { return .authorized }

@@ -1,14 +1,14 @@
 // swift-ctrader: the cTrader Open API session layer.
 
-import CTraderMessaging
+public import CTraderMessaging
 
 extension SessionStateMachine {
     /// The server error codes that mean the application's credentials are wrong: permanent.
-    public static let clientAuthFailureCodes: Set<String> = ["CH_CLIENT_AUTH_FAILURE", "CH_CLIENT_NOT_AUTHENTICATED"]
+    public static let clientAuthFailureCodes: Set<ErrorCode> = [.chClientAuthFailure, .chClientNotAuthenticated]
     /// The server error codes that mean an access token is invalid or expired.
-    public static let tokenInvalidCodes: Set<String> = ["CH_ACCESS_TOKEN_INVALID", "OA_AUTH_TOKEN_EXPIRED"]
+    public static let tokenInvalidCodes: Set<ErrorCode> = [.chAccessTokenInvalid, .oaAuthTokenExpired]
     /// The server error codes that slow the request queue down.
-    public static let rateLimitCodes: Set<String> = ["REQUEST_FREQUENCY_EXCEEDED", "BLOCKED_PAYLOAD_TYPE"]
+    public static let rateLimitCodes: Set<ErrorCode> = [.requestFrequencyExceeded, .blockedPayloadType]
 }
 
 /// The errors the session reports, built from what failed and why. Pure functions.
@@ -153,14 +153,7 @@ enum SessionErrors {
 
     /// The account a request names, for the messages whose account matters to the session.
     static func accountId(of message: any CTraderMessage) -> Int64? {
-        switch message {
-        case let m as ProtoOANewOrderReq: m.ctidTraderAccountID
-        case let m as ProtoOACancelOrderReq: m.ctidTraderAccountID
-        case let m as ProtoOAAmendOrderReq: m.ctidTraderAccountID
-        case let m as ProtoOAAmendPositionSLTPReq: m.ctidTraderAccountID
-        case let m as ProtoOAClosePositionReq: m.ctidTraderAccountID
-        case let m as ProtoOAAccountAuthReq: m.ctidTraderAccountID
-        default: nil
-        }
+        guard message is any TradingRequest || message is ProtoOAAccountAuthReq else { return nil }
+        return (message as? any AccountScopedMessage)?.accountId
     }
 }

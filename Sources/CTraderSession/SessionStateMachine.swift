@@ -64,10 +64,7 @@ public struct SessionStateMachine: Sendable {
 
     /// The trading requests: 2106 new order, 2108 cancel order, 2109 amend order, 2110 amend
     /// position SL/TP, 2111 close position. Answered by 2126 or 2132, and never re-sent.
-    public static let tradingPayloadTypes: Set<PayloadType> = [
-        .protoOaNewOrderReq, .protoOaCancelOrderReq, .protoOaAmendOrderReq, .protoOaAmendPositionSltpReq,
-        .protoOaClosePositionReq,
-    ]
+    public static let tradingPayloadTypes: Set<PayloadType> = PayloadType.tradingRequests
 
     // MARK: - State
 

@@ -58,7 +58,7 @@ struct SendCommand: AsyncParsableCommand {
                 answer = try await session.client.send(message)
             } catch let error as CTraderError where error.code == .serverError || error.code == .orderError {
                 // The server's answer is still an answer: print it, then fail.
-                var object: [String: Any] = ["errorCode": error.errorCode ?? "", "description": error.reason]
+                var object: [String: Any] = ["errorCode": error.errorCode?.rawValue ?? "", "description": error.reason]
                 if let account = error.ctidTraderAccountId { object["ctidTraderAccountId"] = account }
                 let errorType =
                     error.code == .orderError ? PayloadType.protoOaOrderErrorEvent : PayloadType.protoOaErrorRes

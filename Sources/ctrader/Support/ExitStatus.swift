@@ -1,3 +1,4 @@
+import CTraderMessaging
 import CTraderSession
 import CTraderTransport
 import Foundation
@@ -20,10 +21,10 @@ enum ExitStatus {
     static let authentication: Int32 = 3
     static let network: Int32 = 4
 
-    static let authenticationErrorCodes: Set<String> = [
-        "CH_CLIENT_AUTH_FAILURE", "CH_CLIENT_NOT_AUTHENTICATED", "CH_ACCESS_TOKEN_INVALID", "OA_AUTH_TOKEN_EXPIRED",
-        "ACCESS_TOKEN_EXPIRED", "INVALID_TOKEN", "ACCOUNT_NOT_AUTHORIZED", "CH_CTID_TRADER_ACCOUNT_NOT_FOUND",
-        "CANT_ROUTE_REQUEST", "ALREADY_LOGGED_IN",
+    /// The server error codes that mean the credentials, token or account are wrong.
+    static let authenticationErrorCodes: Set<ErrorCode> = [
+        .chClientAuthFailure, .chClientNotAuthenticated, .chAccessTokenInvalid, .oaAuthTokenExpired,
+        .accountNotAuthorized, .chCtidTraderAccountNotFound, .cantRouteRequest, .alreadyLoggedIn,
     ]
 
     /// The exit code and the one-line message for an error.
@@ -46,7 +47,7 @@ enum ExitStatus {
             || (error.errorCode.map { authenticationErrorCodes.contains($0) } ?? false)
                 && error.code == .serverError
         {
-            return (authentication, "authentication failed: \(error.errorCode ?? "") \(error.reason)".trimmed)
+            return (authentication, "authentication failed: \(error.errorCode?.rawValue ?? "") \(error.reason)".trimmed)
         }
         switch error.code {
         case .connectionFailed, .reconnectGaveUp, .connectionLost, .notConnected:
@@ -55,9 +56,9 @@ enum ExitStatus {
         case .timeout, .outcomeUnknown:
             return (network, "timeout: \(oneLine)")
         case .orderError:
-            return (runtime, "order rejected: \(error.errorCode ?? "") \(error.reason)".trimmed)
+            return (runtime, "order rejected: \(error.errorCode?.rawValue ?? "") \(error.reason)".trimmed)
         case .serverError:
-            return (runtime, "server error: \(error.errorCode ?? "") \(error.reason)".trimmed)
+            return (runtime, "server error: \(error.errorCode?.rawValue ?? "") \(error.reason)".trimmed)
         default:
             return (runtime, oneLine)
         }
