@@ -5,7 +5,7 @@ import Testing
 
 @testable import CTraderSession
 
-private func serverError(_ code: String) -> CTraderError {
+private func serverError(_ code: ErrorCode) -> CTraderError {
     var error = CTraderError(code: .serverError, reason: "scripted \(code)")
     error.errorCode = code
     return error
