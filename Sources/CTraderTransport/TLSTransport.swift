@@ -18,15 +18,17 @@ import _CTraderLocking
 ///
 /// A class because it owns an OpenSSL `SSL` object, freed in `deinit`.
 public final class TLSTransport: Transport, @unchecked Sendable {
-    // @unchecked Sendable: `ssl` and `fatalError` are only touched with `sslLock` held; the rest
-    // is immutable and Sendable.
+    // @unchecked Sendable: `ssl`, `hadFatalError` and `truncation` are only touched with `sslLock`
+    // held; the rest is immutable and Sendable.
     let tcp: TCPTransport  // internal: tests reach the descriptor
     private let context: TLSContext
     private let ssl: OpaquePointer
     private let sslLock = Lock()
-    /// Set (under `sslLock`) once OpenSSL reported a fatal error: every later call fails with it,
-    /// and SSL_shutdown must not follow one.
-    private var fatalError: TransportError?
+    /// Set (under `sslLock`) once OpenSSL reported a fatal error: SSL_shutdown must not follow one.
+    private var hadFatalError = false
+    /// Set (under `sslLock`) once the peer's stream ended without close_notify: every later call
+    /// fails with it, so no later read can pass for a clean end of stream.
+    private var truncation: TransportError?
     private let logger: Logger
 
     /// This end's address, e.g. `127.0.0.1:50123`.
@@ -187,64 +189,57 @@ public final class TLSTransport: Transport, @unchecked Sendable {
     }
 
     /// Runs one OpenSSL call under the lock and classifies its result. The error queue is
-    /// thread-local, so it is cleared before and read right after, on the same thread. A fatal
-    /// error is kept: every later call fails with it without calling OpenSSL.
+    /// thread-local, so it is cleared before and read right after, on the same thread. A
+    /// truncation is kept: every later call fails with it without calling OpenSSL.
     private func step(_ action: String, _ call: (OpaquePointer) -> Int32) -> Step {
         sslLock.withLock {
-            if let fatalError { return .failed(fatalError) }
+            if let truncation { return .failed(truncation) }
             ERR_clear_error()
             let result = call(ssl)
             if result > 0 { return .done(Int(result)) }
             let number = currentErrno
             let code = SSL_get_error(ssl, result)
+            if code == SSL_ERROR_SYSCALL || code == SSL_ERROR_SSL { hadFatalError = true }
             switch code {
             case SSL_ERROR_WANT_READ: return .wantRead
             case SSL_ERROR_WANT_WRITE: return .wantWrite
             case SSL_ERROR_ZERO_RETURN: return .closedByPeer
             case SSL_ERROR_SYSCALL:
                 let errors = TLSContext.drainErrors()
-                let error: TransportError
-                if !errors.text.isEmpty {
-                    error = TransportError(.tlsProtocolError, reason: "\(action): \(errors.text)")
-                } else if number != 0 {
-                    error = TransportError.system(number, while: action)
-                } else {
-                    // OpenSSL before 3 reports an EOF without close_notify this way.
-                    error = Self.truncation(action)
-                }
-                fatalError = error
-                return .failed(error)
+                if !errors.text.isEmpty { return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(errors.text)")) }
+                if number != 0 { return .failed(TransportError.system(number, while: action)) }
+                // OpenSSL before 3 reports an EOF without close_notify this way.
+                return .failed(recordTruncation(action))
             default:
                 let errors = TLSContext.drainErrors()
-                let error: TransportError
                 if errors.contains(SSL_R_UNEXPECTED_EOF_WHILE_READING) {
-                    error = Self.truncation(action)
-                } else if TLSContext.protocolVersionReasons.contains(where: errors.contains) {
-                    error = TransportError(
+                    return .failed(recordTruncation(action))
+                }
+                if TLSContext.protocolVersionReasons.contains(where: errors.contains) {
+                    return .failed(TransportError(
                         .tlsProtocolError,
                         reason: "\(action): no common protocol version at or above \(context.configuration.minimumVersion) "
                             + "(the peer offers only older ones): \(errors.text)",
                         tlsFailure: .protocolVersionTooOld
-                    )
-                } else {
-                    error = TransportError(.tlsProtocolError, reason: "\(action): \(errors.text.isEmpty ? "unknown OpenSSL error" : errors.text)")
+                    ))
                 }
-                fatalError = error
-                return .failed(error)
+                return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(errors.text.isEmpty ? "unknown OpenSSL error" : errors.text)"))
             }
         }
     }
 
-    /// The peer's TCP stream ended without TLS close_notify.
-    private static func truncation(_ action: String) -> TransportError {
-        TransportError(.tlsTruncated, reason: "\(action): the peer closed the connection without TLS close_notify (truncated)")
+    /// Notes (under `sslLock`) that the peer's TCP stream ended without TLS close_notify.
+    private func recordTruncation(_ action: String) -> TransportError {
+        let error = TransportError(.tlsTruncated, reason: "\(action): the peer closed the connection without TLS close_notify (truncated)")
+        truncation = error
+        return error
     }
 
     /// One non-blocking SSL_shutdown: sends close_notify. Its `0` ("sent; the peer's is still to
     /// come") is success here, and must not go through SSL_get_error.
     private func shutdownStep() -> Step {
         sslLock.withLock {
-            if let fatalError { return .failed(fatalError) }
+            guard !hadFatalError else { return .failed(TransportError(.tlsProtocolError, reason: "TLS shutdown after a fatal error")) }
             ERR_clear_error()
             let result = SSL_shutdown(ssl)
             if result >= 0 { return .done(Int(result)) }
@@ -414,7 +409,7 @@ public final class TLSTransport: Transport, @unchecked Sendable {
     /// returns promptly even when the peer stopped reading.
     public func close() async {
         if (try? tcp.socket.begin()) != nil {
-            let canShutDown = sslLock.withLock { fatalError == nil && SSL_is_init_finished(ssl) == 1 }
+            let canShutDown = sslLock.withLock { !hadFatalError && SSL_is_init_finished(ssl) == 1 }
             if canShutDown {
                 _ = shutdownStep()
             }
