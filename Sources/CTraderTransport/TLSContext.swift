@@ -123,6 +123,7 @@ final class TLSContext: @unchecked Sendable {
     /// the peer chose an older version (`VERSION_TOO_LOW`, `UNSUPPORTED_PROTOCOL`), or answered
     /// ours with a protocol_version alert.
     static let protocolVersionReasons: [Int32] = [
-        SSL_R_VERSION_TOO_LOW, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_UNSUPPORTED_SSL_VERSION, SSL_R_TLSV1_ALERT_PROTOCOL_VERSION,
+        SSL_R_VERSION_TOO_LOW, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_UNSUPPORTED_SSL_VERSION,
+        SSL_R_TLSV1_ALERT_PROTOCOL_VERSION,
     ]
 }

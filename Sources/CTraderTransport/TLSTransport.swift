@@ -206,7 +206,9 @@ public final class TLSTransport: Transport, @unchecked Sendable {
             case SSL_ERROR_ZERO_RETURN: return .closedByPeer
             case SSL_ERROR_SYSCALL:
                 let errors = TLSContext.drainErrors()
-                if !errors.text.isEmpty { return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(errors.text)")) }
+                if !errors.text.isEmpty {
+                    return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(errors.text)"))
+                }
                 if number != 0 { return .failed(TransportError.system(number, while: action)) }
                 // OpenSSL before 3 reports an EOF without close_notify this way.
                 return .failed(recordTruncation(action))
@@ -223,14 +225,18 @@ public final class TLSTransport: Transport, @unchecked Sendable {
                         tlsFailure: .protocolVersionTooOld
                     ))
                 }
-                return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(errors.text.isEmpty ? "unknown OpenSSL error" : errors.text)"))
+                let text = errors.text.isEmpty ? "unknown OpenSSL error" : errors.text
+                return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(text)"))
             }
         }
     }
 
     /// Notes (under `sslLock`) that the peer's TCP stream ended without TLS close_notify.
     private func recordTruncation(_ action: String) -> TransportError {
-        let error = TransportError(.tlsTruncated, reason: "\(action): the peer closed the connection without TLS close_notify (truncated)")
+        let error = TransportError(
+            .tlsTruncated,
+            reason: "\(action): the peer closed the connection without TLS close_notify (truncated)"
+        )
         truncation = error
         return error
     }
@@ -293,7 +299,12 @@ public final class TLSTransport: Transport, @unchecked Sendable {
     /// naming OpenSSL's verify result, e.g. `certificate verify failed: hostname mismatch`; either
     /// way ``TransportError/tlsFailure`` names the cause when it is known.
     private func classifyHandshakeFailure(_ error: TransportError, expectedName: String?) -> TransportError {
-        let handshakeFailed = TransportError(.tlsHandshakeFailed, reason: error.reason, systemErrorNumber: error.systemErrorNumber, tlsFailure: error.tlsFailure)
+        let handshakeFailed = TransportError(
+            .tlsHandshakeFailed,
+            reason: error.reason,
+            systemErrorNumber: error.systemErrorNumber,
+            tlsFailure: error.tlsFailure
+        )
         guard let expectedName else {
             return error.code == .tlsTruncated ? Self.closedDuringHandshake(remoteAddress) : handshakeFailed
         }
@@ -303,7 +314,8 @@ public final class TLSTransport: Transport, @unchecked Sendable {
             case .tlsTruncated:
                 // As before truncation had a code of its own: a client sees the server's FIN
                 // during the handshake as a reset connection.
-                return TransportError(.connectionReset, reason: "the server \(remoteAddress) closed the connection during the TLS handshake")
+                let reason = "the server \(remoteAddress) closed the connection during the TLS handshake"
+                return TransportError(.connectionReset, reason: reason)
             case .tlsProtocolError: return handshakeFailed
             default: return error
             }
