@@ -105,6 +105,7 @@ let package = Package(
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
+                "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
                 // For the test-only JSON styles (int64 as strings, enums as names).
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -128,6 +129,7 @@ let package = Package(
                 "CTraderSimulator",
                 "CTraderTransport",
                 "CTraderWebSocket",
+                "_CTraderLocking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -157,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderFramingTests",
-            dependencies: ["CTraderFraming", "CTraderTestSupport"],
+            dependencies: ["CTraderFraming", "CTraderTestSupport", "_CTraderLocking"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -180,6 +182,7 @@ let package = Package(
             dependencies: [
                 "CTraderMessaging",
                 "CTraderTestSupport",
+                "_CTraderLocking",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
@@ -192,6 +195,11 @@ let package = Package(
         .testTarget(
             name: "CTraderSimulatorTests",
             dependencies: ["CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "_CTraderLockingTests",
+            dependencies: ["_CTraderLocking"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -3,7 +3,7 @@
 import CTraderMessaging
 import Foundation
 import Logging
-import Synchronization
+import _CTraderLocking
 
 /// One way to talk to a connected client: JSON over WebSocket, or protobuf frames over TCP/TLS.
 protocol SimulatorWire: Sendable {
@@ -24,7 +24,7 @@ enum Outbound: Sendable {
 
 /// The faults the I/O layer applies (the engine applies the others).
 final class WireFaults: Sendable {
-    let responseDelay = Mutex<Duration?>(nil)
+    let responseDelay = Locked<Duration?>(nil)
 }
 
 /// Owns the engine; serializes every input, tick and fault change; routes outputs to the

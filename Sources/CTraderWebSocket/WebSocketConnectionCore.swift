@@ -34,8 +34,8 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         var pendingControl: [PendingControl] = []
         var writerBusy = false
         var writerWaiters: [CheckedContinuation<Void, Never>] = []
-        var inbound: [WebSocketMessage] = []
-        var inboundHead = 0
+        /// Received messages not yet taken; full means the read loop waits (backpressure).
+        var inbound: SingleConsumerBuffer<WebSocketMessage>
         var consumer: CheckedContinuation<WebSocketMessage?, Never>?
         var producer: CheckedContinuation<Void, Never>?
         var finalStatus: WebSocketCloseStatus?
@@ -45,18 +45,6 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         /// The last handle was released: nobody will take messages any more.
         var abandoned = false
 
-        var inboundCount: Int { inbound.count - inboundHead }
-
-        mutating func popInbound() -> WebSocketMessage? {
-            guard inboundHead < inbound.count else { return nil }
-            let message = inbound[inboundHead]
-            inboundHead += 1
-            if inboundHead == inbound.count {
-                inbound.removeAll(keepingCapacity: true)
-                inboundHead = 0
-            }
-            return message
-        }
     }
 
     let transport: any Transport
@@ -85,12 +73,15 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         self.logger = logger
         self.encoder = WebSocketFrameEncoder(role: role)
         self.deflater = deflater
-        self.state = Locked(State(machine: WebSocketConnectionStateMachine(
-            role: role,
-            closeTimeout: configuration.closeTimeout,
-            autoPing: configuration.autoPing,
-            now: .now
-        )))
+        self.state = Locked(State(
+            machine: WebSocketConnectionStateMachine(
+                role: role,
+                closeTimeout: configuration.closeTimeout,
+                autoPing: configuration.autoPing,
+                now: .now
+            ),
+            inbound: SingleConsumerBuffer(limit: configuration.inboundQueueDepth, policy: .backpressure)
+        ))
         controlBuffer.reserveCapacity(256)
     }
 
@@ -200,7 +191,6 @@ final class WebSocketConnectionCore: @unchecked Sendable {
 
     /// Hands a message to the consumer, or queues it; waits while the queue is full.
     private func deliver(_ message: WebSocketMessage) async {
-        let depth = max(1, configuration.inboundQueueDepth)
         var first = true
         while true {
             let delivered: Bool = state.withLock { state in
@@ -215,16 +205,16 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                     return true
                 }
                 // While closing, never block: the close frame must still be read.
-                if state.inboundCount < depth || !state.machine.canSendData {
-                    state.inbound.append(message)
+                if !state.machine.canSendData {
+                    state.inbound.pushIgnoringLimit(message)
                     return true
                 }
-                return false
+                return state.inbound.push(message) == .appended
             }
             if delivered { return }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 state.withLock { state in
-                    if state.inboundCount < depth || !state.machine.canSendData || state.abandoned {
+                    if !state.inbound.isFull || !state.machine.canSendData || state.abandoned {
                         continuation.resume()
                     } else {
                         state.producer = continuation
@@ -247,7 +237,7 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<WebSocketMessage?, Never>) in
                 state.withLock { state in
-                    if let message = state.popInbound() {
+                    if let message = state.inbound.pop() {
                         state.producer?.resume()
                         state.producer = nil
                         continuation.resume(returning: message)

@@ -14,7 +14,7 @@ import Darwin
 /// object allocates and frees.
 public final class Lock: @unchecked Sendable {
     // @unchecked Sendable: the only state is the mutex, which is the synchronisation itself.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    fileprivate let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     /// Creates an unlocked mutex.
     public init() {
@@ -42,6 +42,39 @@ public final class Lock: @unchecked Sendable {
         lock()
         defer { unlock() }
         return try body()
+    }
+}
+
+/// A condition variable, used with one ``Lock``: for threads of their own (a thread pool), never
+/// for tasks of Swift's cooperative pool, since waiting blocks the thread.
+public final class Condition: @unchecked Sendable {
+    // @unchecked Sendable: the only state is the condition variable, itself a synchronisation.
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+    /// Creates a condition variable.
+    public init() {
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        // safe because: `condition` was just allocated and initialised, and is never moved.
+        let result = pthread_cond_init(condition, nil)
+        precondition(result == 0, "pthread_cond_init failed: \(result)")
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        condition.deinitialize(count: 1)
+        condition.deallocate()
+    }
+
+    /// Releases `lock`, waits for a signal and takes `lock` again. Call with `lock` held; wake-ups
+    /// may be spurious, so wait in a loop over the condition.
+    public func wait(_ lock: Lock) {
+        pthread_cond_wait(condition, lock.mutex)
+    }
+
+    /// Wakes one waiting thread.
+    public func signal() {
+        pthread_cond_signal(condition)
     }
 }
 

@@ -6,6 +6,7 @@ import CTraderTransport
 import CTraderWebSocket
 import Foundation
 import Logging
+import _CTraderLocking
 
 #if canImport(Glibc)
 import Glibc
@@ -467,14 +468,9 @@ func withTimeout<T: Sendable>(
     _ what: String,
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            throw CTraderError(code: .timeout, reason: "no \(what) within \(seconds) s")
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next() else { throw CancellationError() }
-        return first
-    }
+    try await _CTraderLocking.withTimeout(
+        .milliseconds(Int(seconds * 1000)),
+        timeoutError: { CTraderError(code: .timeout, reason: "no \(what) within \(seconds) s") },
+        body
+    )
 }
