@@ -50,7 +50,7 @@ let package = Package(
 
         // MARK: - Layers
 
-        // The one mutex the layers share; not API.
+        // The concurrency toolkit the layers share (locks, waits, buffers, SplitMix64); not API.
         .target(
             name: "_CTraderLocking",
             swiftSettings: swiftSettings

@@ -1,6 +1,13 @@
-// swift-ctrader: the one mutex the layers share. Not API: the leading underscore says so
+// swift-ctrader: the concurrency toolkit the layers share. Not API: the leading underscore says so
 // (as NIO's `_NIODataStructures`); it is a module of its own so that the transport, the
-// WebSocket and the session layers use one audited piece of pthread code.
+// WebSocket, the session and the simulator use one audited set of pieces:
+// - ``Lock``/``Locked`` (this file): the one lock vocabulary, and ``Condition`` for own threads;
+// - ``FirstOutcome`` and ``withTimeout(_:timeoutError:_:)``: the first of result, timeout and
+//   cancellation;
+// - ``WaitQueue``: cancellable waits for a condition under an owner's lock;
+// - ``SingleConsumerBuffer`` and its ``OverflowPolicy`` (plain values), and
+//   ``AsyncSingleConsumerBuffer`` (the lock and the one waiting consumer around it);
+// - ``SplitMix64``: the one seeded pseudo-random generator.
 
 #if canImport(Glibc)
 import Glibc
