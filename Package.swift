@@ -51,7 +51,7 @@ let package = Package(
 
         // MARK: - Layers
 
-        // The one mutex the layers share; not API.
+        // The concurrency toolkit the layers share (locks, waits, buffers, SplitMix64); not API.
         .target(
             name: "_CTraderLocking",
             swiftSettings: swiftSettings
@@ -121,6 +121,7 @@ let package = Package(
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
+                "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
                 // For the test-only JSON styles (int64 as strings, enums as names).
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -144,6 +145,7 @@ let package = Package(
                 "CTraderSimulator",
                 "CTraderTransport",
                 "CTraderWebSocket",
+                "_CTraderLocking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -173,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderFramingTests",
-            dependencies: ["CTraderFraming", "CTraderTestSupport"],
+            dependencies: ["CTraderFraming", "CTraderTestSupport", "_CTraderLocking"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -199,6 +201,7 @@ let package = Package(
             dependencies: [
                 "CTraderMessaging",
                 "CTraderTestSupport",
+                "_CTraderLocking",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
@@ -227,6 +230,11 @@ let package = Package(
                 "CTraderTransport", "CTraderTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "_CTraderLockingTests",
+            dependencies: ["_CTraderLocking"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,7 +5,7 @@ public import CTraderMessaging
 public import CTraderTransport
 import CTraderWebSocket
 public import Logging
-import Synchronization
+import _CTraderLocking
 
 /// A running cTrader Open API simulator: JSON over WebSocket (like port 5036) and protobuf frames
 /// over TCP (like port 5035), both optionally over TLS, served by one ``SimulatorEngine``.

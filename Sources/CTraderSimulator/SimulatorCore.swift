@@ -4,7 +4,7 @@ import CTraderChannel
 import CTraderMessaging
 import Foundation
 import Logging
-import Synchronization
+import _CTraderLocking
 
 /// What the writer of one connection does next.
 enum Outbound: Sendable {
@@ -15,7 +15,7 @@ enum Outbound: Sendable {
 
 /// The faults the I/O layer applies (the engine applies the others).
 final class WireFaults: Sendable {
-    let responseDelay = Mutex<Duration?>(nil)
+    let responseDelay = Locked<Duration?>(nil)
 }
 
 /// Owns the engine; serializes every input, tick and fault change; routes outputs to the
