@@ -130,13 +130,13 @@ final class EventBuffer<Message: CTraderMessage>: EventSink {
         }
     }
 
+    /// The account and the one symbol an event is about (generated catalogue facts): spot and
+    /// depth events, and any other event that names exactly one symbol of one account.
     private static func key(of message: Message) -> SymbolKey? {
-        switch message {
-        case let spot as ProtoOASpotEvent: SymbolKey(account: spot.ctidTraderAccountID, symbol: spot.symbolID)
-        case let depth as ProtoOADepthEvent:
-            SymbolKey(account: depth.ctidTraderAccountID, symbol: Int64(truncatingIfNeeded: depth.symbolID))
-        default: nil
-        }
+        guard let scoped = message as? any AccountScopedMessage & SymbolScopedMessage,
+            let account = scoped.accountId, scoped.symbolIds.count == 1
+        else { return nil }
+        return SymbolKey(account: account, symbol: scoped.symbolIds[0])
     }
 
     func deliver(_ envelope: Envelope) -> Bool {
