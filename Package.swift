@@ -33,6 +33,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Pinned exactly: the committed generated code was produced by this version's protoc-gen-swift.
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        // `swift package generate-documentation` (scripts/check-docs.sh); no code of ours links it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: - C system libraries
@@ -93,6 +95,7 @@ let package = Package(
             dependencies: [
                 "CTraderMessaging",
                 "CTraderWebSocket",
+                "CTraderFraming",
                 "CTraderTransport",
                 "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
@@ -104,6 +107,7 @@ let package = Package(
             dependencies: [
                 "CTraderMessaging",
                 "CTraderWebSocket",
+                "CTraderFraming",
                 "CTraderTransport",
                 .product(name: "Logging", package: "swift-log"),
                 // For the test-only JSON styles (int64 as strings, enums as names).
