@@ -27,7 +27,7 @@ public protocol CTraderChannel: Sendable {
 ///
 /// Ready-made: ``webSocket(url:configuration:tls:)`` (JSON over WebSocket, port 5036),
 /// ``protobufTLS(host:port:tls:)`` (protobuf over TLS, port 5035), ``protobufTCP(host:port:)``
-/// (plain TCP, for local servers), ``protobuf(over:)`` (any transport, e.g. an in-memory pair).
+/// (plain TCP, for local servers), ``protobuf(description:over:)`` (any transport, e.g. an in-memory pair).
 /// Anything else (an in-process simulator) is a closure given to ``init(description:open:)``.
 public struct CTraderConnector: Sendable, CustomStringConvertible {
     /// A name for logs, e.g. `wss://demo.ctraderapi.com:5036`.
@@ -67,7 +67,7 @@ public struct CTraderConnector: Sendable, CustomStringConvertible {
     }
 
     /// Protobuf frames over whatever transport `makeTransport` returns for each connection, e.g.
-    /// one end of ``InMemoryTransport/makePair(chunking:bufferCapacity:)``.
+    /// one end of `InMemoryTransport.makePair(chunking:bufferCapacity:)`.
     public static func protobuf(
         description: String = "protobuf",
         over makeTransport: @escaping @Sendable () async throws -> any Transport
@@ -78,7 +78,7 @@ public struct CTraderConnector: Sendable, CustomStringConvertible {
     }
 }
 
-/// A ``CTraderChannel`` speaking the binary wire format (port 5035) over any ``Transport``: each
+/// A ``CTraderChannel`` speaking the binary wire format (port 5035) over any `Transport`: each
 /// envelope is a `ProtoMessage` behind a 4-byte big-endian length.
 ///
 /// Usable for both roles: a fake server wraps its end of a transport in one too.
@@ -95,7 +95,7 @@ public final class ProtobufChannel: CTraderChannel {
     ///   - transport: the connection; the channel owns it.
     ///   - registry: the payload registry; default `.standard`.
     ///   - maximumFrameLength: the largest frame accepted; default
-    ///     ``BinaryFrameDecoder/defaultMaximumFrameLength`` (16 MiB).
+    ///     `BinaryFrameDecoder.defaultMaximumFrameLength` (16 MiB).
     ///   - readChunkSize: bytes asked of the transport per read; default 64 KiB.
     public init(
         transport: any Transport,
