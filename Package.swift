@@ -190,12 +190,18 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderSessionTests",
-            dependencies: ["CTraderSession", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderSession", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderFraming",
+                "CTraderTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CTraderSimulatorTests",
-            dependencies: ["CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderTransport",
+                "CTraderFraming", "CTraderTestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
