@@ -39,5 +39,11 @@ fi
 if $fix; then
     swift format format --configuration .swift-format --parallel --in-place "${files[@]}"
 fi
-swift format lint --configuration .swift-format --strict --parallel "${files[@]}"
+if ! findings=$(swift format lint --configuration .swift-format --strict --parallel "${files[@]}" 2>&1); then
+    printf '%s\n' "$findings"
+    # The count by rule last, where CI's console shows the end of the log.
+    echo "lint.sh: findings by rule (scripts/lint.sh --fix rewrites all but the lint-only rules):"
+    printf '%s\n' "$findings" | sed -n 's/.*: error: \[\([A-Za-z]*\)\].*/\1/p' | sort | uniq -c | sort -rn
+    exit 1
+fi
 echo "lint.sh: ${#files[@]} files clean"
