@@ -34,6 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Pinned exactly: the committed generated code was produced by this version's protoc-gen-swift.
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
+        // `swift package generate-documentation` (scripts/check-docs.sh); no code of ours links it.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: - C system libraries
@@ -108,6 +110,7 @@ let package = Package(
                 "CTraderChannel",
                 "CTraderMessaging",
                 "CTraderWebSocket",
+                "CTraderFraming",
                 "CTraderTransport",
                 "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
@@ -120,6 +123,7 @@ let package = Package(
                 "CTraderChannel",
                 "CTraderMessaging",
                 "CTraderWebSocket",
+                "CTraderFraming",
                 "CTraderTransport",
                 "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),

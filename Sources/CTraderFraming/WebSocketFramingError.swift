@@ -41,6 +41,7 @@ public struct WebSocketFramingError: Error, Hashable, Sendable, CustomStringConv
         public static let invalidUTF8 = Code(rawValue: "invalidUTF8")
         /// A close frame with a 1-octet payload. Close code 1002.
         public static let invalidClosePayload = Code(rawValue: "invalidClosePayload")
+        // swift-format-ignore: DontRepeatTypeInStaticProperties
         /// A close frame whose status code may not appear on the wire. Close code 1002.
         public static let invalidCloseCode = Code(rawValue: "invalidCloseCode")
         /// A compressed message that inflates past the configured limit. Close code 1009.

@@ -16,7 +16,7 @@ extension SwiftProtobuf.Message {
     /// every message nested in it, e.g. `volume` or `position.tradeData.symbolId`; `nil` when
     /// every required field is set.
     ///
-    /// swift-protobuf's JSON decoder does not check `required` fields and its ``isInitialized``
+    /// swift-protobuf's JSON decoder does not check `required` fields and its `isInitialized`
     /// does not say which one is missing; this walks the message with the catalogue's table of
     /// required fields.
     public var firstMissingRequiredFieldPath: String? {

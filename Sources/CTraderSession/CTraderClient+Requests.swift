@@ -49,7 +49,7 @@ extension CTraderClient {
     }
 
     /// Subscribes to spot quotes (2127 → 2128); restored after reconnects. Quotes arrive on
-    /// ``spots()``.
+    /// ``spots(bufferSize:)``.
     public func subscribeSpots(
         account: Int64,
         symbols: [Int64],
@@ -72,7 +72,7 @@ extension CTraderClient {
     }
 
     /// Subscribes to depth quotes (2156 → 2157); restored after reconnects. Deltas arrive on
-    /// ``depth()``.
+    /// ``depth(bufferSize:)``.
     public func subscribeDepth(account: Int64, symbols: [Int64], timeout: Duration? = nil) async throws {
         var request = ProtoOASubscribeDepthQuotesReq()
         request.ctidTraderAccountID = account
@@ -81,7 +81,7 @@ extension CTraderClient {
     }
 
     /// Subscribes to a live trendbar (2135 → 2165); needs a spot subscription for the symbol;
-    /// restored after reconnects. Bars arrive on ``liveTrendbars()``.
+    /// restored after reconnects. Bars arrive on ``liveTrendbars(bufferSize:)``.
     public func subscribeLiveTrendbar(
         account: Int64,
         symbol: Int64,
@@ -98,7 +98,7 @@ extension CTraderClient {
     // MARK: - Trading
 
     /// Sends a new order (2106) and returns its first execution event (usually
-    /// `ORDER_ACCEPTED`; for a market order the fill follows on ``executions()``).
+    /// `ORDER_ACCEPTED`; for a market order the fill follows on ``executions(bufferSize:)``).
     ///
     /// Never re-sent. An order placed while the client reconnects waits (within its timeout) and is
     /// sent once the session is restored.
@@ -114,7 +114,7 @@ extension CTraderClient {
 
     /// Sends a market order; see ``placeOrder(_:timeout:)``.
     ///
-    /// - Parameter volume: in cents of a unit (`CTraderUnits`): 1 lot of EURUSD = 10_000_000.
+    /// `volume` is in cents of a unit (`CTraderUnits`): 1 lot of EURUSD = 10_000_000.
     public func placeMarketOrder(
         account: Int64,
         symbol: Int64,

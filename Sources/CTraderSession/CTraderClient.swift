@@ -97,10 +97,12 @@ public actor CTraderClient {
     ///
     /// Requests over the rate limits wait in a bounded queue; requests made while reconnecting
     /// wait for the connection. A trading request (2106, 2108–2111) returns its first
-    /// `ProtoOAExecutionEvent`; further events of the order arrive on ``executions()``.
+    /// `ProtoOAExecutionEvent`; further events of the order arrive on ``executions(bufferSize:)``.
     ///
-    /// - Parameter timeout: this request's timeout, queueing included; default
-    ///   ``CTraderClientConfiguration/requestTimeout``.
+    /// - Parameters:
+    ///   - request: the request message.
+    ///   - timeout: this request's timeout, queueing included; default
+    ///     ``CTraderClientConfiguration/requestTimeout``.
     /// - Throws: ``CTraderError``: ``CTraderError/Code/serverError`` (2142, 50),
     ///   ``CTraderError/Code/orderError`` (2132), ``CTraderError/Code/timeout``,
     ///   ``CTraderError/Code/connectionLost``, ``CTraderError/Code/outcomeUnknown`` (trading
@@ -165,7 +167,9 @@ public actor CTraderClient {
 
     /// A stream of any event type, with the ``CTraderOverflowPolicy/failStream`` policy.
     ///
-    /// - Parameter bufferSize: default ``CTraderClientConfiguration/streamBufferSize``.
+    /// - Parameters:
+    ///   - type: the event type.
+    ///   - bufferSize: default ``CTraderClientConfiguration/streamBufferSize``.
     public nonisolated func events<Message: CTraderMessage>(
         _ type: Message.Type,
         bufferSize: Int? = nil

@@ -195,7 +195,11 @@ public struct SessionStateMachine: Sendable {
     /// The owner sends a request; `id` completes with its answer. Trading requests complete with
     /// their `ProtoOAExecutionEvent` or fail with their `ProtoOAOrderErrorEvent`.
     ///
-    /// - Parameter timeout: this request's timeout; `nil` uses ``Configuration/requestTimeout``.
+    /// - Parameters:
+    ///   - id: the request's identity, echoed in the actions that answer it.
+    ///   - message: the request.
+    ///   - timeout: this request's timeout; `nil` uses ``Configuration/requestTimeout``.
+    ///   - now: the current time.
     public mutating func request(
         _ id: RequestID,
         message: any CTraderMessage,

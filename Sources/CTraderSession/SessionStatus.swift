@@ -1,6 +1,6 @@
 // swift-ctrader: the cTrader Open API session layer.
 
-/// What the session reports about its connection, on ``CTraderClient/statusUpdates()``.
+/// What the session reports about its connection, on ``CTraderClient/statusUpdates(bufferSize:)``.
 public enum SessionStatus: Sendable, CustomStringConvertible {
     /// Opening a connection; `attempt` is 1 for the first try, 2 for the first retry, …
     case connecting(attempt: Int)

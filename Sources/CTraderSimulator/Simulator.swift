@@ -118,7 +118,7 @@ public final class Simulator: Sendable {
 
     /// Binds the listeners and starts serving; returns once the simulator accepts connections.
     ///
-    /// - Throws: ``TransportError`` when a port cannot be bound or the TLS files are unusable.
+    /// - Throws: `TransportError` when a port cannot be bound or the TLS files are unusable.
     public static func start(
         _ configuration: Configuration = Configuration(),
         logger: Logger = Logger(label: "ctrader.simulator")

@@ -11,7 +11,7 @@
 /// ```
 ///
 /// Run only short, non-blocking work there: while a task runs on it, the thread does not serve
-/// I/O readiness for any socket of the process. ``WebSocketConnection`` runs its read loop there.
+/// I/O readiness for any socket of the process. `WebSocketConnection` runs its read loop there.
 public enum TransportExecutor {
     /// The I/O thread's executor, or `nil` where the transport has none.
     public static var preferred: (any TaskExecutor)? {

@@ -12,13 +12,13 @@ public import CTraderFraming
 /// ```
 public struct WebSocketConfiguration: Sendable {
     /// The largest frame payload accepted from the peer, in bytes; a larger frame fails the
-    /// connection with 1009. Default ``WebSocketFrameDecoder/defaultMaxFrameSize`` (16 MiB).
+    /// connection with 1009. Default `WebSocketFrameDecoder.defaultMaxFrameSize` (16 MiB).
     public var maxFrameSize: Int
     /// The largest message accepted from the peer (after inflation), in bytes; a larger one fails
-    /// the connection with 1009. Default ``WebSocketMessageAssembler/defaultMaxMessageSize`` (16 MiB).
+    /// the connection with 1009. Default `WebSocketMessageAssembler.defaultMaxMessageSize` (16 MiB).
     public var maxMessageSize: Int
     /// The most frames one incoming message may have; more fail the connection with 1009.
-    /// Default ``WebSocketMessageAssembler/defaultMaxFragmentCount`` (1024).
+    /// Default `WebSocketMessageAssembler.defaultMaxFragmentCount` (1024).
     public var maxFragmentCount: Int
     /// How long the opening handshake (the HTTP upgrade request and its answer) may take, after
     /// the transport is connected. Default 10 s.
