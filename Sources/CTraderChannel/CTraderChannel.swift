@@ -29,7 +29,7 @@ public protocol CTraderChannel: Sendable {
     /// that arrived whole but did not decode is returned as
     /// ``CTraderChannelElement/undecodable(_:bytes:)``, and the channel goes on.
     ///
-    /// - Throws: the transport's error, or a ``MessagingError`` after which the stream cannot go
+    /// - Throws: the transport's error, or a `MessagingError` after which the stream cannot go
     ///   on (a protobuf frame longer than the maximum).
     func next() async throws -> CTraderChannelElement?
 
@@ -44,7 +44,7 @@ public protocol CTraderChannel: Sendable {
 extension CTraderChannel {
     /// Waits for the next envelope; `nil` once the peer closed the connection cleanly.
     ///
-    /// - Throws: what ``next()`` throws, and the ``MessagingError`` of a message that did not
+    /// - Throws: what ``next()`` throws, and the `MessagingError` of a message that did not
     ///   decode.
     public func receive() async throws -> Envelope? {
         switch try await next() {

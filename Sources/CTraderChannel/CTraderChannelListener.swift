@@ -5,7 +5,7 @@ public import CTraderTransport
 public import CTraderWebSocket
 public import Logging
 
-/// Accepts channels for a server: wraps a ``TransportListener`` and turns each accepted transport
+/// Accepts channels for a server: wraps a `TransportListener` and turns each accepted transport
 /// into a ``CTraderChannel`` (for WebSocket, after the server's opening handshake).
 ///
 /// ```swift
@@ -84,7 +84,7 @@ public final class CTraderChannelListener: Sendable {
     /// Accepts one transport and makes it a channel (the handshake, for WebSocket, runs in the
     /// caller's task; ``serve(_:)`` runs each in its own).
     ///
-    /// - Throws: the listener's error (``TransportError/Code/closed`` once closed), or the
+    /// - Throws: the listener's error (`TransportError.Code.closed` once closed), or the
     ///   handshake's.
     public func accept() async throws -> any CTraderChannel {
         try await makeChannel(try await transportListener.accept())

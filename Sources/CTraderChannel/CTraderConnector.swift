@@ -7,7 +7,7 @@ public import Logging
 ///
 /// Ready-made: ``webSocket(url:configuration:tls:)`` (JSON over WebSocket, port 5036),
 /// ``protobufTLS(host:port:tls:)`` (protobuf over TLS, port 5035), ``protobufTCP(host:port:)``
-/// (plain TCP, for local servers), ``protobuf(over:)`` (any transport, e.g. an in-memory pair).
+/// (plain TCP, for local servers), ``protobuf(description:over:)`` (any transport, e.g. an in-memory pair).
 /// Anything else (an in-process simulator) is a closure given to ``init(description:open:)``.
 public struct CTraderConnector: Sendable, CustomStringConvertible {
     /// A name for logs, e.g. `wss://demo.ctraderapi.com:5036`.
@@ -47,7 +47,7 @@ public struct CTraderConnector: Sendable, CustomStringConvertible {
     }
 
     /// Protobuf frames over whatever transport `makeTransport` returns for each connection, e.g.
-    /// one end of ``InMemoryTransport/makePair(chunking:bufferCapacity:)``.
+    /// one end of `InMemoryTransport.makePair(chunking:bufferCapacity:)`.
     public static func protobuf(
         description: String = "protobuf",
         over makeTransport: @escaping @Sendable () async throws -> any Transport

@@ -3,7 +3,7 @@
 public import CTraderMessaging
 public import CTraderTransport
 
-/// A ``CTraderChannel`` speaking the binary wire format (port 5035) over any ``Transport``: each
+/// A ``CTraderChannel`` speaking the binary wire format (port 5035) over any `Transport`: each
 /// envelope is a `ProtoMessage` behind a 4-byte big-endian length.
 ///
 /// Usable for both roles: a server wraps its end of a transport in one too (see
@@ -27,7 +27,7 @@ public final class ProtobufChannel: CTraderChannel, @unchecked Sendable {
     ///   - transport: the connection; the channel owns it.
     ///   - registry: the payload registry; default `.standard`.
     ///   - maximumFrameLength: the largest frame accepted; default
-    ///     ``BinaryFrameDecoder/defaultMaximumFrameLength`` (16 MiB).
+    ///     `BinaryFrameDecoder.defaultMaximumFrameLength` (16 MiB).
     ///   - readChunkSize: bytes asked of the transport per read; default 64 KiB.
     public init(
         transport: any Transport,
@@ -48,7 +48,7 @@ public final class ProtobufChannel: CTraderChannel, @unchecked Sendable {
 
     /// Reads until one whole frame arrived and decodes it; `nil` at a clean end of stream.
     ///
-    /// - Throws: the transport's error; ``MessagingError/Code/messageTooLarge`` for a frame
+    /// - Throws: the transport's error; `MessagingError.Code.messageTooLarge` for a frame
     ///   longer than the maximum (the stream cannot be resynchronized after that).
     public func next() async throws -> CTraderChannelElement? {
         while true {

@@ -8,7 +8,7 @@ public import CTraderMessaging
 ///
 /// An open struct: match on ``code`` (`error.code == .connectionLost`), and for server errors on
 /// ``errorCode`` (`.chClientAuthFailure`, `.alreadyLoggedIn`, `.requestFrequencyExceeded` …, an open
-/// ``ErrorCode`` that also compares with a string literal: `error.errorCode == "ALREADY_LOGGED_IN"`).
+/// `ErrorCode` that also compares with a string literal: `error.errorCode == "ALREADY_LOGGED_IN"`).
 /// Equality compares ``code`` and ``errorCode`` only.
 public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is.
@@ -62,7 +62,7 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// What kind of failure this is.
     public var code: Code
-    /// The server's error code, e.g. ``ErrorCode/chClientAuthFailure``; `nil` for client-side
+    /// The server's error code, e.g. `ErrorCode.chClientAuthFailure`; `nil` for client-side
     /// failures.
     public var errorCode: ErrorCode?
     /// A human-readable explanation (the server's `description`, or the client's).

@@ -22,7 +22,7 @@ public final class WaitQueue: @unchecked Sendable {
         self.lock = lock
     }
 
-    /// Suspends until ``wakeAll()`` runs after `isReady` was false (or returns at once if it is
+    /// Suspends until the owner wakes every waiter (``takeAllLocked()`` then ``resumeAll(_:)``) after `isReady` was false (or returns at once if it is
     /// true). `isReady` is evaluated with the lock held. A normal return means "check again".
     ///
     /// - Throws: `CancellationError` when the task is cancelled while waiting.
