@@ -346,8 +346,11 @@ final class WebSocketConnectionCore: @unchecked Sendable {
     private func write(_ batch: [PendingControl]) async {
         for pending in batch {
             controlBuffer.removeAll(keepingCapacity: true)
+            // Pongs are coalesced: the one written carries the latest ping's payload.
+            let frame = pending.frame.opcode == .pong
+                ? state.withLock { $0.machine.takeOwedPong() } ?? pending.frame : pending.frame
             do {
-                try encoder.encode(pending.frame, into: &controlBuffer)
+                try encoder.encode(frame, into: &controlBuffer)
                 try await transport.write(controlBuffer[...])
             } catch {
                 logger.debug("WebSocket control frame write failed", metadata: ["error": "\(error)"])
