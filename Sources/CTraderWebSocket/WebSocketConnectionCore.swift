@@ -64,7 +64,7 @@ final class WebSocketConnectionCore: @unchecked Sendable {
     let configuration: WebSocketConfiguration
     let logger: Logger
     private let encoder: WebSocketFrameEncoder
-    private let state: Locked<State>
+    let state: Locked<State>
     private var writeBuffer: [UInt8] = []
     private var controlBuffer: [UInt8] = []
     private var deflater: PerMessageDeflateDeflater?
@@ -174,10 +174,13 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                 }
                 reader.append(buffer)
             }
+            // Whether this read gave the consumer a message (see the catch below).
+            var delivered = false
             do {
                 while let event = try reader.nextEvent() {
                     switch event {
                     case .message(let message):
+                        delivered = true
                         await deliver(message)
                     case .ping(let payload):
                         await act { $0.receivedPing(payload, now: .now) }
@@ -192,6 +195,9 @@ final class WebSocketConnectionCore: @unchecked Sendable {
             } catch {
                 logger.debug("WebSocket protocol error", metadata: ["error": "\(error)"])
                 failed = true
+                // The messages that came before the error in this read are the application's
+                // first (RFC 6455 strictness: an echo of them precedes the close frame).
+                if delivered { await awaitConsumerCaughtUp() }
                 await act { $0.failed(error, now: .now) }
             }
         }
@@ -256,6 +262,9 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                     } else {
                         precondition(state.consumer == nil, "WebSocketConnection.messages has more than one consumer")
                         state.consumer = continuation
+                        // A read task waiting for the consumer to catch up may go on.
+                        state.producer?.resume()
+                        state.producer = nil
                     }
                 }
             }
