@@ -77,7 +77,8 @@ public struct WebSocketFrameReader {
                 return event
             }
         }
-        if let part = decoder.nextPartialFrame() {
+        // Nothing buffered (the common end of a read: whole frames only) means no part to check.
+        if decoder.bufferedByteCount > 0, let part = decoder.nextPartialFrame() {
             try assembler.processPartial(part)
         }
         return nil

@@ -197,7 +197,7 @@ public struct WebSocketMessageAssembler {
                 // An unfragmented, uncompressed message: validate in place, copy once.
                 try checkSize(adding: frame.payload.count, to: 0)
                 if opcode == .text {
-                    guard validator.validate(frame.payload.dropFirst(validated)), validator.finish() else {
+                    guard validateText(frame.payload, from: validated), validator.finish() else {
                         throw .invalidData(.invalidUTF8, "text message is not valid UTF-8")
                     }
                 }
@@ -218,7 +218,7 @@ public struct WebSocketMessageAssembler {
             }
         } else {
             try checkSize(adding: frame.payload.count, to: data.count)
-            if isText && !validator.validate(frame.payload.dropFirst(validated)) {
+            if isText && !validateText(frame.payload, from: validated) {
                 throw .invalidData(.invalidUTF8, "text message is not valid UTF-8")
             }
             data.append(contentsOf: frame.payload)
@@ -235,6 +235,14 @@ public struct WebSocketMessageAssembler {
         data = []
         pending = nil
         return .message(message)
+    }
+
+    /// Validates the text of `payload` from octet `start` on (the octets before were validated
+    /// by processPartial(_:)). The common case, a frame that arrived whole, passes the slice as
+    /// it is (a new slice from `dropFirst` would cost a retain and a release per message).
+    @inline(__always)
+    private mutating func validateText(_ payload: ArraySlice<UInt8>, from start: Int) -> Bool {
+        start == 0 ? validator.validate(payload) : validator.validate(payload.dropFirst(start))
     }
 
     private func checkSize(adding count: Int, to size: Int) throws(WebSocketFramingError) {
