@@ -23,7 +23,9 @@
 /// one read.
 ///
 /// Frame payloads are not interpreted: UTF-8, close payloads, decompression and message size are
-/// the job of ``WebSocketMessageAssembler``.
+/// the job of ``WebSocketMessageAssembler``. While a frame's payload is still arriving,
+/// ``nextPartialFrame()`` hands out the octets that came so far, so that its text can be checked
+/// before the rest arrives.
 public struct WebSocketFrameDecoder: Sendable {
     /// The default ``maxFrameSize``: 16 MiB, the default maximum message size too, so an
     /// unfragmented message up to that size is accepted; far larger than any cTrader message.
