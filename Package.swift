@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "CTraderTransport", targets: ["CTraderTransport"]),
         .library(name: "CTraderWebSocket", targets: ["CTraderWebSocket"]),
         .library(name: "CTraderMessaging", targets: ["CTraderMessaging"]),
+        .library(name: "CTraderChannel", targets: ["CTraderChannel"]),
         .library(name: "CTraderSession", targets: ["CTraderSession"]),
         .library(name: "CTraderSimulator", targets: ["CTraderSimulator"]),
         .library(name: "CTrader", targets: ["CTrader"]),
@@ -50,7 +51,7 @@ let package = Package(
 
         // MARK: - Layers
 
-        // The one mutex the layers share; not API.
+        // The concurrency toolkit the layers share (locks, waits, buffers, SplitMix64); not API.
         .target(
             name: "_CTraderLocking",
             swiftSettings: swiftSettings
@@ -87,10 +88,24 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Channels of envelopes (JSON over WebSocket, protobuf over TCP/TLS) for both roles:
+        // the client's connectors and a server's listener.
+        .target(
+            name: "CTraderChannel",
+            dependencies: [
+                "CTraderFraming",
+                "CTraderMessaging",
+                "CTraderWebSocket",
+                "CTraderTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         .target(
             name: "CTraderSession",
             dependencies: [
+                "CTraderChannel",
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
@@ -102,9 +117,11 @@ let package = Package(
         .target(
             name: "CTraderSimulator",
             dependencies: [
+                "CTraderChannel",
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
+                "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
                 // For the test-only JSON styles (int64 as strings, enums as names).
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -128,6 +145,7 @@ let package = Package(
                 "CTraderSimulator",
                 "CTraderTransport",
                 "CTraderWebSocket",
+                "_CTraderLocking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -157,12 +175,15 @@ let package = Package(
         ),
         .testTarget(
             name: "CTraderFramingTests",
-            dependencies: ["CTraderFraming", "CTraderTestSupport"],
+            dependencies: ["CTraderFraming", "CTraderTestSupport", "_CTraderLocking"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CTraderTransportTests",
-            dependencies: ["CTraderTransport", "_CTraderLocking", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderTransport", "_CTraderLocking", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -180,18 +201,40 @@ let package = Package(
             dependencies: [
                 "CTraderMessaging",
                 "CTraderTestSupport",
+                "_CTraderLocking",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "CTraderChannelTests",
+            dependencies: [
+                "CTraderChannel", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CTraderSessionTests",
-            dependencies: ["CTraderSession", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderSession", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderFraming",
+                "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CTraderSimulatorTests",
-            dependencies: ["CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderTestSupport"],
+            dependencies: [
+                "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderFraming",
+                "CTraderTransport", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "_CTraderLockingTests",
+            dependencies: ["_CTraderLocking"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -9,8 +9,9 @@
 #   1. protoc (apt `protobuf-compiler`) with swift-protobuf's protoc-gen-swift 1.39.0, the version
 #      Package.swift pins, writes one `.pb.swift` per `.proto` (public types, `public import`s).
 #   2. scripts/generate-catalogue.py reads the same `.proto` files and writes Catalogue.swift: the
-#      named PayloadType values, the message type of every payloadType, and the proto2 `required`
-#      fields of every message (swift-protobuf's JSON decoder does not name a missing one).
+#      named PayloadType values, the message type of every payloadType, the proto2 `required`
+#      fields of every message (swift-protobuf's JSON decoder does not name a missing one), the
+#      account-scoped, symbol-scoped and trading-request conformances, and the named ErrorCodes.
 #
 # protoc-gen-swift is taken from $PROTOC_GEN_SWIFT, else from .build-protoc-gen-swift/, else from
 # PATH, provided it reports version 1.39.0; otherwise it is built from the resolved swift-protobuf

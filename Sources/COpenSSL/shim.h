@@ -24,4 +24,15 @@ static inline long COpenSSL_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
     return SSL_CTX_set_mode(ctx, mode);
 }
 
+/// Wraps `ERR_GET_LIB` (an inline function over macros): the library of a packed error code.
+static inline int COpenSSL_ERR_GET_LIB(unsigned long code) {
+    return ERR_GET_LIB(code);
+}
+
+/// Wraps `ERR_GET_REASON` (an inline function over macros): the reason of a packed error code,
+/// e.g. `SSL_R_UNEXPECTED_EOF_WHILE_READING`.
+static inline int COpenSSL_ERR_GET_REASON(unsigned long code) {
+    return ERR_GET_REASON(code);
+}
+
 #endif

@@ -56,6 +56,11 @@ public struct PayloadType: RawRepresentable, Hashable, Comparable, Sendable, Cus
         name != nil
     }
 
+    /// Whether this is the payload type of a trading request (see ``tradingRequests``).
+    public var isTradingRequest: Bool {
+        PayloadType.tradingRequests.contains(self)
+    }
+
     /// Every payload type of the catalogue, in catalogue order (`ProtoPayloadType` first).
     public static var allNamed: [PayloadType] {
         catalogue.map(\.0)

@@ -107,7 +107,7 @@ extension CTraderClient {
         throw CTraderError(
             code: .orderError,
             reason: "order \(orderId) ended without a fill: \(name)",
-            errorCode: event.hasErrorCode ? event.errorCode : name,
+            errorCode: ErrorCode(rawValue: event.hasErrorCode ? event.errorCode : name),
             payloadType: .protoOaNewOrderReq,
             ctidTraderAccountId: event.ctidTraderAccountID
         )

@@ -1,5 +1,8 @@
 // swift-ctrader: the cTrader Open API session layer.
 
+// Re-exported: `import CTraderSession` keeps seeing the connectors and channels, which moved to
+// CTraderChannel.
+@_exported public import CTraderChannel
 public import CTraderMessaging
 public import Logging
 import _CTraderLocking
@@ -29,7 +32,7 @@ public actor CTraderClient {
     private let hub = EventHub()
     private var machine: SessionStateMachine
     private var nextRequestNumber: UInt64 = 1
-    private var promises: [SessionStateMachine.RequestID: Promise] = [:]
+    private var promises: [SessionStateMachine.RequestID: FirstOutcome<Envelope>] = [:]
     private var connections: [SessionStateMachine.ConnectionID: ConnectionHandle] = [:]
     private var closingTasks: [SessionStateMachine.ConnectionID: Task<Void, Never>] = [:]
     private var timerTask: Task<Void, Never>?
@@ -203,7 +206,7 @@ public actor CTraderClient {
     ) async throws -> Envelope {
         let id = SessionStateMachine.RequestID(nextRequestNumber)
         nextRequestNumber += 1
-        let promise = Promise()
+        let promise = FirstOutcome<Envelope>()
         promises[id] = promise
         apply(start(&machine, id, clock.now()))
         return try await withTaskCancellationHandler {
@@ -236,7 +239,7 @@ public actor CTraderClient {
                 if case .failure(let error) = result {
                     logger.debug("request failed", metadata: ["request": "\(id)", "error": "\(error)"])
                 }
-                promises.removeValue(forKey: id)?.complete(result.mapError { $0 as any Error })
+                promises.removeValue(forKey: id)?.settle(result.mapError { $0 as any Error })
             case .emit(let envelope):
                 hub.deliver(envelope)
             case .status(let status):
@@ -396,37 +399,5 @@ private final class ConnectionHandle: @unchecked Sendable {
 
     init(writer: AsyncStream<Envelope>.Continuation) {
         self.writer = writer
-    }
-}
-
-/// A one-shot result that one task waits for.
-final class Promise: Sendable {
-    private struct State {
-        var result: Result<Envelope, any Error>?
-        var continuation: CheckedContinuation<Envelope, any Error>?
-    }
-
-    private let state = Locked(State())
-
-    func complete(_ result: Result<Envelope, any Error>) {
-        let continuation: CheckedContinuation<Envelope, any Error>? = state.withLock { state in
-            guard state.result == nil else { return nil }
-            state.result = result
-            let continuation = state.continuation
-            state.continuation = nil
-            return continuation
-        }
-        continuation?.resume(with: result)
-    }
-
-    func value() async throws -> Envelope {
-        try await withCheckedThrowingContinuation { continuation in
-            let result: Result<Envelope, any Error>? = state.withLock { state in
-                if let result = state.result { return result }
-                state.continuation = continuation
-                return nil
-            }
-            if let result { continuation.resume(with: result) }
-        }
     }
 }

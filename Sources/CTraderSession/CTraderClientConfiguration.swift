@@ -1,5 +1,6 @@
 // swift-ctrader: the cTrader Open API session layer.
 
+public import CTraderChannel
 public import CTraderMessaging
 public import CTraderTransport
 public import CTraderWebSocket

@@ -7,7 +7,8 @@ public import CTraderMessaging
 /// authentication failure, a reconnect that gave up.
 ///
 /// An open struct: match on ``code`` (`error.code == .connectionLost`), and for server errors on
-/// ``errorCode`` (`"CH_CLIENT_AUTH_FAILURE"`, `"ALREADY_LOGGED_IN"`, `"REQUEST_FREQUENCY_EXCEEDED"` …).
+/// ``errorCode`` (`.chClientAuthFailure`, `.alreadyLoggedIn`, `.requestFrequencyExceeded` …, an open
+/// ``ErrorCode`` that also compares with a string literal: `error.errorCode == "ALREADY_LOGGED_IN"`).
 /// Equality compares ``code`` and ``errorCode`` only.
 public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of failure this is.
@@ -61,8 +62,9 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
 
     /// What kind of failure this is.
     public var code: Code
-    /// The server's error code, e.g. `CH_CLIENT_AUTH_FAILURE`; `nil` for client-side failures.
-    public var errorCode: String?
+    /// The server's error code, e.g. ``ErrorCode/chClientAuthFailure``; `nil` for client-side
+    /// failures.
+    public var errorCode: ErrorCode?
     /// A human-readable explanation (the server's `description`, or the client's).
     public var reason: String
     /// The payload type of the request that failed, when there is one.
@@ -84,7 +86,7 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
     public init(
         code: Code,
         reason: String,
-        errorCode: String? = nil,
+        errorCode: ErrorCode? = nil,
         payloadType: PayloadType? = nil,
         ctidTraderAccountId: Int64? = nil,
         underlying: (any Error & Sendable)? = nil
@@ -104,7 +106,7 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
             self.init(
                 code: .serverError,
                 reason: error.description_p,
-                errorCode: error.errorCode,
+                errorCode: ErrorCode(rawValue: error.errorCode),
                 payloadType: requestPayloadType,
                 ctidTraderAccountId: error.hasCtidTraderAccountID ? error.ctidTraderAccountID : nil
             )
@@ -114,7 +116,7 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
             self.init(
                 code: .serverError,
                 reason: error.description_p,
-                errorCode: error.errorCode,
+                errorCode: ErrorCode(rawValue: error.errorCode),
                 payloadType: requestPayloadType
             )
             maintenanceEndTimestamp =
@@ -123,7 +125,7 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
             self.init(
                 code: .orderError,
                 reason: error.description_p,
-                errorCode: error.errorCode,
+                errorCode: ErrorCode(rawValue: error.errorCode),
                 payloadType: requestPayloadType,
                 ctidTraderAccountId: error.ctidTraderAccountID
             )

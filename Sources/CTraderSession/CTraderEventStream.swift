@@ -88,166 +88,88 @@ protocol EventSink: AnyObject, Sendable {
     func finish(_ error: CTraderError?)
 }
 
-/// The buffer behind one ``CTraderEventStream``.
+/// The buffer behind one ``CTraderEventStream``: an ``AsyncSingleConsumerBuffer`` whose overflow
+/// policy is the stream's ``CTraderOverflowPolicy``.
 final class EventBuffer<Message: CTraderMessage>: EventSink {
-    private struct Item {
+    private struct Item: Sendable {
         var element: CTraderStreamElement<Message>
         var key: SymbolKey?
     }
 
-    private struct SymbolKey: Hashable {
+    private struct SymbolKey: Hashable, Sendable {
         var account: Int64
         var symbol: Int64
     }
 
-    private struct State {
-        var items: [Item] = []
-        var waiter: CheckedContinuation<CTraderStreamElement<Message>?, any Error>?
-        var ended = false
-        var failure: CTraderError?
-    }
-
     let payloadType: PayloadType
     private let capacity: Int
-    private let policy: CTraderOverflowPolicy
     private let filter: @Sendable (Message) -> Bool
-    private let state = Locked(State())
+    private let buffer: AsyncSingleConsumerBuffer<Item>
 
     init(capacity: Int, policy: CTraderOverflowPolicy, filter: @escaping @Sendable (Message) -> Bool = { _ in true }) {
         self.payloadType = Message.messagePayloadType
         self.capacity = max(1, capacity)
-        self.policy = policy
         self.filter = filter
+        self.buffer = AsyncSingleConsumerBuffer(limit: self.capacity, policy: Self.overflowPolicy(policy))
     }
 
-    private static func key(of message: Message) -> SymbolKey? {
-        switch message {
-        case let spot as ProtoOASpotEvent: SymbolKey(account: spot.ctidTraderAccountID, symbol: spot.symbolID)
-        case let depth as ProtoOADepthEvent:
-            SymbolKey(account: depth.ctidTraderAccountID, symbol: Int64(truncatingIfNeeded: depth.symbolID))
-        default: nil
+    /// The buffer's policy for a stream's policy.
+    private static func overflowPolicy(_ policy: CTraderOverflowPolicy) -> OverflowPolicy<Item> {
+        switch policy.kind {
+        case .keepLatestPerSymbol:
+            // A new event replaces the buffered one of its account and symbol; otherwise the
+            // oldest message (never a reconnect marker) makes room.
+            .coalesce(
+                key: { item in item.key.map { AnyHashable($0) } },
+                merge: { buffered, newer in buffered = newer },
+                compact: false,
+                otherwise: .dropOldest(evictable: { $0.key != nil || $0.element.message != nil })
+            )
+        case .failStream:
+            .fail
         }
+    }
+
+    /// The account and the one symbol an event is about (generated catalogue facts): spot and
+    /// depth events, and any other event that names exactly one symbol of one account.
+    private static func key(of message: Message) -> SymbolKey? {
+        guard let scoped = message as? any AccountScopedMessage & SymbolScopedMessage,
+            let account = scoped.accountId, scoped.symbolIds.count == 1
+        else { return nil }
+        return SymbolKey(account: account, symbol: scoped.symbolIds[0])
     }
 
     func deliver(_ envelope: Envelope) -> Bool {
-        guard let message = envelope.message(as: Message.self) else {
-            return state.withLock { !$0.ended }
-        }
-        guard filter(message) else { return state.withLock { !$0.ended } }
-        let item = Item(element: .message(message), key: Self.key(of: message))
-        let (waiter, alive): (CheckedContinuation<CTraderStreamElement<Message>?, any Error>?, Bool) = state.withLock {
-            state in
-            if state.ended { return (nil, false) }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return (waiter, true)
-            }
-            if state.items.count < capacity {
-                state.items.append(item)
-                return (nil, true)
-            }
-            switch policy.kind {
-            case .keepLatestPerSymbol:
-                if let key = item.key, let index = state.items.firstIndex(where: { $0.key == key }) {
-                    state.items[index] = item
-                } else if let index = state.items.firstIndex(where: { $0.key != nil || $0.element.message != nil }) {
-                    state.items.remove(at: index)
-                    state.items.append(item)
-                }
-                return (nil, true)
-            case .failStream:
-                state.ended = true
-                state.failure = CTraderError(
+        guard let message = envelope.message(as: Message.self) else { return !buffer.isEnded }
+        guard filter(message) else { return !buffer.isEnded }
+        switch buffer.push(Item(element: .message(message), key: Self.key(of: message))) {
+        case nil:
+            return false
+        case .failed:
+            buffer.finish(
+                throwing: CTraderError(
                     code: .streamOverflow,
                     reason: "the \(Message.messagePayloadType) stream's consumer fell \(capacity) events behind; "
                         + "these events are never dropped, so the stream ends",
                     payloadType: Message.messagePayloadType
                 )
-                return (nil, false)
-            }
+            )
+            return false
+        case .appended, .coalesced, .droppedOldest, .dropped, .full:
+            return true
         }
-        waiter?.resume(returning: item.element)
-        return alive
     }
 
     func reconnected(gap: Duration) {
-        let waiter: CheckedContinuation<CTraderStreamElement<Message>?, any Error>? = state.withLock { state in
-            if state.ended { return nil }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
-            }
-            state.items.append(Item(element: .reconnected(gap: gap), key: nil))
-            return nil
-        }
-        waiter?.resume(returning: .reconnected(gap: gap))
+        buffer.pushIgnoringLimit(Item(element: .reconnected(gap: gap), key: nil))
     }
 
     func finish(_ error: CTraderError?) {
-        let waiter: CheckedContinuation<CTraderStreamElement<Message>?, any Error>? = state.withLock { state in
-            if state.ended { return nil }
-            state.ended = true
-            state.failure = error
-            let waiter = state.waiter
-            state.waiter = nil
-            if waiter != nil { state.failure = nil }
-            return waiter
-        }
-        if let error {
-            waiter?.resume(throwing: error)
-        } else {
-            waiter?.resume(returning: nil)
-        }
-    }
-
-    private enum Immediate {
-        case element(CTraderStreamElement<Message>)
-        case end
-        case fail(CTraderError)
-        case wait
-    }
-
-    private func take(_ state: inout State) -> Immediate {
-        if !state.items.isEmpty { return .element(state.items.removeFirst().element) }
-        if state.ended {
-            if let failure = state.failure {
-                state.failure = nil
-                return .fail(failure)
-            }
-            return .end
-        }
-        return .wait
+        buffer.finish(throwing: error)
     }
 
     func next() async throws -> CTraderStreamElement<Message>? {
-        switch state.withLock({ take(&$0) }) {
-        case .element(let element): return element
-        case .end: return nil
-        case .fail(let error): throw error
-        case .wait: break
-        }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let immediate: Immediate = state.withLock { state in
-                    let result = take(&state)
-                    if case .wait = result { state.waiter = continuation }
-                    return result
-                }
-                switch immediate {
-                case .element(let element): continuation.resume(returning: element)
-                case .end: continuation.resume(returning: nil)
-                case .fail(let error): continuation.resume(throwing: error)
-                case .wait: break
-                }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state in
-                let waiter = state.waiter
-                state.waiter = nil
-                return waiter
-            }
-            waiter?.resume(throwing: CancellationError())
-        }
+        try await buffer.next()?.element
     }
 }
 

@@ -1,5 +1,7 @@
 // swift-ctrader: the cTrader Open API session layer.
 
+import _CTraderLocking
+
 /// A sliding-window rate limiter: at most ``limit`` sends within any ``window``.
 ///
 /// Pure value: the caller passes the time. The cTrader Open API allows 50 requests per second per
@@ -70,22 +72,5 @@ struct ReconnectBackoff: Sendable {
         let unit = Double(generator.next() >> 11) / Double(1 << 53)
         let factor = 1 - policy.jitter * unit
         return base * factor
-    }
-}
-
-/// SplitMix64: a tiny, seedable generator, so tests see the same jitter every run.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

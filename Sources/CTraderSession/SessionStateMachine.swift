@@ -2,44 +2,6 @@
 
 public import CTraderMessaging
 
-/// What the session reports about its connection, on ``CTraderClient/statusUpdates()``.
-public enum SessionStatus: Sendable, CustomStringConvertible {
-    /// Opening a connection; `attempt` is 1 for the first try, 2 for the first retry, …
-    case connecting(attempt: Int)
-    /// The connection is open; application authentication (2100) is under way.
-    case authenticating
-    /// Connected and authenticated for the first time.
-    case ready
-    /// The connection dropped; the error says why.
-    case connectionLost(CTraderError)
-    /// A reconnect attempt follows after `delay`.
-    case reconnecting(attempt: Int, delay: Duration)
-    /// Reconnected, and application auth, account auth and every subscription were restored;
-    /// `gap` is the time without a usable connection, during which events were missed.
-    case reconnected(gap: Duration)
-    /// An account could not be authorized again after a reconnect; it is no longer restored.
-    case accountAuthorizationFailed(ctidTraderAccountId: Int64, error: CTraderError)
-    /// The session failed permanently (wrong credentials, reconnect gave up).
-    case failed(CTraderError)
-    /// The session was shut down.
-    case shutDown
-
-    /// A short text form.
-    public var description: String {
-        switch self {
-        case .connecting(let attempt): "connecting (attempt \(attempt))"
-        case .authenticating: "authenticating"
-        case .ready: "ready"
-        case .connectionLost(let error): "connection lost: \(error)"
-        case .reconnecting(let attempt, let delay): "reconnecting (attempt \(attempt)) in \(delay)"
-        case .reconnected(let gap): "reconnected after \(gap)"
-        case .accountAuthorizationFailed(let account, let error): "account \(account) not restored: \(error)"
-        case .failed(let error): "failed: \(error)"
-        case .shutDown: "shut down"
-        }
-    }
-}
-
 /// The session's logic without I/O: connection states, authentication of the application and of
 /// each account, request correlation by `clientMsgId`, per-request timeouts, heartbeats, dead
 /// connection detection, client-side rate limiting, reconnect with backoff, and the restoration of
@@ -78,51 +40,6 @@ public struct SessionStateMachine: Sendable {
         public var description: String { "connection \(rawValue)" }
     }
 
-    /// The machine's settings: credentials, timeouts and limits.
-    public struct Configuration: Sendable {
-        /// The application's credentials.
-        public var credentials: CTraderCredentials
-        /// The default time a request may wait for its answer; default 30 s.
-        public var requestTimeout: Duration
-        /// A heartbeat is sent whenever nothing was sent for this long; default 10 s.
-        public var heartbeatInterval: Duration
-        /// A connection that received nothing for this long is dead; default 40 s.
-        public var deadConnectionTimeout: Duration
-        /// Reconnect behaviour.
-        public var reconnect: CTraderReconnectPolicy
-        /// Rate limits and the queue bound.
-        public var rateLimits: CTraderRateLimits
-
-        /// Makes a configuration; every limit has a documented default.
-        public init(
-            credentials: CTraderCredentials,
-            requestTimeout: Duration = .seconds(30),
-            heartbeatInterval: Duration = .seconds(10),
-            deadConnectionTimeout: Duration = .seconds(40),
-            reconnect: CTraderReconnectPolicy = CTraderReconnectPolicy(),
-            rateLimits: CTraderRateLimits = CTraderRateLimits()
-        ) {
-            self.credentials = credentials
-            self.requestTimeout = requestTimeout
-            self.heartbeatInterval = heartbeatInterval
-            self.deadConnectionTimeout = deadConnectionTimeout
-            self.reconnect = reconnect
-            self.rateLimits = rateLimits
-        }
-
-        /// The machine's part of a client configuration.
-        public init(_ client: CTraderClientConfiguration) {
-            self.init(
-                credentials: client.credentials,
-                requestTimeout: client.requestTimeout,
-                heartbeatInterval: client.heartbeatInterval,
-                deadConnectionTimeout: client.deadConnectionTimeout,
-                reconnect: client.reconnect,
-                rateLimits: client.rateLimits
-            )
-        }
-    }
-
     /// What the owner must do.
     public enum Action: Sendable {
         /// Open a new connection and report ``connectionOpened(_:now:)`` or
@@ -147,21 +64,19 @@ public struct SessionStateMachine: Sendable {
 
     /// The trading requests: 2106 new order, 2108 cancel order, 2109 amend order, 2110 amend
     /// position SL/TP, 2111 close position. Answered by 2126 or 2132, and never re-sent.
-    public static let tradingPayloadTypes: Set<PayloadType> = [
-        .protoOaNewOrderReq, .protoOaCancelOrderReq, .protoOaAmendOrderReq, .protoOaAmendPositionSltpReq,
-        .protoOaClosePositionReq,
-    ]
-
-    /// The server error codes that mean the application's credentials are wrong: permanent.
-    public static let clientAuthFailureCodes: Set<String> = ["CH_CLIENT_AUTH_FAILURE", "CH_CLIENT_NOT_AUTHENTICATED"]
-    /// The server error codes that mean an access token is invalid or expired.
-    public static let tokenInvalidCodes: Set<String> = ["CH_ACCESS_TOKEN_INVALID", "OA_AUTH_TOKEN_EXPIRED"]
-    /// The server error codes that slow the request queue down.
-    public static let rateLimitCodes: Set<String> = ["REQUEST_FREQUENCY_EXCEEDED", "BLOCKED_PAYLOAD_TYPE"]
+    public static let tradingPayloadTypes: Set<PayloadType> = PayloadType.tradingRequests
 
     // MARK: - State
 
-    private enum State: Sendable {
+    // The machine keeps the connection's state and its entry points; each other concern has its
+    // own room: `RequestScheduler` (queues, requests in flight, rate limits, pauses),
+    // `SessionAccounts` (accounts, subscriptions, restoration), `SessionAuthentication` (the
+    // decisions on application auth, account auth and token refresh), `SessionErrors` (every
+    // error the session builds) and `SessionStatus` (SessionStatus.swift). The state is internal,
+    // not private: the extensions in SessionAuthentication.swift and SessionAccounts.swift carry
+    // out their decisions on it.
+
+    enum State: Sendable {
         case idle
         case connecting(ConnectionID, failures: Int)
         case authenticating(ConnectionID, failures: Int)
@@ -172,70 +87,22 @@ public struct SessionStateMachine: Sendable {
         case shutDown
     }
 
-    private enum Purpose: Sendable {
-        case user(RequestID)
-        case appAuth
-        case accountAuth(account: Int64, user: RequestID?, refreshed: Bool)
-        case tokenRefresh(account: Int64, user: RequestID?)
-        case restoreSubscription
-
-        /// The owner's request this message serves, if any.
-        var user: RequestID? {
-            switch self {
-            case .user(let id): id
-            case .appAuth: nil
-            case .accountAuth(_, let user, _): user
-            case .tokenRefresh(_, let user): user
-            case .restoreSubscription: nil
-            }
-        }
-    }
-
-    private struct Outgoing: Sendable {
-        var clientMsgId: String
-        var message: any CTraderMessage
-        var purpose: Purpose
-        var deadline: Duration
-        var isHistorical: Bool
-        var payloadType: PayloadType { type(of: message).messagePayloadType }
-        var isTrading: Bool { SessionStateMachine.tradingPayloadTypes.contains(payloadType) }
-    }
-
-    private struct TrendbarSubscription: Hashable, Sendable {
-        var symbolId: Int64
-        var period: ProtoOATrendbarPeriod
-    }
-
-    private struct Account: Sendable {
-        var accessToken: CTraderSecret
-        var refreshToken: CTraderSecret?
-        var isAuthorized = false
-        /// Authorized once: restored after a reconnect.
-        var isRestorable = false
-        var spots: Set<Int64> = []
-        var spotTimestamps = false
-        var depth: Set<Int64> = []
-        var trendbars: Set<TrendbarSubscription> = []
-    }
+    typealias Outgoing = RequestScheduler.Outgoing
 
     /// The settings.
     public let configuration: Configuration
     private let registry: PayloadRegistry
-    private var state: State = .idle
+    var state: State = .idle
     private var backoff: ReconnectBackoff
-    private var generalLimiter: RequestRateLimiter
-    private var historicalLimiter: RequestRateLimiter
-    private var pausedUntil: Duration = .zero
-    private var internalQueue: [Outgoing] = []
-    private var userQueue: [Outgoing] = []
-    private var inFlight: [String: Outgoing] = [:]
-    private var nextMessageNumber: UInt64 = 1
+    /// The queues, the requests in flight and the rate limiters.
+    var scheduler: RequestScheduler
+    /// The authorized accounts and their subscriptions.
+    var accounts = SessionAccounts()
     private var nextConnectionNumber: UInt64 = 1
     private var lastSent: Duration = .zero
     private var lastReceived: Duration = .zero
     private var connectWaiters: [RequestID] = []
     private var droppedAt: Duration?
-    private var accounts: [Int64: Account] = [:]
 
     /// Makes an idle machine.
     ///
@@ -246,10 +113,10 @@ public struct SessionStateMachine: Sendable {
         self.configuration = configuration
         self.registry = registry
         self.backoff = ReconnectBackoff(policy: configuration.reconnect)
-        let window = Duration.seconds(1) + configuration.rateLimits.windowMargin
-        self.generalLimiter = RequestRateLimiter(limit: configuration.rateLimits.requestsPerSecond, window: window)
-        self.historicalLimiter = RequestRateLimiter(
-            limit: configuration.rateLimits.historicalRequestsPerSecond, window: window)
+        self.scheduler = RequestScheduler(
+            requestTimeout: configuration.requestTimeout,
+            rateLimits: configuration.rateLimits
+        )
     }
 
     // MARK: - Queries
@@ -261,20 +128,16 @@ public struct SessionStateMachine: Sendable {
     }
 
     /// The requests waiting for the rate limiter or the connection.
-    public var queuedRequestCount: Int { userQueue.count }
+    public var queuedRequestCount: Int { scheduler.userQueue.count }
 
     /// The requests sent and not yet answered (internal ones included).
-    public var inFlightCount: Int { inFlight.count }
+    public var inFlightCount: Int { scheduler.inFlight.count }
 
     /// The accounts authorized on the current connection.
-    public var authorizedAccounts: [Int64] {
-        accounts.filter { $0.value.isAuthorized }.keys.sorted()
-    }
+    public var authorizedAccounts: [Int64] { accounts.authorized }
 
     /// The spot subscriptions restored after a reconnect: account → symbol ids.
-    public var spotSubscriptions: [Int64: Set<Int64>] {
-        accounts.compactMapValues { $0.spots.isEmpty ? nil : $0.spots }
-    }
+    public var spotSubscriptions: [Int64: Set<Int64>] { accounts.spotSubscriptions }
 
     /// The connection in use (open or being opened), if any.
     public var currentConnection: ConnectionID? {
@@ -293,7 +156,7 @@ public struct SessionStateMachine: Sendable {
 
     /// When ``tick(now:)`` must be called next; `nil` when no timer is needed.
     public func nextDeadline(now: Duration) -> Duration? {
-        var deadlines: [Duration] = userQueue.map(\.deadline)
+        var deadlines: [Duration] = scheduler.userQueue.map(\.deadline)
         switch state {
         case .idle, .failed, .shutDown:
             return nil
@@ -304,21 +167,9 @@ public struct SessionStateMachine: Sendable {
         case .authenticating, .restoring, .ready:
             deadlines.append(lastSent + configuration.heartbeatInterval)
             deadlines.append(lastReceived + configuration.deadConnectionTimeout)
-            deadlines.append(contentsOf: inFlight.values.map(\.deadline))
-            deadlines.append(contentsOf: internalQueue.map(\.deadline))
-            var waiting = internalQueue.prefix(1)
-            if isReady { waiting.append(contentsOf: userQueue) }
-            if let slot = waiting.map({ slot(for: $0, now: now) }).min(), slot > now {
-                deadlines.append(slot)
-            }
+            deadlines.append(contentsOf: scheduler.connectedDeadlines(now: now, userRequestsAllowed: isReady))
         }
         return deadlines.min()
-    }
-
-    private func slot(for outgoing: Outgoing, now: Duration) -> Duration {
-        var slot = max(pausedUntil, generalLimiter.nextSlot(now: now))
-        if outgoing.isHistorical { slot = max(slot, historicalLimiter.nextSlot(now: now)) }
-        return slot
     }
 
     // MARK: - Events from the owner
@@ -337,7 +188,7 @@ public struct SessionStateMachine: Sendable {
         case .failed(let error):
             return [.complete(id, .failure(error))]
         case .shutDown:
-            return [.complete(id, .failure(Self.shutdownError))]
+            return [.complete(id, .failure(SessionErrors.shutdown))]
         }
     }
 
@@ -367,16 +218,8 @@ public struct SessionStateMachine: Sendable {
         now: Duration
     ) -> [Action] {
         if let failure = refusal(id) { return [failure] }
-        if var existing = accounts[account] {
-            existing.accessToken = accessToken
-            existing.refreshToken = refreshToken ?? existing.refreshToken
-            accounts[account] = existing
-        } else {
-            accounts[account] = Account(accessToken: accessToken, refreshToken: refreshToken)
-        }
-        var message = ProtoOAAccountAuthReq()
-        message.ctidTraderAccountID = account
-        message.accessToken = accessToken.value
+        accounts.authorizing(account, accessToken: accessToken, refreshToken: refreshToken)
+        let message = SessionAuthentication.accountAuthRequest(account: account, accessToken: accessToken.value)
         return enqueueUser(
             id,
             message: message,
@@ -389,16 +232,8 @@ public struct SessionStateMachine: Sendable {
     /// The owner gives up waiting for a request (its task was cancelled). A request already sent
     /// is forgotten; a late answer goes to the event streams only.
     public mutating func cancel(_ id: RequestID, now: Duration) -> [Action] {
-        let error = CTraderError(code: .cancelled, reason: "the request's task was cancelled")
-        if let index = userQueue.firstIndex(where: { $0.purpose.user == id }) {
-            userQueue.remove(at: index)
-            return [.complete(id, .failure(error))]
-        }
-        if let (key, _) = inFlight.first(where: { $0.value.purpose.user == id }) {
-            inFlight.removeValue(forKey: key)
-            return [.complete(id, .failure(error))]
-        }
-        return []
+        guard scheduler.cancel(id) else { return [] }
+        return [.complete(id, .failure(SessionErrors.cancelled))]
     }
 
     /// The connection opened by ``Action/openConnection(_:)`` is up.
@@ -409,10 +244,8 @@ public struct SessionStateMachine: Sendable {
         state = .authenticating(connection, failures: failures)
         lastSent = now
         lastReceived = now
-        var auth = ProtoOAApplicationAuthReq()
-        auth.clientID = configuration.credentials.clientId
-        auth.clientSecret = configuration.credentials.clientSecret.value
-        internalQueue = [makeOutgoing(auth, purpose: .appAuth, timeout: nil, now: now)]
+        let auth = SessionAuthentication.appAuthRequest(configuration.credentials)
+        scheduler.startInternal(auth, purpose: .appAuth, now: now)
         return [.status(.authenticating)] + drain(now: now)
     }
 
@@ -427,7 +260,7 @@ public struct SessionStateMachine: Sendable {
         guard openConnection == connection else { return [] }
         lastReceived = now
         if envelope.payloadType == .heartbeatEvent { return [] }
-        if let id = envelope.clientMsgId, let outgoing = inFlight[id] {
+        if let id = envelope.clientMsgId, let outgoing = scheduler.inFlight[id] {
             return answer(envelope, to: outgoing, now: now)
         }
         return event(envelope)
@@ -444,23 +277,16 @@ public struct SessionStateMachine: Sendable {
             return actions
         case .authenticating(let connection, _), .restoring(let connection, _), .ready(let connection):
             if now >= lastReceived + configuration.deadConnectionTimeout {
-                let error = CTraderError(
-                    code: .connectionLost,
-                    reason: "nothing received for \(configuration.deadConnectionTimeout): the connection is dead"
-                )
+                let error = SessionErrors.deadConnection(after: configuration.deadConnectionTimeout)
                 return actions + [.closeConnection(connection)] + connectionLost(error, now: now)
             }
-            for outgoing in inFlight.values.sorted(by: { $0.deadline < $1.deadline }) where outgoing.deadline <= now {
-                inFlight.removeValue(forKey: outgoing.clientMsgId)
+            for outgoing in scheduler.expiredInFlight(now: now) {
+                scheduler.removeInFlight(outgoing.clientMsgId)
                 guard let user = outgoing.purpose.user else {
-                    let error = CTraderError(
-                        code: .timeout,
-                        reason: "no answer to \(outgoing.payloadType) during session setup",
-                        payloadType: outgoing.payloadType
-                    )
+                    let error = SessionErrors.setupTimeout(outgoing)
                     return actions + [.closeConnection(connection)] + connectionLost(error, now: now)
                 }
-                actions.append(.complete(user, .failure(timeoutError(outgoing))))
+                actions.append(.complete(user, .failure(SessionErrors.timeoutError(outgoing))))
             }
             actions += drain(now: now)
             if now >= lastSent + configuration.heartbeatInterval {
@@ -476,7 +302,7 @@ public struct SessionStateMachine: Sendable {
     public mutating func shutdown(now: Duration) -> [Action] {
         if case .shutDown = state { return [] }
         let connection = currentConnection
-        var actions = failEverything(Self.shutdownError)
+        var actions = failEverything(SessionErrors.shutdown)
         state = .shutDown
         if let connection { actions.append(.closeConnection(connection)) }
         actions.append(.status(.shutDown))
@@ -485,8 +311,6 @@ public struct SessionStateMachine: Sendable {
     }
 
     // MARK: - Connection lifecycle
-
-    private static let shutdownError = CTraderError(code: .shutdown, reason: "the client was shut down")
 
     private mutating func startConnecting(failures: Int) -> [Action] {
         let connection = ConnectionID(nextConnectionNumber)
@@ -504,31 +328,18 @@ public struct SessionStateMachine: Sendable {
         }
     }
 
-    private mutating func connectionLost(_ error: CTraderError, now: Duration) -> [Action] {
+    mutating func connectionLost(_ error: CTraderError, now: Duration) -> [Action] {
         let failures = self.failures + 1
         if case .ready = state { droppedAt = droppedAt ?? now }
         var actions: [Action] = []
-        for outgoing in inFlight.values.sorted(by: { $0.clientMsgId < $1.clientMsgId }) {
+        for outgoing in scheduler.connectionLost() {
             guard let user = outgoing.purpose.user else { continue }
-            actions.append(.complete(user, .failure(lostError(outgoing, cause: error))))
+            actions.append(.complete(user, .failure(SessionErrors.lostError(outgoing, cause: error))))
         }
-        inFlight.removeAll()
-        internalQueue.removeAll()
-        for (id, account) in accounts {
-            if account.isRestorable {
-                accounts[id]?.isAuthorized = false
-            } else {
-                accounts.removeValue(forKey: id)
-            }
-        }
+        accounts.connectionLost()
         actions.append(.status(.connectionLost(error)))
         if failures > configuration.reconnect.maximumAttempts {
-            var gaveUp = CTraderError(
-                code: .reconnectGaveUp,
-                reason: "gave up after \(failures) failed connection attempts; last: \(error)",
-                underlying: error
-            )
-            gaveUp.errorCode = error.errorCode
+            let gaveUp = SessionErrors.reconnectGaveUp(failures: failures, last: error)
             return actions + failPermanently(gaveUp, closing: nil)
         }
         let delay = backoff.delay(attempt: failures)
@@ -537,7 +348,7 @@ public struct SessionStateMachine: Sendable {
         return actions
     }
 
-    private mutating func failPermanently(_ error: CTraderError, closing connection: ConnectionID?) -> [Action] {
+    mutating func failPermanently(_ error: CTraderError, closing connection: ConnectionID?) -> [Action] {
         var actions = failEverything(error)
         state = .failed(error)
         if let connection { actions.append(.closeConnection(connection)) }
@@ -548,35 +359,29 @@ public struct SessionStateMachine: Sendable {
 
     private mutating func failEverything(_ error: CTraderError) -> [Action] {
         var actions: [Action] = []
-        for outgoing in inFlight.values.sorted(by: { $0.clientMsgId < $1.clientMsgId }) {
+        let (lost, queued) = scheduler.removeAll()
+        for outgoing in lost {
             guard let user = outgoing.purpose.user else { continue }
-            actions.append(.complete(user, .failure(lostError(outgoing, cause: error))))
+            actions.append(.complete(user, .failure(SessionErrors.lostError(outgoing, cause: error))))
         }
-        for outgoing in userQueue {
+        for outgoing in queued {
             guard let user = outgoing.purpose.user else { continue }
             actions.append(.complete(user, .failure(error)))
         }
         for waiter in connectWaiters {
             actions.append(.complete(waiter, .failure(error)))
         }
-        inFlight.removeAll()
-        userQueue.removeAll()
-        internalQueue.removeAll()
         connectWaiters.removeAll()
         return actions
     }
 
-    private mutating func becomeReady(now: Duration) -> [Action] {
+    mutating func becomeReady(now: Duration) -> [Action] {
         guard let connection = openConnection else { return [] }
         state = .ready(connection)
         var actions: [Action] = connectWaiters.map { .complete($0, .success(Envelope(ProtoOAApplicationAuthRes()))) }
         connectWaiters.removeAll()
-        if let droppedAt {
-            actions.append(.status(.reconnected(gap: now - droppedAt)))
-            self.droppedAt = nil
-        } else {
-            actions.append(.status(.ready))
-        }
+        actions.append(.status(.readiness(droppedAt: droppedAt, now: now)))
+        droppedAt = nil
         return actions + drain(now: now)
     }
 
@@ -585,192 +390,45 @@ public struct SessionStateMachine: Sendable {
     private func refusal(_ id: RequestID) -> Action? {
         switch state {
         case .idle:
-            .complete(id, .failure(CTraderError(code: .notConnected, reason: "connect() was not called")))
+            .complete(id, .failure(SessionErrors.notConnected))
         case .failed(let error):
             .complete(id, .failure(error))
         case .shutDown:
-            .complete(id, .failure(Self.shutdownError))
+            .complete(id, .failure(SessionErrors.shutdown))
         case .connecting, .authenticating, .restoring, .ready, .waitingToReconnect:
             nil
         }
     }
 
-    private mutating func makeOutgoing(
-        _ message: any CTraderMessage,
-        purpose: Purpose,
-        timeout: Duration?,
-        now: Duration
-    ) -> Outgoing {
-        let clientMsgId = "m\(nextMessageNumber)"
-        nextMessageNumber += 1
-        let payloadType = type(of: message).messagePayloadType
-        return Outgoing(
-            clientMsgId: clientMsgId,
-            message: message,
-            purpose: purpose,
-            deadline: now + (timeout ?? configuration.requestTimeout),
-            isHistorical: configuration.rateLimits.historicalPayloadTypes.contains(payloadType)
-        )
-    }
-
     private mutating func enqueueUser(
         _ id: RequestID,
         message: any CTraderMessage,
-        purpose: Purpose,
+        purpose: RequestScheduler.Purpose,
         timeout: Duration?,
         now: Duration
     ) -> [Action] {
         if let failure = refusal(id) { return [failure] }
-        guard userQueue.count < configuration.rateLimits.maximumQueuedRequests else {
-            return [
-                .complete(
-                    id,
-                    .failure(
-                        CTraderError(
-                            code: .queueFull,
-                            reason: "\(userQueue.count) requests are already waiting",
-                            payloadType: type(of: message).messagePayloadType
-                        )
-                    )
-                )
-            ]
+        let waiting = scheduler.userQueue.count
+        guard scheduler.enqueueUser(message, purpose: purpose, timeout: timeout, now: now) else {
+            let error = SessionErrors.queueFull(waiting: waiting, payloadType: type(of: message).messagePayloadType)
+            return [.complete(id, .failure(error))]
         }
-        userQueue.append(makeOutgoing(message, purpose: purpose, timeout: timeout, now: now))
         return drain(now: now)
     }
 
-    private mutating func enqueueInternal(_ message: any CTraderMessage, purpose: Purpose, now: Duration) {
-        internalQueue.append(makeOutgoing(message, purpose: purpose, timeout: nil, now: now))
-    }
-
-    private func canSend(_ outgoing: Outgoing, now: Duration) -> Bool {
-        slot(for: outgoing, now: now) <= now
-    }
-
-    /// Sends what the rate limiter allows: internal requests first, in order; then, once ready,
-    /// the owner's requests in order (a historical request waiting for its own limit does not hold
-    /// back the others).
-    private mutating func drain(now: Duration) -> [Action] {
+    /// Sends what the scheduler allows on the open connection (the owner's requests once ready).
+    mutating func drain(now: Duration) -> [Action] {
         guard let connection = openConnection else { return [] }
-        var actions: [Action] = []
-        while let first = internalQueue.first, canSend(first, now: now) {
-            internalQueue.removeFirst()
-            actions.append(transmit(first, on: connection, now: now))
-        }
-        guard internalQueue.isEmpty, isReady else { return actions }
-        var index = 0
-        while index < userQueue.count {
-            guard now >= pausedUntil, generalLimiter.canSend(now: now) else { break }
-            if canSend(userQueue[index], now: now) {
-                let outgoing = userQueue.remove(at: index)
-                actions.append(transmit(outgoing, on: connection, now: now))
-            } else {
-                index += 1
-            }
-        }
-        return actions
-    }
-
-    private mutating func transmit(_ outgoing: Outgoing, on connection: ConnectionID, now: Duration) -> Action {
-        generalLimiter.record(now: now)
-        if outgoing.isHistorical { historicalLimiter.record(now: now) }
-        inFlight[outgoing.clientMsgId] = outgoing
-        lastSent = now
-        return .send(Envelope(outgoing.message, clientMsgId: outgoing.clientMsgId), connection)
+        let sent = scheduler.drain(now: now, userRequestsAllowed: isReady)
+        if !sent.isEmpty { lastSent = now }
+        return sent.map { .send($0.envelope, connection) }
     }
 
     private mutating func expireQueued(now: Duration) -> [Action] {
-        var actions: [Action] = []
-        userQueue.removeAll { outgoing in
-            guard outgoing.deadline <= now else { return false }
-            if let user = outgoing.purpose.user {
-                var error = CTraderError(
-                    code: .timeout,
-                    reason: "the request waited \(configuration.requestTimeout) and was never sent",
-                    payloadType: outgoing.payloadType
-                )
-                error.ctidTraderAccountId = Self.accountId(of: outgoing.message)
-                actions.append(.complete(user, .failure(error)))
-            }
-            return true
-        }
-        return actions
-    }
-
-    private func timeoutError(_ outgoing: Outgoing) -> CTraderError {
-        if outgoing.isTrading {
-            return outcomeUnknown(outgoing, because: "no answer arrived within its timeout")
-        }
-        var error = CTraderError(
-            code: .timeout,
-            reason: "no answer to \(outgoing.payloadType) within its timeout",
-            payloadType: outgoing.payloadType
-        )
-        error.clientMsgId = outgoing.clientMsgId
-        return error
-    }
-
-    private func lostError(_ outgoing: Outgoing, cause: CTraderError) -> CTraderError {
-        if outgoing.isTrading {
-            return outcomeUnknown(outgoing, because: "the connection ended (\(cause.code)) before its answer")
-        }
-        if outgoing.payloadType == .protoOaRefreshTokenReq {
-            return refreshOutcomeUnknown(outgoing, cause: cause)
-        }
-        var error = CTraderError(
-            code: cause.code == .shutdown ? .shutdown : .connectionLost,
-            reason: "the connection ended before the answer to \(outgoing.payloadType): \(cause.reason)",
-            payloadType: outgoing.payloadType,
-            underlying: cause
-        )
-        error.clientMsgId = outgoing.clientMsgId
-        error.errorCode = cause.errorCode
-        return error
-    }
-
-    /// A token refresh (2173) whose answer was lost: the server may have consumed the single-use
-    /// refresh token, and the new pair is gone with the connection.
-    private func refreshOutcomeUnknown(_ outgoing: Outgoing, cause: CTraderError) -> CTraderError {
-        var account: Int64?
-        if case .tokenRefresh(let id, _) = outgoing.purpose { account = id }
-        var error = CTraderError(
-            code: .outcomeUnknown,
-            reason: "ProtoOARefreshTokenReq (2173, clientMsgId \(outgoing.clientMsgId)) was sent but the connection ended "
-                + "(\(cause.code)) before its answer: the server may have consumed the single-use refresh token, so the "
-                + "refresh token may be spent and the new token pair is lost. It is NOT re-sent. Try the access token "
-                + "you have; if it and the refresh token are refused, authorize again through OAuth for a new pair.",
-            payloadType: .protoOaRefreshTokenReq,
-            ctidTraderAccountId: account,
-            underlying: cause
-        )
-        error.clientMsgId = outgoing.clientMsgId
-        return error
-    }
-
-    private func outcomeUnknown(_ outgoing: Outgoing, because reason: String) -> CTraderError {
-        let account = Self.accountId(of: outgoing.message)
-        var error = CTraderError(
-            code: .outcomeUnknown,
-            reason: "\(outgoing.payloadType) (clientMsgId \(outgoing.clientMsgId)) was sent but "
-                + "\(reason); it may or may not have been executed and is NOT re-sent. Send ProtoOAReconcileReq (2124)"
-                + (account.map { " for account \($0)" } ?? "") + " to learn the open orders and positions.",
-            payloadType: outgoing.payloadType,
-            ctidTraderAccountId: account
-        )
-        error.clientMsgId = outgoing.clientMsgId
-        return error
-    }
-
-    /// The account a request names, for the messages whose account matters to the session.
-    static func accountId(of message: any CTraderMessage) -> Int64? {
-        switch message {
-        case let m as ProtoOANewOrderReq: m.ctidTraderAccountID
-        case let m as ProtoOACancelOrderReq: m.ctidTraderAccountID
-        case let m as ProtoOAAmendOrderReq: m.ctidTraderAccountID
-        case let m as ProtoOAAmendPositionSLTPReq: m.ctidTraderAccountID
-        case let m as ProtoOAClosePositionReq: m.ctidTraderAccountID
-        case let m as ProtoOAAccountAuthReq: m.ctidTraderAccountID
-        default: nil
+        scheduler.expireQueued(now: now).compactMap { outgoing in
+            guard let user = outgoing.purpose.user else { return nil }
+            let error = SessionErrors.neverSent(outgoing, requestTimeout: configuration.requestTimeout)
+            return .complete(user, .failure(error))
         }
     }
 
@@ -782,26 +440,19 @@ public struct SessionStateMachine: Sendable {
         var actions: [Action] = []
         if !isError && !registry.isAnswer(payloadType, to: outgoing.payloadType) {
             if registry.isEvent(payloadType) { return event(envelope) }
-            inFlight.removeValue(forKey: outgoing.clientMsgId)
-            var error = CTraderError(
-                code: .unexpectedResponse,
-                reason: "\(payloadType) does not answer \(outgoing.payloadType)",
-                payloadType: outgoing.payloadType
-            )
-            error.clientMsgId = outgoing.clientMsgId
+            scheduler.removeInFlight(outgoing.clientMsgId)
+            let error = SessionErrors.unexpectedResponse(payloadType, to: outgoing)
             if let user = outgoing.purpose.user { actions.append(.complete(user, .failure(error))) }
             return actions + drain(now: now)
         }
-        inFlight.removeValue(forKey: outgoing.clientMsgId)
+        scheduler.removeInFlight(outgoing.clientMsgId)
         if payloadType == .protoOaExecutionEvent || payloadType == .protoOaOrderErrorEvent {
             // The executions and order-error streams see every such event, answers included.
             actions.append(.emit(envelope))
         }
         var error = CTraderError(serverResponse: envelope, requestPayloadType: outgoing.payloadType)
         error?.clientMsgId = outgoing.clientMsgId
-        if let error, let code = error.errorCode, Self.rateLimitCodes.contains(code) {
-            pausedUntil = max(pausedUntil, now + .seconds(Int64(clamping: error.retryAfter ?? 1)))
-        }
+        if let error { scheduler.pauseIfRateLimited(by: error, now: now) }
         switch outgoing.purpose {
         case .user(let id):
             if error == nil { actions += recordSuccess(of: outgoing.message, answer: envelope) }
@@ -819,200 +470,17 @@ public struct SessionStateMachine: Sendable {
     }
 
     private mutating func event(_ envelope: Envelope) -> [Action] {
-        switch envelope.payloadType {
-        case .protoOaAccountDisconnectEvent:
-            if let event = envelope.message(as: ProtoOAAccountDisconnectEvent.self) {
-                accounts.removeValue(forKey: event.ctidTraderAccountID)
-            }
-        case .protoOaAccountsTokenInvalidatedEvent:
-            if let event = envelope.message(as: ProtoOAAccountsTokenInvalidatedEvent.self) {
-                for id in event.ctidTraderAccountIds { accounts[id]?.isAuthorized = false }
-            }
-        default:
-            break
-        }
+        accounts.apply(event: envelope)
         return [.emit(envelope)]
     }
 
+    /// An owner's request succeeded: the accounts learn about subscriptions and logouts; the pair
+    /// an owner's token refresh returned is stored at once.
     private mutating func recordSuccess(of message: any CTraderMessage, answer: Envelope) -> [Action] {
-        switch message {
-        case let m as ProtoOASubscribeSpotsReq:
-            accounts[m.ctidTraderAccountID]?.spots.formUnion(m.symbolID)
-            if m.subscribeToSpotTimestamp { accounts[m.ctidTraderAccountID]?.spotTimestamps = true }
-        case let m as ProtoOAUnsubscribeSpotsReq:
-            accounts[m.ctidTraderAccountID]?.spots.subtract(m.symbolID)
-        case let m as ProtoOASubscribeDepthQuotesReq:
-            accounts[m.ctidTraderAccountID]?.depth.formUnion(m.symbolID)
-        case let m as ProtoOAUnsubscribeDepthQuotesReq:
-            accounts[m.ctidTraderAccountID]?.depth.subtract(m.symbolID)
-        case let m as ProtoOASubscribeLiveTrendbarReq:
-            accounts[m.ctidTraderAccountID]?.trendbars.insert(
-                TrendbarSubscription(symbolId: m.symbolID, period: m.period)
-            )
-        case let m as ProtoOAUnsubscribeLiveTrendbarReq:
-            accounts[m.ctidTraderAccountID]?.trendbars.remove(
-                TrendbarSubscription(symbolId: m.symbolID, period: m.period)
-            )
-        case let m as ProtoOAAccountLogoutReq:
-            accounts.removeValue(forKey: m.ctidTraderAccountID)
-        case is ProtoOARefreshTokenReq:
-            if let res = answer.message(as: ProtoOARefreshTokenRes.self) {
-                return [
-                    .storeTokens(
-                        CTraderTokenPair(
-                            ctidTraderAccountId: nil,
-                            accessToken: res.accessToken,
-                            refreshToken: res.refreshToken,
-                            expiresIn: res.expiresIn
-                        )
-                    )
-                ]
-            }
-        default:
-            break
+        accounts.recordSuccess(of: message)
+        if message is ProtoOARefreshTokenReq, let pair = SessionAuthentication.ownerRefreshTokens(answer) {
+            return [.storeTokens(pair)]
         }
         return []
-    }
-
-    private mutating func appAuthAnswered(error: CTraderError?, now: Duration) -> [Action] {
-        guard case .authenticating(let connection, let failures) = state else { return [] }
-        if let error {
-            if let code = error.errorCode, Self.clientAuthFailureCodes.contains(code) {
-                var permanent = error
-                permanent.code = .authenticationFailed
-                return failPermanently(permanent, closing: connection)
-            }
-            return [.closeConnection(connection)] + connectionLost(error, now: now)
-        }
-        let restorable = accounts.filter { $0.value.isRestorable }.keys.sorted()
-        if restorable.isEmpty { return becomeReady(now: now) }
-        state = .restoring(connection, failures: failures)
-        for id in restorable {
-            guard let account = accounts[id] else { continue }
-            var auth = ProtoOAAccountAuthReq()
-            auth.ctidTraderAccountID = id
-            auth.accessToken = account.accessToken.value
-            enqueueInternal(auth, purpose: .accountAuth(account: id, user: nil, refreshed: false), now: now)
-        }
-        return []
-    }
-
-    private mutating func accountAuthAnswered(
-        account: Int64,
-        user: RequestID?,
-        refreshed: Bool,
-        error: CTraderError?,
-        now: Duration
-    ) -> [Action] {
-        var actions: [Action] = []
-        if error == nil || error?.errorCode == "ALREADY_LOGGED_IN" {
-            accounts[account]?.isAuthorized = true
-            accounts[account]?.isRestorable = true
-            if let user {
-                var res = ProtoOAAccountAuthRes()
-                res.ctidTraderAccountID = account
-                actions.append(.complete(user, .success(Envelope(res))))
-            }
-            if case .restoring = state, user == nil, let restored = accounts[account] {
-                resubscribe(account: account, restored, now: now)
-            }
-            return actions + restoreProgressed(now: now)
-        }
-        guard let error else { return actions }
-        let tokenInvalid = error.errorCode.map { Self.tokenInvalidCodes.contains($0) } ?? false
-        if tokenInvalid, !refreshed, let refreshToken = accounts[account]?.refreshToken {
-            var refresh = ProtoOARefreshTokenReq()
-            refresh.refreshToken = refreshToken.value
-            enqueueInternal(refresh, purpose: .tokenRefresh(account: account, user: user), now: now)
-            return actions
-        }
-        var failure = error
-        failure.ctidTraderAccountId = account
-        if tokenInvalid { failure.code = .authenticationFailed }
-        return accountFailed(account, user: user, error: failure, now: now)
-    }
-
-    private mutating func accountFailed(
-        _ account: Int64,
-        user: RequestID?,
-        error: CTraderError,
-        now: Duration
-    ) -> [Action] {
-        var actions: [Action] = []
-        let wasRestorable = accounts[account]?.isRestorable ?? false
-        accounts.removeValue(forKey: account)
-        if let user { actions.append(.complete(user, .failure(error))) }
-        if wasRestorable && user == nil {
-            actions.append(.status(.accountAuthorizationFailed(ctidTraderAccountId: account, error: error)))
-        }
-        return actions + restoreProgressed(now: now)
-    }
-
-    private mutating func tokenRefreshAnswered(
-        account: Int64,
-        user: RequestID?,
-        envelope: Envelope,
-        error: CTraderError?,
-        now: Duration
-    ) -> [Action] {
-        guard error == nil, let res = envelope.message(as: ProtoOARefreshTokenRes.self) else {
-            var failure =
-                error
-                ?? CTraderError(
-                    code: .unexpectedResponse,
-                    reason: "no ProtoOARefreshTokenRes",
-                    payloadType: .protoOaRefreshTokenReq
-                )
-            failure.code = .authenticationFailed
-            failure.ctidTraderAccountId = account
-            return accountFailed(account, user: user, error: failure, now: now)
-        }
-        let pair = CTraderTokenPair(
-            ctidTraderAccountId: account,
-            accessToken: res.accessToken,
-            refreshToken: res.refreshToken,
-            expiresIn: res.expiresIn
-        )
-        accounts[account]?.accessToken = pair.accessToken
-        accounts[account]?.refreshToken = pair.refreshToken
-        var auth = ProtoOAAccountAuthReq()
-        auth.ctidTraderAccountID = account
-        auth.accessToken = res.accessToken
-        enqueueInternal(auth, purpose: .accountAuth(account: account, user: user, refreshed: true), now: now)
-        return [.storeTokens(pair)]
-    }
-
-    private mutating func resubscribe(account id: Int64, _ account: Account, now: Duration) {
-        if !account.spots.isEmpty {
-            var spots = ProtoOASubscribeSpotsReq()
-            spots.ctidTraderAccountID = id
-            spots.symbolID = account.spots.sorted()
-            if account.spotTimestamps { spots.subscribeToSpotTimestamp = true }
-            enqueueInternal(spots, purpose: .restoreSubscription, now: now)
-        }
-        if !account.depth.isEmpty {
-            var depth = ProtoOASubscribeDepthQuotesReq()
-            depth.ctidTraderAccountID = id
-            depth.symbolID = account.depth.sorted()
-            enqueueInternal(depth, purpose: .restoreSubscription, now: now)
-        }
-        let trendbars = account.trendbars.sorted {
-            ($0.symbolId, $0.period.rawValue) < ($1.symbolId, $1.period.rawValue)
-        }
-        for trendbar in trendbars {
-            var request = ProtoOASubscribeLiveTrendbarReq()
-            request.ctidTraderAccountID = id
-            request.symbolID = trendbar.symbolId
-            request.period = trendbar.period
-            enqueueInternal(request, purpose: .restoreSubscription, now: now)
-        }
-    }
-
-    /// Becomes ready once the restoration's internal requests were all answered.
-    private mutating func restoreProgressed(now: Duration) -> [Action] {
-        guard case .restoring = state else { return [] }
-        let internalPending =
-            internalQueue.contains { $0.purpose.user == nil } || inFlight.values.contains { $0.purpose.user == nil }
-        return internalPending ? [] : becomeReady(now: now)
     }
 }

@@ -1,9 +1,11 @@
 // swift-ctrader: the local cTrader-compatible simulator.
 
+import CTraderChannel
 public import CTraderMessaging
 public import CTraderTransport
+import CTraderWebSocket
 public import Logging
-import Synchronization
+import _CTraderLocking
 
 /// A running cTrader Open API simulator: JSON over WebSocket (like port 5036) and protobuf frames
 /// over TCP (like port 5035), both optionally over TLS, served by one ``SimulatorEngine``.
@@ -170,14 +172,10 @@ public final class Simulator: Sendable {
         let core = SimulatorCore(
             configuration: configuration.engine, maximumQueuedMessages: configuration.maximumQueuedMessages, logger: logger)
         var tasks: [Task<Void, Never>] = []
-        let maximumMessageSize = configuration.maximumMessageSize
-        let style = configuration.jsonStyle
-        tasks.append(
-            Task {
-                await core.serveWebSocket(webSocketListener, maximumMessageSize: maximumMessageSize, style: style, logger: logger)
-            })
-        if let protobufListener {
-            tasks.append(Task { await core.serveProtobuf(protobufListener, maximumFrameLength: maximumMessageSize) })
+        let channelListeners = channelListeners(
+            configuration, webSocketListener: webSocketListener, protobufListener: protobufListener, logger: logger)
+        for listener in channelListeners {
+            tasks.append(Task { await listener.serve { channel in await core.run(wire: channel) } })
         }
         let interval = configuration.tickInterval
         tasks.append(
@@ -197,6 +195,36 @@ public final class Simulator: Sendable {
             configuration: configuration, url: url ?? "ws://127.0.0.1:\(webSocketListener.port)",
             webSocketPort: webSocketListener.port, protobufPort: protobufListener?.port, core: core,
             listeners: listeners, tasks: tasks)
+    }
+
+    /// Wraps the listeners in channel listeners: JSON in the configured style over WebSocket,
+    /// protobuf frames.
+    private static func channelListeners(
+        _ configuration: Configuration,
+        webSocketListener: any TransportListener,
+        protobufListener: (any TransportListener)?,
+        logger: Logger
+    ) -> [CTraderChannelListener] {
+        let maximumMessageSize = configuration.maximumMessageSize
+        let style = configuration.jsonStyle
+        // The WebSocket layer's own limit sits above the server's, so that an oversized message
+        // reaches the engine (and gets FRAME_TOO_LONG) instead of a bare close frame.
+        let webSocket = WebSocketConfiguration(
+            maxFrameSize: maximumMessageSize * 2 + 1_024,
+            maxMessageSize: maximumMessageSize * 2 + 1_024,
+            perMessageDeflateAccept: nil,
+            inboundQueueDepth: 64
+        )
+        let codec = JSONEnvelopeCodec(maximumMessageSize: maximumMessageSize, omitsEmptyPayload: true)
+        var listeners = [
+            CTraderChannelListener.webSocket(
+                webSocketListener, configuration: webSocket, codec: codec,
+                encoder: { envelope in try style.encodeBytes(envelope, codec: codec) }, logger: logger)
+        ]
+        if let protobufListener {
+            listeners.append(CTraderChannelListener.protobuf(protobufListener, maximumFrameLength: maximumMessageSize))
+        }
+        return listeners
     }
 
     /// Stops accepting, closes every connection, and returns once everything has stopped.

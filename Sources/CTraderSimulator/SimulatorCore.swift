@@ -1,19 +1,10 @@
 // swift-ctrader: the local cTrader-compatible simulator.
 
+import CTraderChannel
 import CTraderMessaging
 import Foundation
 import Logging
-import Synchronization
-
-/// One way to talk to a connected client: JSON over WebSocket, or protobuf frames over TCP/TLS.
-protocol SimulatorWire: Sendable {
-    /// Writes one envelope.
-    func send(_ envelope: Envelope) async throws
-    /// Ends the connection politely (a WebSocket close handshake, a TCP close).
-    func close() async
-    /// Drops the connection without any goodbye.
-    func abort() async
-}
+import _CTraderLocking
 
 /// What the writer of one connection does next.
 enum Outbound: Sendable {
@@ -24,7 +15,7 @@ enum Outbound: Sendable {
 
 /// The faults the I/O layer applies (the engine applies the others).
 final class WireFaults: Sendable {
-    let responseDelay = Mutex<Duration?>(nil)
+    let responseDelay = Locked<Duration?>(nil)
 }
 
 /// Owns the engine; serializes every input, tick and fault change; routes outputs to the
@@ -147,11 +138,9 @@ actor SimulatorCore {
     }
 
     /// Runs one connection: registers it, writes what the engine sends it (in order, from its
-    /// own task), feeds it what `read` decodes, and forgets it when reading ends.
-    nonisolated func run(
-        wire: some SimulatorWire,
-        read: @escaping @Sendable (_ deliver: @escaping @Sendable (SimulatorEngine.Input) async -> Void) async -> Void
-    ) async {
+    /// own task), feeds it what the channel receives (a message that does not decode included),
+    /// and forgets it when reading ends.
+    nonisolated func run(wire: some CTraderChannel) async {
         let queue = OutboundQueue(limit: maximumQueuedMessages)
         let id = await register(queue, abort: { await wire.abort() })
         let faults = wireFaults
@@ -181,9 +170,28 @@ actor SimulatorCore {
                 }
                 await wire.close()
             }
-            await read { input in await self.receive(input, from: id) }
+            await Self.read(wire) { input in await self.receive(input, from: id) }
             await self.disconnect(id)
             await group.waitForAll()
+        }
+    }
+
+    /// Reads until the stream ends or fails; a failure that ends the stream (a protobuf frame too
+    /// long) still reaches the engine, which answers it before the connection goes.
+    private static func read(
+        _ wire: some CTraderChannel, deliver: (SimulatorEngine.Input) async -> Void
+    ) async {
+        do {
+            while let element = try await wire.next() {
+                switch element {
+                case .envelope(let envelope): await deliver(.envelope(envelope))
+                case .undecodable(let error, _): await deliver(.undecodable(error))
+                }
+            }
+        } catch let error as MessagingError {
+            await deliver(.undecodable(error))
+        } catch {
+            return
         }
     }
 }

@@ -239,7 +239,7 @@ public struct SimulatorEngine: Sendable {
             connections[id]?.limiter = limiter
             if !allowed {
                 var error = ProtoOAErrorRes()
-                error.errorCode = "REQUEST_FREQUENCY_EXCEEDED"
+                error.errorCode = ErrorCode.requestFrequencyExceeded.rawValue
                 error.description_p = "Request frequency is reached: at most \(historical ? configuration.historicalRequestsPerSecond : configuration.requestsPerSecond) \(historical ? "historical " : "")requests per second"
                 error.retryAfter = 1
                 if let account = Self.accountId(of: message) { error.ctidTraderAccountID = account }
@@ -365,44 +365,9 @@ public struct SimulatorEngine: Sendable {
 
     // MARK: - Helpers
 
+    /// The account a request names: its `ctidTraderAccountId` (generated catalogue facts).
     static func accountId(of message: any CTraderMessage) -> Int64? {
-        switch message {
-        case let m as ProtoOAAccountLogoutReq: return m.ctidTraderAccountID
-        case let m as ProtoOATraderReq: return m.ctidTraderAccountID
-        case let m as ProtoOAAssetListReq: return m.ctidTraderAccountID
-        case let m as ProtoOAAssetClassListReq: return m.ctidTraderAccountID
-        case let m as ProtoOASymbolCategoryListReq: return m.ctidTraderAccountID
-        case let m as ProtoOASymbolsListReq: return m.ctidTraderAccountID
-        case let m as ProtoOASymbolByIdReq: return m.ctidTraderAccountID
-        case let m as ProtoOASymbolsForConversionReq: return m.ctidTraderAccountID
-        case let m as ProtoOASubscribeSpotsReq: return m.ctidTraderAccountID
-        case let m as ProtoOAUnsubscribeSpotsReq: return m.ctidTraderAccountID
-        case let m as ProtoOASubscribeDepthQuotesReq: return m.ctidTraderAccountID
-        case let m as ProtoOAUnsubscribeDepthQuotesReq: return m.ctidTraderAccountID
-        case let m as ProtoOASubscribeLiveTrendbarReq: return m.ctidTraderAccountID
-        case let m as ProtoOAUnsubscribeLiveTrendbarReq: return m.ctidTraderAccountID
-        case let m as ProtoOAGetTrendbarsReq: return m.ctidTraderAccountID
-        case let m as ProtoOAGetTickDataReq: return m.ctidTraderAccountID
-        case let m as ProtoOANewOrderReq: return m.ctidTraderAccountID
-        case let m as ProtoOACancelOrderReq: return m.ctidTraderAccountID
-        case let m as ProtoOAAmendOrderReq: return m.ctidTraderAccountID
-        case let m as ProtoOAAmendPositionSLTPReq: return m.ctidTraderAccountID
-        case let m as ProtoOAClosePositionReq: return m.ctidTraderAccountID
-        case let m as ProtoOAReconcileReq: return m.ctidTraderAccountID
-        case let m as ProtoOADealListReq: return m.ctidTraderAccountID
-        case let m as ProtoOAOrderListReq: return m.ctidTraderAccountID
-        case let m as ProtoOADealListByPositionIdReq: return m.ctidTraderAccountID
-        case let m as ProtoOAOrderListByPositionIdReq: return m.ctidTraderAccountID
-        case let m as ProtoOAExpectedMarginReq: return m.ctidTraderAccountID
-        case let m as ProtoOAGetPositionUnrealizedPnLReq: return m.ctidTraderAccountID
-        case let m as ProtoOACashFlowHistoryListReq: return m.ctidTraderAccountID
-        case let m as ProtoOAMarginCallListReq: return m.ctidTraderAccountID
-        case let m as ProtoOAMarginCallUpdateReq: return m.ctidTraderAccountID
-        case let m as ProtoOAGetDynamicLeverageByIDReq: return m.ctidTraderAccountID
-        case let m as ProtoOAOrderDetailsReq: return m.ctidTraderAccountID
-        case let m as ProtoOADealOffsetListReq: return m.ctidTraderAccountID
-        default: return nil
-        }
+        (message as? any AccountScopedMessage)?.accountId
     }
 
     func errorRes(_ code: ErrorCode, _ description: String, msgId: String? = nil, account: Int64? = nil) -> Envelope {
@@ -412,34 +377,6 @@ public struct SimulatorEngine: Sendable {
         if let account { error.ctidTraderAccountID = account }
         return Envelope(error, clientMsgId: msgId)
     }
-}
-
-/// The error code names the simulator sends (`ProtoErrorCode` and `ProtoOAErrorCode` names).
-struct ErrorCode: RawRepresentable, Hashable, Sendable {
-    let rawValue: String
-    init(rawValue: String) { self.rawValue = rawValue }
-    init(_ name: String) { self.rawValue = name }
-    static let invalidRequest = ErrorCode("INVALID_REQUEST")
-    static let unsupportedMessage = ErrorCode("UNSUPPORTED_MESSAGE")
-    static let frameTooLong = ErrorCode("FRAME_TOO_LONG")
-    static let chClientNotAuthenticated = ErrorCode("CH_CLIENT_NOT_AUTHENTICATED")
-    static let chClientAuthFailure = ErrorCode("CH_CLIENT_AUTH_FAILURE")
-    static let chClientAlreadyAuthenticated = ErrorCode("CH_CLIENT_ALREADY_AUTHENTICATED")
-    static let chAccessTokenInvalid = ErrorCode("CH_ACCESS_TOKEN_INVALID")
-    static let chCtidTraderAccountNotFound = ErrorCode("CH_CTID_TRADER_ACCOUNT_NOT_FOUND")
-    static let alreadyLoggedIn = ErrorCode("ALREADY_LOGGED_IN")
-    static let accountNotAuthorized = ErrorCode("ACCOUNT_NOT_AUTHORIZED")
-    static let symbolNotFound = ErrorCode("SYMBOL_NOT_FOUND")
-    static let alreadySubscribed = ErrorCode("ALREADY_SUBSCRIBED")
-    static let notSubscribedToSpots = ErrorCode("NOT_SUBSCRIBED_TO_SPOTS")
-    static let incorrectBoundaries = ErrorCode("INCORRECT_BOUNDARIES")
-    static let tradingBadVolume = ErrorCode("TRADING_BAD_VOLUME")
-    static let tradingBadStops = ErrorCode("TRADING_BAD_STOPS")
-    static let tradingBadPrices = ErrorCode("TRADING_BAD_PRICES")
-    static let notEnoughMoney = ErrorCode("NOT_ENOUGH_MONEY")
-    static let positionNotFound = ErrorCode("POSITION_NOT_FOUND")
-    static let orderNotFound = ErrorCode("ORDER_NOT_FOUND")
-    static let tradingNotAllowed = ErrorCode("TRADING_NOT_ALLOWED")
 }
 
 /// The context of one account request.

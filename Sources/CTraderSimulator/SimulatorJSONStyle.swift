@@ -40,6 +40,13 @@ public struct SimulatorJSONStyle: Sendable, Hashable {
         return text + "}"
     }
 
+    /// ``encode(_:codec:)`` as UTF-8 bytes; for ``server``, `codec`'s bytes with no `String` on
+    /// the way.
+    func encodeBytes(_ envelope: Envelope, codec: JSONEnvelopeCodec) throws -> [UInt8] {
+        guard self != .server, envelope.message != nil else { return try codec.encode(envelope) }
+        return Array(try encode(envelope, codec: codec).utf8)
+    }
+
     static func quoted(_ string: String) -> String {
         var out = "\""
         for scalar in string.unicodeScalars {

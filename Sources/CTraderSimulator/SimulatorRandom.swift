@@ -1,29 +1,27 @@
 // swift-ctrader: the local cTrader-compatible simulator.
 
+import _CTraderLocking
+
 /// A small, seedable, deterministic pseudo-random generator (SplitMix64).
 ///
 /// `SystemRandomNumberGenerator` cannot be seeded; the simulator needs the same numbers for the
 /// same seed on every platform, so that a test can run the engine twice and compare outputs.
 public struct SimulatorRandom: RandomNumberGenerator, Sendable, Hashable {
-    private var state: UInt64
+    private var generator: SplitMix64
 
     /// A generator whose sequence is fixed by `seed`.
     public init(seed: UInt64) {
-        state = seed
+        generator = SplitMix64(seed: seed)
     }
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return Self.mix(state)
+        generator.next()
     }
 
     /// The SplitMix64 finaliser: a bijective, well-mixing function of one word.
     static func mix(_ value: UInt64) -> UInt64 {
-        var z = value
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        SplitMix64.mix(value)
     }
 
     /// A stateless hash of several words: the basis of the history generator, which must give the
@@ -31,7 +29,7 @@ public struct SimulatorRandom: RandomNumberGenerator, Sendable, Hashable {
     static func hash(_ words: UInt64...) -> UInt64 {
         var h: UInt64 = 0x243F_6A88_85A3_08D3
         for word in words {
-            h = mix(h ^ mix(word &+ 0x9E37_79B9_7F4A_7C15))
+            h = mix(h ^ mix(word &+ SplitMix64.increment))
         }
         return h
     }
@@ -40,7 +38,7 @@ public struct SimulatorRandom: RandomNumberGenerator, Sendable, Hashable {
     static func unit(_ words: UInt64...) -> Double {
         var h: UInt64 = 0x243F_6A88_85A3_08D3
         for word in words {
-            h = mix(h ^ mix(word &+ 0x9E37_79B9_7F4A_7C15))
+            h = mix(h ^ mix(word &+ SplitMix64.increment))
         }
         return Double(h >> 11) / Double(1 << 53) * 2 - 1
     }

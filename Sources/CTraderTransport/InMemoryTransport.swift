@@ -49,7 +49,7 @@ final class MemoryPipe: @unchecked Sendable {
     private let writers: WaitQueue
     private let capacity: Int
     private let chunking: InMemoryChunking
-    private var random: UInt64
+    private var random: SplitMix64
 
     private var storage: [UInt8] = []
     private var readIndex = 0
@@ -72,18 +72,18 @@ final class MemoryPipe: @unchecked Sendable {
     init(capacity: Int, chunking: InMemoryChunking, salt: UInt64) {
         self.capacity = capacity
         self.chunking = chunking
-        if case .random(let seed, _) = chunking.kind { random = seed ^ salt } else { random = 0 }
+        if case .random(let seed, _) = chunking.kind {
+            random = SplitMix64(seed: seed ^ salt)
+        } else {
+            random = SplitMix64(seed: 0)
+        }
         readers = WaitQueue(lock: lock)
         writers = WaitQueue(lock: lock)
     }
 
-    /// SplitMix64: a tiny, reproducible generator.
+    /// The next number of the chunking's reproducible generator.
     private func nextRandom() -> UInt64 {
-        random &+= 0x9E37_79B9_7F4A_7C15  // safe because: wrapping arithmetic is the algorithm.
-        var z = random
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        random.next()
     }
 
     private var bufferedLocked: Int { totalWritten - totalRead }

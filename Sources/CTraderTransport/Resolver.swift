@@ -77,26 +77,20 @@ enum Resolver {
 /// `maximumThreads` of them, so that one slow lookup does not hold up the others, and idle ones
 /// wait for work.
 final class ResolverPool: @unchecked Sendable {
-    // @unchecked Sendable: `jobs`, `idle` and `threads` are guarded by `mutex`/`condition`.
+    // @unchecked Sendable: `jobs`, `idle` and `threads` are guarded by `lock`.
 
     /// The process-wide pool.
     static let shared = ResolverPool(maximumThreads: 4)
 
     private let maximumThreads: Int
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let lock = Lock()
+    private let condition = Condition()
     private var jobs: [@Sendable () -> Void] = []
     private var idle = 0
     private var threads = 0
 
     private init(maximumThreads: Int) {
         self.maximumThreads = maximumThreads
-        mutex.initialize(to: pthread_mutex_t())
-        condition.initialize(to: pthread_cond_t())
-        // safe because: both were just allocated and initialised and never move; the pool lives
-        // forever (it is a static), so they are never freed.
-        pthread_mutex_init(mutex, nil)
-        pthread_cond_init(condition, nil)
     }
 
     /// Runs `job` on a pool thread and returns its result, unless `deadline` passes first (then
@@ -109,39 +103,28 @@ final class ResolverPool: @unchecked Sendable {
         _ job: @escaping @Sendable () throws -> T
     ) async throws -> T {
         let outcome = FirstOutcome<T>()
-        let timer: Task<Void, Never>? = deadline.map { deadline in
-            Task {
-                try? await Task.sleep(until: deadline, clock: .continuous)
-                if !Task.isCancelled { outcome.settle(.failure(timeoutError)) }
-            }
-        }
-        defer { timer?.cancel() }
         submit { outcome.settle(Result { try job() }) }
-        return try await withTaskCancellationHandler {
-            try await outcome.value()
-        } onCancel: {
-            outcome.settle(.failure(CancellationError()))
-        }
+        return try await outcome.value(deadline: deadline, timeoutError: { timeoutError })
     }
 
     private func submit(_ job: @escaping @Sendable () -> Void) {
-        pthread_mutex_lock(mutex)
+        lock.lock()
         jobs.append(job)
         let startThread = idle == 0 && threads < maximumThreads
         if startThread { threads += 1 }
-        pthread_cond_signal(condition)
-        pthread_mutex_unlock(mutex)
+        condition.signal()
+        lock.unlock()
         if startThread { startDetachedThread { [self] in loop() } }
     }
 
     private func loop() {
         while true {
-            pthread_mutex_lock(mutex)
+            lock.lock()
             idle += 1
-            while jobs.isEmpty { pthread_cond_wait(condition, mutex) }
+            while jobs.isEmpty { condition.wait(lock) }
             idle -= 1
             let job = jobs.removeFirst()
-            pthread_mutex_unlock(mutex)
+            lock.unlock()
             job()
         }
     }

@@ -40,6 +40,11 @@ public struct TLSConfiguration: Sendable {
     /// short enough that a stuck peer does not hold a connection slot for long.
     public static let defaultHandshakeTimeout: Duration = .seconds(10)
 
+    /// How long ``TLSTransport/shutdownWrite()`` waits for room in the send buffer to send
+    /// close_notify when none is set: 2 seconds, since a peer that reads nothing for that long is
+    /// not going to read it.
+    public static let defaultCloseNotifyTimeout: Duration = .seconds(2)
+
     /// Client or server.
     public var role: Role
     /// Client only: whether to check the server's certificate chain and name.
@@ -56,6 +61,11 @@ public struct TLSConfiguration: Sendable {
     public var minimumVersion: ProtocolVersion
     /// How long a handshake may take before it fails with ``TransportError/Code/tlsHandshakeTimeout``.
     public var handshakeTimeout: Duration
+    /// How long ``TLSTransport/shutdownWrite()`` may wait to send close_notify when the peer has
+    /// stopped reading and the send buffer is full; past it, the call fails with
+    /// ``TransportError/Code/tlsShutdownTimeout``. Default ``defaultCloseNotifyTimeout``.
+    /// (``TLSTransport/close()`` never waits: it sends close_notify only if it fits at once.)
+    public var closeNotifyTimeout: Duration = defaultCloseNotifyTimeout
 
     /// A client configuration.
     ///

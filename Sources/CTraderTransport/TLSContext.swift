@@ -63,12 +63,28 @@ final class TLSContext: @unchecked Sendable {
         SSL_CTX_free(context)
     }
 
+    /// The errors drained from this thread's OpenSSL queue.
+    struct QueuedErrors {
+        /// The `SSL` library's reason codes (e.g. `SSL_R_UNEXPECTED_EOF_WHILE_READING`), in order.
+        var sslReasons: [Int32] = []
+        /// OpenSSL's reason strings, joined by `; ` (empty when the queue was empty).
+        var text = ""
+
+        /// Whether the `SSL` library reported `reason`.
+        func contains(_ reason: Int32) -> Bool { sslReasons.contains(reason) }
+    }
+
     /// Drains this thread's OpenSSL error queue into one line of reason strings.
-    static func drainErrorQueue() -> String {
+    static func drainErrorQueue() -> String { drainErrors().text }
+
+    /// Drains this thread's OpenSSL error queue, keeping the reason codes and their text.
+    static func drainErrors() -> QueuedErrors {
+        var errors = QueuedErrors()
         var reasons: [String] = []
         while true {
             let code = ERR_get_error()
             if code == 0 { break }
+            if COpenSSL_ERR_GET_LIB(code) == ERR_LIB_SSL { errors.sslReasons.append(COpenSSL_ERR_GET_REASON(code)) }
             if let reason = ERR_reason_error_string(code) {
                 reasons.append(String(cString: reason))
             } else {
@@ -78,7 +94,8 @@ final class TLSContext: @unchecked Sendable {
                 reasons.append(String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             }
         }
-        return reasons.joined(separator: "; ")
+        errors.text = reasons.joined(separator: "; ")
+        return errors
     }
 
     /// An error with `message` followed by OpenSSL's reasons, if any.
@@ -86,4 +103,27 @@ final class TLSContext: @unchecked Sendable {
         let reasons = drainErrorQueue()
         return TransportError(code, reason: reasons.isEmpty ? message : "\(message): \(reasons)")
     }
+
+    /// The specific cause named by an `SSL_get_verify_result` value other than `X509_V_OK`.
+    static func certificateFailure(verifyResult result: Int) -> TransportError.TLSFailure {
+        switch Int32(truncatingIfNeeded: result) {
+        case X509_V_ERR_CERT_HAS_EXPIRED: .certificateExpired
+        case X509_V_ERR_CERT_NOT_YET_VALID: .certificateNotYetValid
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT: .certificateSelfSigned
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN: .untrustedRoot
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT,
+            X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+            .issuerNotFound
+        case X509_V_ERR_HOSTNAME_MISMATCH, X509_V_ERR_IP_ADDRESS_MISMATCH: .hostnameMismatch
+        default: .certificateInvalid
+        }
+    }
+
+    /// The `SSL` reasons that mean the two ends share no protocol version at or above the floor:
+    /// the peer chose an older version (`VERSION_TOO_LOW`, `UNSUPPORTED_PROTOCOL`), or answered
+    /// ours with a protocol_version alert.
+    static let protocolVersionReasons: [Int32] = [
+        SSL_R_VERSION_TOO_LOW, SSL_R_UNSUPPORTED_PROTOCOL, SSL_R_UNSUPPORTED_SSL_VERSION,
+        SSL_R_TLSV1_ALERT_PROTOCOL_VERSION,
+    ]
 }

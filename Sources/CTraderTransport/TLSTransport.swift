@@ -18,14 +18,17 @@ import _CTraderLocking
 ///
 /// A class because it owns an OpenSSL `SSL` object, freed in `deinit`.
 public final class TLSTransport: Transport, @unchecked Sendable {
-    // @unchecked Sendable: `ssl` and `hadFatalError` are only touched with `sslLock` held; the rest
-    // is immutable and Sendable.
-    private let tcp: TCPTransport
+    // @unchecked Sendable: `ssl`, `hadFatalError` and `truncation` are only touched with `sslLock`
+    // held; the rest is immutable and Sendable.
+    let tcp: TCPTransport  // internal: tests reach the descriptor
     private let context: TLSContext
     private let ssl: OpaquePointer
     private let sslLock = Lock()
     /// Set (under `sslLock`) once OpenSSL reported a fatal error: SSL_shutdown must not follow one.
     private var hadFatalError = false
+    /// Set (under `sslLock`) once the peer's stream ended without close_notify: every later call
+    /// fails with it, so no later read can pass for a clean end of stream.
+    private var truncation: TransportError?
     private let logger: Logger
 
     /// This end's address, e.g. `127.0.0.1:50123`.
@@ -72,7 +75,9 @@ public final class TLSTransport: Transport, @unchecked Sendable {
     ///   - logger: Receives a warning when verification is off, and `debug` lines.
     /// - Throws: ``TransportError``: the TCP codes, ``TransportError/Code/tlsCertificateVerificationFailed``,
     ///   ``TransportError/Code/tlsHandshakeFailed``, ``TransportError/Code/tlsHandshakeTimeout`` or
-    ///   ``TransportError/Code/tlsConfigurationInvalid``.
+    ///   ``TransportError/Code/tlsConfigurationInvalid``. A certificate or protocol-version failure
+    ///   names its cause in ``TransportError/tlsFailure`` (e.g.
+    ///   ``TransportError/TLSFailure/certificateExpired``).
     public static func connect(
         host: String,
         port: Int,
@@ -184,9 +189,11 @@ public final class TLSTransport: Transport, @unchecked Sendable {
     }
 
     /// Runs one OpenSSL call under the lock and classifies its result. The error queue is
-    /// thread-local, so it is cleared before and read right after, on the same thread.
+    /// thread-local, so it is cleared before and read right after, on the same thread. A
+    /// truncation is kept: every later call fails with it without calling OpenSSL.
     private func step(_ action: String, _ call: (OpaquePointer) -> Int32) -> Step {
         sslLock.withLock {
+            if let truncation { return .failed(truncation) }
             ERR_clear_error()
             let result = call(ssl)
             if result > 0 { return .done(Int(result)) }
@@ -198,18 +205,40 @@ public final class TLSTransport: Transport, @unchecked Sendable {
             case SSL_ERROR_WANT_WRITE: return .wantWrite
             case SSL_ERROR_ZERO_RETURN: return .closedByPeer
             case SSL_ERROR_SYSCALL:
-                let reasons = TLSContext.drainErrorQueue()
-                if !reasons.isEmpty { return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(reasons)")) }
-                if number != 0 { return .failed(TransportError.system(number, while: action)) }
-                return .failed(TransportError(.connectionReset, reason: "\(action): the peer closed the connection without TLS close_notify"))
-            default:
-                let reasons = TLSContext.drainErrorQueue()
-                if reasons.contains("unexpected eof") {
-                    return .failed(TransportError(.connectionReset, reason: "\(action): the peer closed the connection without TLS close_notify"))
+                let errors = TLSContext.drainErrors()
+                if !errors.text.isEmpty {
+                    return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(errors.text)"))
                 }
-                return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(reasons.isEmpty ? "unknown OpenSSL error" : reasons)"))
+                if number != 0 { return .failed(TransportError.system(number, while: action)) }
+                // OpenSSL before 3 reports an EOF without close_notify this way.
+                return .failed(recordTruncation(action))
+            default:
+                let errors = TLSContext.drainErrors()
+                if errors.contains(SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+                    return .failed(recordTruncation(action))
+                }
+                if TLSContext.protocolVersionReasons.contains(where: errors.contains) {
+                    return .failed(TransportError(
+                        .tlsProtocolError,
+                        reason: "\(action): no common protocol version at or above \(context.configuration.minimumVersion) "
+                            + "(the peer offers only older ones): \(errors.text)",
+                        tlsFailure: .protocolVersionTooOld
+                    ))
+                }
+                let text = errors.text.isEmpty ? "unknown OpenSSL error" : errors.text
+                return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(text)"))
             }
         }
+    }
+
+    /// Notes (under `sslLock`) that the peer's TCP stream ended without TLS close_notify.
+    private func recordTruncation(_ action: String) -> TransportError {
+        let error = TransportError(
+            .tlsTruncated,
+            reason: "\(action): the peer closed the connection without TLS close_notify (truncated)"
+        )
+        truncation = error
+        return error
     }
 
     /// One non-blocking SSL_shutdown: sends close_notify. Its `0` ("sent; the peer's is still to
@@ -247,7 +276,7 @@ public final class TLSTransport: Transport, @unchecked Sendable {
                     case .wantWrite:
                         try await Poller.shared.wait(for: .writable, on: tcp.socket, deadline: deadline)
                     case .closedByPeer:
-                        throw TransportError(.tlsHandshakeFailed, reason: "the peer closed the connection during the TLS handshake")
+                        throw Self.closedDuringHandshake(remoteAddress)
                     case .failed(let error):
                         throw classifyHandshakeFailure(error, expectedName: expectedName)
                     }
@@ -261,37 +290,55 @@ public final class TLSTransport: Transport, @unchecked Sendable {
         }
     }
 
-    /// Turns a failed client handshake into a verification error when the certificate was the
-    /// cause, naming OpenSSL's verify result, e.g. `certificate verify failed: hostname mismatch`.
+    private static func closedDuringHandshake(_ remote: String) -> TransportError {
+        TransportError(.tlsHandshakeFailed, reason: "the peer \(remote) closed the connection during the TLS handshake")
+    }
+
+    /// Turns a failed handshake into ``TransportError/Code/tlsHandshakeFailed``, or for a client
+    /// whose check of the certificate failed, into ``TransportError/Code/tlsCertificateVerificationFailed``
+    /// naming OpenSSL's verify result, e.g. `certificate verify failed: hostname mismatch`; either
+    /// way ``TransportError/tlsFailure`` names the cause when it is known.
     private func classifyHandshakeFailure(_ error: TransportError, expectedName: String?) -> TransportError {
+        let handshakeFailed = TransportError(
+            .tlsHandshakeFailed,
+            reason: error.reason,
+            systemErrorNumber: error.systemErrorNumber,
+            tlsFailure: error.tlsFailure
+        )
         guard let expectedName else {
-            return TransportError(.tlsHandshakeFailed, reason: error.reason, systemErrorNumber: error.systemErrorNumber)
+            return error.code == .tlsTruncated ? Self.closedDuringHandshake(remoteAddress) : handshakeFailed
         }
         let result = sslLock.withLock { SSL_get_verify_result(ssl) }
         guard result != X509_V_OK else {
-            if error.code == .tlsProtocolError {
-                return TransportError(.tlsHandshakeFailed, reason: error.reason)
+            switch error.code {
+            case .tlsTruncated:
+                // As before truncation had a code of its own: a client sees the server's FIN
+                // during the handshake as a reset connection.
+                let reason = "the server \(remoteAddress) closed the connection during the TLS handshake"
+                return TransportError(.connectionReset, reason: reason)
+            case .tlsProtocolError: return handshakeFailed
+            default: return error
             }
-            return error
         }
         let text = X509_verify_cert_error_string(result).map { String(cString: $0) } ?? "verify error \(result)"
         return TransportError(
             .tlsCertificateVerificationFailed,
-            reason: "certificate verify failed: \(text) (server \(remoteAddress), expected name \(expectedName))"
+            reason: "certificate verify failed: \(text) (server \(remoteAddress), expected name \(expectedName))",
+            tlsFailure: TLSContext.certificateFailure(verifyResult: result)
         )
     }
 
     // MARK: - Transport
-
-    /// How long ``shutdownWrite()`` waits for room in the send buffer to send close_notify: 2
-    /// seconds, since a peer that reads nothing for that long is not going to read it.
-    static let closeNotifyTimeout: Duration = .seconds(2)
 
     /// The largest plaintext handed to OpenSSL per read call (a TLS record holds at most 16 KiB).
     private static let maxReadChunk = 1 << 16
 
     /// Reads at least one and at most `maxLength` decrypted bytes into the end of `buffer`; `0`
     /// once the peer sent close_notify.
+    ///
+    /// - Throws: ``TransportError/Code/tlsTruncated`` when the peer's TCP stream ends without
+    ///   close_notify (the data may have been cut short), the TCP codes,
+    ///   ``TransportError/Code/tlsProtocolError``, ``TransportError/Code/closed``, or `CancellationError`.
     public func read(into buffer: inout [UInt8], maxLength: Int) async throws -> Int {
         precondition(maxLength > 0, "maxLength must be positive")
         try tcp.socket.begin()
@@ -340,10 +387,15 @@ public final class TLSTransport: Transport, @unchecked Sendable {
 
     /// Sends close_notify, then half-closes TCP: the peer reads end of stream; this side can still
     /// read until the peer's close_notify.
+    ///
+    /// Waits for room in the send buffer at most ``TLSConfiguration/closeNotifyTimeout``.
+    /// - Throws: ``TransportError/Code/tlsShutdownTimeout`` when close_notify could not be sent in
+    ///   that time (the peer stopped reading); the transport should then be closed.
     public func shutdownWrite() async throws {
         try tcp.socket.begin()
         defer { tcp.socket.end() }
-        let deadline = ContinuousClock.now + Self.closeNotifyTimeout
+        let timeout = context.configuration.closeNotifyTimeout
+        let deadline = ContinuousClock.now + timeout
         sending: while true {
             switch shutdownStep() {
             case .done, .closedByPeer: break sending
@@ -351,7 +403,7 @@ public final class TLSTransport: Transport, @unchecked Sendable {
                 do {
                     try await Poller.shared.wait(for: .writable, on: tcp.socket, deadline: deadline)
                 } catch is PollerTimeout {
-                    throw TransportError(.connectionReset, reason: "TLS shutdown: close_notify could not be sent within \(Self.closeNotifyTimeout)")
+                    throw TransportError(.tlsShutdownTimeout, reason: "TLS shutdown: close_notify could not be sent within \(timeout): the peer is not reading")
                 }
             case .wantRead:
                 break sending  // Sent; only the peer's close_notify is outstanding.
@@ -365,7 +417,8 @@ public final class TLSTransport: Transport, @unchecked Sendable {
     }
 
     /// Sends close_notify if it can without waiting (best effort), then closes the socket; pending
-    /// reads and writes end with ``TransportError/Code/closed``.
+    /// reads and writes end with ``TransportError/Code/closed``. Never waits for the peer, so it
+    /// returns promptly even when the peer stopped reading.
     public func close() async {
         if (try? tcp.socket.begin()) != nil {
             let canShutDown = sslLock.withLock { !hadFatalError && SSL_is_init_finished(ssl) == 1 }

@@ -1,6 +1,7 @@
 public import CTraderFraming
 public import CTraderTransport
 public import Logging
+import _CTraderLocking
 
 /// One established WebSocket connection (RFC 6455) over any `Transport`, in the client or the
 /// server role.
@@ -301,6 +302,12 @@ public final class WebSocketConnection: Sendable {
         _ = await core.close(code: code, reason: reason)
     }
 
+    /// Drops the connection without a closing handshake: closes the transport (a server that
+    /// drops a misbehaving client, a test of how a peer copes). Idempotent.
+    public func abort() async {
+        await core.transport.close()
+    }
+
     /// How the connection ended; `nil` while the transport is open (also during the closing
     /// handshake).
     public var closeStatus: WebSocketCloseStatus? {
@@ -332,15 +339,10 @@ public final class WebSocketConnection: Sendable {
         _ timeout: Duration,
         _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw WebSocketError(code: .handshakeTimeout, detail: "no opening handshake within \(timeout)")
-            }
-            defer { group.cancelAll() }
-            guard let result = try await group.next() else { throw CancellationError() }
-            return result
-        }
+        try await withTimeout(
+            timeout,
+            timeoutError: { WebSocketError(code: .handshakeTimeout, detail: "no opening handshake within \(timeout)") },
+            body
+        )
     }
 }

@@ -5,7 +5,7 @@ extension WebSocketConnectionCore {
     /// message and asks for the next; or it never will (the handle was released, the connection
     /// is closing or closed).
     private static func consumerCaughtUp(_ state: State) -> Bool {
-        (state.inboundCount == 0 && state.consumer != nil) || state.abandoned || state.finalStatus != nil
+        (state.inbound.isEmpty && state.consumer != nil) || state.abandoned || state.finalStatus != nil
             || !state.machine.canSendData
     }
 

@@ -34,8 +34,8 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         var pendingControl: [PendingControl] = []
         var writerBusy = false
         var writerWaiters: [CheckedContinuation<Void, Never>] = []
-        var inbound: [WebSocketMessage] = []
-        var inboundHead = 0
+        /// Received messages not yet taken; full means the read loop waits (backpressure).
+        var inbound: SingleConsumerBuffer<WebSocketMessage>
         var consumer: CheckedContinuation<WebSocketMessage?, Never>?
         var producer: CheckedContinuation<Void, Never>?
         var finalStatus: WebSocketCloseStatus?
@@ -45,18 +45,6 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         /// The last handle was released: nobody will take messages any more.
         var abandoned = false
 
-        var inboundCount: Int { inbound.count - inboundHead }
-
-        mutating func popInbound() -> WebSocketMessage? {
-            guard inboundHead < inbound.count else { return nil }
-            let message = inbound[inboundHead]
-            inboundHead += 1
-            if inboundHead == inbound.count {
-                inbound.removeAll(keepingCapacity: true)
-                inboundHead = 0
-            }
-            return message
-        }
     }
 
     let transport: any Transport
@@ -64,6 +52,7 @@ final class WebSocketConnectionCore: @unchecked Sendable {
     let configuration: WebSocketConfiguration
     let logger: Logger
     private let encoder: WebSocketFrameEncoder
+    /// Guarded state; the inbound queue's side is in WebSocketConnectionCore+Inbound.swift.
     let state: Locked<State>
     private var writeBuffer: [UInt8] = []
     private var controlBuffer: [UInt8] = []
@@ -85,12 +74,15 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         self.logger = logger
         self.encoder = WebSocketFrameEncoder(role: role)
         self.deflater = deflater
-        self.state = Locked(State(machine: WebSocketConnectionStateMachine(
-            role: role,
-            closeTimeout: configuration.closeTimeout,
-            autoPing: configuration.autoPing,
-            now: .now
-        )))
+        self.state = Locked(State(
+            machine: WebSocketConnectionStateMachine(
+                role: role,
+                closeTimeout: configuration.closeTimeout,
+                autoPing: configuration.autoPing,
+                now: .now
+            ),
+            inbound: SingleConsumerBuffer(limit: configuration.inboundQueueDepth, policy: .backpressure)
+        ))
         controlBuffer.reserveCapacity(256)
     }
 
@@ -202,78 +194,6 @@ final class WebSocketConnectionCore: @unchecked Sendable {
             }
         }
         await finish()
-    }
-
-    /// Hands a message to the consumer, or queues it; waits while the queue is full.
-    private func deliver(_ message: WebSocketMessage) async {
-        let depth = max(1, configuration.inboundQueueDepth)
-        var first = true
-        while true {
-            let delivered: Bool = state.withLock { state in
-                if first {
-                    first = false
-                    guard state.machine.receivedData(now: .now) else { return true }  // after the peer's close: dropped
-                }
-                if state.abandoned { return true }  // nobody will take it
-                if let consumer = state.consumer {
-                    state.consumer = nil
-                    consumer.resume(returning: message)
-                    return true
-                }
-                // While closing, never block: the close frame must still be read.
-                if state.inboundCount < depth || !state.machine.canSendData {
-                    state.inbound.append(message)
-                    return true
-                }
-                return false
-            }
-            if delivered { return }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                state.withLock { state in
-                    if state.inboundCount < depth || !state.machine.canSendData || state.abandoned {
-                        continuation.resume()
-                    } else {
-                        state.producer = continuation
-                    }
-                }
-            }
-        }
-    }
-
-    private func wakeProducer() {
-        state.withLock { state in
-            state.producer?.resume()
-            state.producer = nil
-        }
-    }
-
-    /// The next received message, or `nil` once the connection is closed and the queue drained,
-    /// or when the calling task is cancelled.
-    func nextMessage() async -> WebSocketMessage? {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<WebSocketMessage?, Never>) in
-                state.withLock { state in
-                    if let message = state.popInbound() {
-                        state.producer?.resume()
-                        state.producer = nil
-                        continuation.resume(returning: message)
-                    } else if state.finalStatus != nil || Task.isCancelled {
-                        continuation.resume(returning: nil)
-                    } else {
-                        precondition(state.consumer == nil, "WebSocketConnection.messages has more than one consumer")
-                        state.consumer = continuation
-                        // A read task waiting for the consumer to catch up may go on.
-                        state.producer?.resume()
-                        state.producer = nil
-                    }
-                }
-            }
-        } onCancel: {
-            state.withLock { state in
-                state.consumer?.resume(returning: nil)
-                state.consumer = nil
-            }
-        }
     }
 
     // MARK: - State machine actions

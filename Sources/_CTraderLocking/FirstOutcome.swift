@@ -53,3 +53,48 @@ public final class FirstOutcome<T: Sendable>: @unchecked Sendable {
         }
     }
 }
+
+extension FirstOutcome {
+    /// Waits for the first outcome, or for `deadline` (then `timeoutError()` is the outcome), or
+    /// for the calling task's cancellation (then `CancellationError`). A `nil` deadline never
+    /// passes. Call it once.
+    public func value(
+        deadline: ContinuousClock.Instant?,
+        timeoutError: @escaping @Sendable () -> any Error
+    ) async throws -> T {
+        let timer: Task<Void, Never>? = deadline.map { deadline in
+            Task { [self] in
+                try? await Task.sleep(until: deadline, clock: .continuous)
+                if !Task.isCancelled { settle(.failure(timeoutError())) }
+            }
+        }
+        defer { timer?.cancel() }
+        return try await withTaskCancellationHandler {
+            try await value()
+        } onCancel: {
+            settle(.failure(CancellationError()))
+        }
+    }
+}
+
+/// Runs `body` and fails with `timeoutError()` once `limit` passes: the one timeout helper.
+///
+/// Unlike a task group, which waits for every child before it returns, this returns at the
+/// deadline even when `body` ignores cancellation: `body` (an unstructured task) is cancelled and
+/// left to finish on its own, and its late result is dropped.
+public func withTimeout<T: Sendable>(
+    _ limit: Duration,
+    timeoutError: @escaping @Sendable () -> any Error,
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let outcome = FirstOutcome<T>()
+    let work = Task {
+        do {
+            outcome.settle(.success(try await body()))
+        } catch {
+            outcome.settle(.failure(error))
+        }
+    }
+    defer { work.cancel() }
+    return try await outcome.value(deadline: .now + limit, timeoutError: timeoutError)
+}

@@ -1,6 +1,13 @@
-// swift-ctrader: the one mutex the layers share. Not API: the leading underscore says so
+// swift-ctrader: the concurrency toolkit the layers share. Not API: the leading underscore says so
 // (as NIO's `_NIODataStructures`); it is a module of its own so that the transport, the
-// WebSocket and the session layers use one audited piece of pthread code.
+// WebSocket, the session and the simulator use one audited set of pieces:
+// - ``Lock``/``Locked`` (this file): the one lock vocabulary, and ``Condition`` for own threads;
+// - ``FirstOutcome`` and ``withTimeout(_:timeoutError:_:)``: the first of result, timeout and
+//   cancellation;
+// - ``WaitQueue``: cancellable waits for a condition under an owner's lock;
+// - ``SingleConsumerBuffer`` and its ``OverflowPolicy`` (plain values), and
+//   ``AsyncSingleConsumerBuffer`` (the lock and the one waiting consumer around it);
+// - ``SplitMix64``: the one seeded pseudo-random generator.
 
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +21,7 @@ import Darwin
 /// object allocates and frees.
 public final class Lock: @unchecked Sendable {
     // @unchecked Sendable: the only state is the mutex, which is the synchronisation itself.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    fileprivate let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     /// Creates an unlocked mutex.
     public init() {
@@ -42,6 +49,39 @@ public final class Lock: @unchecked Sendable {
         lock()
         defer { unlock() }
         return try body()
+    }
+}
+
+/// A condition variable, used with one ``Lock``: for threads of their own (a thread pool), never
+/// for tasks of Swift's cooperative pool, since waiting blocks the thread.
+public final class Condition: @unchecked Sendable {
+    // @unchecked Sendable: the only state is the condition variable, itself a synchronisation.
+    private let condition: UnsafeMutablePointer<pthread_cond_t>
+
+    /// Creates a condition variable.
+    public init() {
+        condition = .allocate(capacity: 1)
+        condition.initialize(to: pthread_cond_t())
+        // safe because: `condition` was just allocated and initialised, and is never moved.
+        let result = pthread_cond_init(condition, nil)
+        precondition(result == 0, "pthread_cond_init failed: \(result)")
+    }
+
+    deinit {
+        pthread_cond_destroy(condition)
+        condition.deinitialize(count: 1)
+        condition.deallocate()
+    }
+
+    /// Releases `lock`, waits for a signal and takes `lock` again. Call with `lock` held; wake-ups
+    /// may be spurious, so wait in a loop over the condition.
+    public func wait(_ lock: Lock) {
+        pthread_cond_wait(condition, lock.mutex)
+    }
+
+    /// Wakes one waiting thread.
+    public func signal() {
+        pthread_cond_signal(condition)
     }
 }
 

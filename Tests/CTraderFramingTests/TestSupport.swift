@@ -1,21 +1,16 @@
 import CTraderFraming
+import _CTraderLocking
 import Testing
 
 /// A small, fast, seeded generator (SplitMix64), so random tests are reproducible.
 struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
+    private var splitMix: SplitMix64
 
     init(seed: UInt64) {
-        state = seed
+        splitMix = SplitMix64(seed: seed)
     }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { splitMix.next() }
 }
 
 /// Bytes from a string of hex pairs, spaces ignored: `hex("81 05 48")`.

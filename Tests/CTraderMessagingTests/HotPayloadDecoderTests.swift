@@ -2,20 +2,16 @@
 
 import SwiftProtobuf
 import Testing
+import _CTraderLocking
 
 @testable import CTraderMessaging
 
 @Suite(.timeLimit(.minutes(5))) struct HotPayloadDecoderTests {
     /// A small deterministic generator, so a failure can be replayed.
     struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var splitMix: SplitMix64
+        init(state: UInt64) { splitMix = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { splitMix.next() }
         mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
         mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
     }

@@ -324,7 +324,7 @@ func waitForSleeper(_ clock: ManualClock, atMost deadline: Duration? = nil) asyn
 func expectCTraderError(
     _ error: any Error,
     _ code: CTraderError.Code,
-    errorCode: String? = nil,
+    errorCode: ErrorCode? = nil,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     guard let error = error as? CTraderError else {

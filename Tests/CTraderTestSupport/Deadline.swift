@@ -24,30 +24,5 @@ public func withTimeout<T: Sendable>(
     _ what: String = "test step",
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    let race = FirstOutcome<T>()
-    let work = Task { race.settle(await Result(catching: body)) }
-    let timer = Task {
-        try? await Task.sleep(for: limit)
-        race.settle(.failure(TestTimeout(what: what, limit: limit)))
-    }
-    defer {
-        work.cancel()
-        timer.cancel()
-    }
-    return try await withTaskCancellationHandler {
-        try await race.value()
-    } onCancel: {
-        race.settle(.failure(CancellationError()))
-    }
-}
-
-extension Result where Failure == any Error {
-    /// Catches the error of an async throwing body.
-    fileprivate init(catching body: () async throws -> Success) async {
-        do {
-            self = .success(try await body())
-        } catch {
-            self = .failure(error)
-        }
-    }
+    try await _CTraderLocking.withTimeout(limit, timeoutError: { TestTimeout(what: what, limit: limit) }, body)
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import CTraderMessaging
 import CTraderSession
 import Foundation
-import Synchronization
+import _CTraderLocking
 
 /// `ctrader demo`: the tour of the README.
 struct DemoCommand: AsyncParsableCommand {
@@ -191,7 +191,7 @@ struct DemoCommand: AsyncParsableCommand {
 
 /// Numbered steps: `1. Title  detail`, or one JSON object per step.
 final class StepCounter: Sendable {
-    private let number = Mutex(0)
+    private let number = Locked(0)
     let terminal: Terminal
     let json: Bool
 

@@ -32,7 +32,7 @@ extension Session {
             throw CTraderError(
                 code: .orderError,
                 reason: "order \(orderId) rejected",
-                errorCode: event.hasErrorCode ? event.errorCode : nil
+                errorCode: event.hasErrorCode ? ErrorCode(rawValue: event.errorCode) : nil
             )
         }
         return event

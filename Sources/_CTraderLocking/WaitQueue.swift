@@ -1,11 +1,11 @@
-import _CTraderLocking
+// swift-ctrader: tasks waiting for a condition under an owner's lock. Not API (see Locking.swift).
 
 /// Tasks waiting for a condition on state guarded by an owner's ``Lock``, with cancellation that
 /// leaks neither a continuation nor a slot.
 ///
 /// A waiter's slot exists before its continuation does, so a cancellation that arrives first is
 /// remembered; whoever resumes a continuation removes its slot.
-final class WaitQueue: @unchecked Sendable {
+public final class WaitQueue: @unchecked Sendable {
     // @unchecked Sendable: `slots` and `nextID` are guarded by `lock`, the owner's lock.
     private enum Slot {
         case pending
@@ -18,7 +18,7 @@ final class WaitQueue: @unchecked Sendable {
     private var nextID: UInt64 = 0
 
     /// Makes a queue whose state is guarded by `lock` (the same lock that guards the condition).
-    init(lock: Lock) {
+    public init(lock: Lock) {
         self.lock = lock
     }
 
@@ -26,7 +26,7 @@ final class WaitQueue: @unchecked Sendable {
     /// true). `isReady` is evaluated with the lock held. A normal return means "check again".
     ///
     /// - Throws: `CancellationError` when the task is cancelled while waiting.
-    func wait(until isReady: () -> Bool) async throws {
+    public func wait(until isReady: () -> Bool) async throws {
         let id: UInt64 = lock.withLock {
             nextID &+= 1  // safe because: wrapping after 2^64 waits is harmless for a key.
             slots[nextID] = .pending
@@ -66,7 +66,7 @@ final class WaitQueue: @unchecked Sendable {
 
     /// Removes every waiting task and returns the continuations; call with the lock held, and
     /// resume them (``resumeAll(_:)``) after unlocking.
-    func takeAllLocked() -> [CheckedContinuation<Void, any Error>] {
+    public func takeAllLocked() -> [CheckedContinuation<Void, any Error>] {
         var woken: [CheckedContinuation<Void, any Error>] = []
         for (id, slot) in slots {
             if case .waiting(let continuation) = slot {
@@ -78,12 +78,12 @@ final class WaitQueue: @unchecked Sendable {
     }
 
     /// Resumes continuations taken by ``takeAllLocked()``.
-    static func resumeAll(_ continuations: [CheckedContinuation<Void, any Error>]) {
+    public static func resumeAll(_ continuations: [CheckedContinuation<Void, any Error>]) {
         for continuation in continuations { continuation.resume() }
     }
 
     /// How many tasks are suspended now (for tests); call with the lock held.
-    var waitingCountLocked: Int {
+    public var waitingCountLocked: Int {
         slots.values.reduce(0) { count, slot in
             if case .waiting = slot { return count + 1 }
             return count

@@ -1,6 +1,6 @@
-// swift-ctrader: the cTrader Open API session layer.
+// swift-ctrader: channels of envelopes, for both the client and the server role.
 //
-// The only file that knows the CTraderWebSocket API: if its names change, only this file does.
+// With CTraderChannelListener.swift, the only files that know the CTraderWebSocket API.
 
 import CTraderFraming
 public import CTraderMessaging
@@ -11,37 +11,63 @@ import Logging
 /// A ``CTraderChannel`` speaking the JSON wire format over a WebSocket (port 5036): one text
 /// message per envelope, `{"clientMsgId":"…","payloadType":N,"payload":{…}}`.
 ///
-/// Usable for both roles: a fake server wraps its accepted connection in one too.
+/// Usable for both roles: a server wraps its accepted connection in one too (see
+/// ``CTraderChannelListener/webSocket(_:configuration:codec:encoder:logger:)``).
 public final class WebSocketChannel: CTraderChannel, @unchecked Sendable {
-    // @unchecked Sendable: `iterator` is touched only by `receive()`, which the protocol allows
+    // @unchecked Sendable: `iterator` is touched only by `next()`, which the protocol allows
     // from one task at a time; everything else is immutable.
+
+    /// Encodes one envelope as the JSON text of one message, in UTF-8.
+    ///
+    /// The bytes are sent as a text message as they are: they must be valid UTF-8 (what
+    /// `JSONEnvelopeCodec.encode(_:)` and any `String`'s `utf8` produce).
+    public typealias Encoder = @Sendable (Envelope) throws -> [UInt8]
 
     /// The WebSocket connection.
     public let connection: WebSocketConnection
     private let codec: JSONEnvelopeCodec
+    private let encoder: Encoder
     private var iterator: WebSocketMessageStream.AsyncIterator
 
     /// Wraps an open WebSocket connection.
-    public init(connection: WebSocketConnection, codec: JSONEnvelopeCodec = JSONEnvelopeCodec()) {
+    ///
+    /// - Parameters:
+    ///   - connection: the connection; the channel owns it.
+    ///   - codec: decodes what arrives, and encodes what is sent unless `encoder` is given.
+    ///   - encoder: writes the envelopes' JSON instead of `codec` (e.g. a server's style of
+    ///     JSON); it must produce valid UTF-8. `nil` (the default) uses `codec`.
+    public init(connection: WebSocketConnection, codec: JSONEnvelopeCodec = JSONEnvelopeCodec(), encoder: Encoder? = nil) {
         self.connection = connection
         self.codec = codec
+        self.encoder = encoder ?? { envelope in try codec.encode(envelope) }
         self.iterator = connection.messages.makeAsyncIterator()
     }
 
-    /// Encodes the envelope as JSON and sends it as a text message.
+    /// Encodes the envelope as JSON and sends the bytes as a text message (no `String` on the
+    /// way).
     public func send(_ envelope: Envelope) async throws {
-        try await connection.send(text: codec.encodeString(envelope))
+        try await connection.send(encoder(envelope), opcode: .text)
     }
 
-    /// Waits for the next message and decodes it; `nil` once the connection closed.
-    public func receive() async throws -> Envelope? {
+    /// Waits for the next message and decodes it; `nil` once the connection closed. A message
+    /// that does not decode is ``CTraderChannelElement/undecodable(_:bytes:)``.
+    public func next() async throws -> CTraderChannelElement? {
         guard let message = await iterator.next() else { return nil }
-        return try codec.decode(message.data)
+        do throws(MessagingError) {
+            return .envelope(try codec.decode(message.data))
+        } catch {
+            return .undecodable(error, bytes: message.data)
+        }
     }
 
-    /// Closes with 1000 (normal closure).
+    /// Closes with 1000 (normal closure), or waits for a closing handshake under way to end.
     public func close() async {
         await connection.close(code: .normalClosure, reason: "")
+    }
+
+    /// Closes the transport without a closing handshake.
+    public func abort() async {
+        await connection.abort()
     }
 }
 

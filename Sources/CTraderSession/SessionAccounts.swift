@@ -1,0 +1,182 @@
+// swift-ctrader: the cTrader Open API session layer.
+
+import CTraderMessaging
+
+/// The accounts the session authorized, with their tokens and subscriptions: what is restored
+/// after a reconnect. Pure value.
+struct SessionAccounts: Sendable {
+    struct TrendbarSubscription: Hashable, Sendable {
+        var symbolId: Int64
+        var period: ProtoOATrendbarPeriod
+    }
+
+    struct Account: Sendable {
+        var accessToken: CTraderSecret
+        var refreshToken: CTraderSecret?
+        var isAuthorized = false
+        /// Authorized once: restored after a reconnect.
+        var isRestorable = false
+        var spots: Set<Int64> = []
+        var spotTimestamps = false
+        var depth: Set<Int64> = []
+        var trendbars: Set<TrendbarSubscription> = []
+    }
+
+    private var accounts: [Int64: Account] = [:]
+
+    /// The account `id`, if the session knows it.
+    subscript(id: Int64) -> Account? { accounts[id] }
+
+    // MARK: - Queries
+
+    /// The accounts authorized on the current connection.
+    var authorized: [Int64] {
+        accounts.filter { $0.value.isAuthorized }.keys.sorted()
+    }
+
+    /// The spot subscriptions restored after a reconnect: account → symbol ids.
+    var spotSubscriptions: [Int64: Set<Int64>] {
+        accounts.compactMapValues { $0.spots.isEmpty ? nil : $0.spots }
+    }
+
+    /// The accounts authorized once, to authorize again after a reconnect.
+    var restorable: [Int64] {
+        accounts.filter { $0.value.isRestorable }.keys.sorted()
+    }
+
+    /// The subscription requests that restore account `id`'s subscriptions: spots (with
+    /// timestamps if asked once), depth quotes, then live trendbars by symbol and period.
+    func restoreRequests(for id: Int64) -> [any CTraderMessage] {
+        guard let account = accounts[id] else { return [] }
+        var requests: [any CTraderMessage] = []
+        if !account.spots.isEmpty {
+            var spots = ProtoOASubscribeSpotsReq()
+            spots.ctidTraderAccountID = id
+            spots.symbolID = account.spots.sorted()
+            if account.spotTimestamps { spots.subscribeToSpotTimestamp = true }
+            requests.append(spots)
+        }
+        if !account.depth.isEmpty {
+            var depth = ProtoOASubscribeDepthQuotesReq()
+            depth.ctidTraderAccountID = id
+            depth.symbolID = account.depth.sorted()
+            requests.append(depth)
+        }
+        let trendbars = account.trendbars.sorted {
+            ($0.symbolId, $0.period.rawValue) < ($1.symbolId, $1.period.rawValue)
+        }
+        for trendbar in trendbars {
+            var request = ProtoOASubscribeLiveTrendbarReq()
+            request.ctidTraderAccountID = id
+            request.symbolID = trendbar.symbolId
+            request.period = trendbar.period
+            requests.append(request)
+        }
+        return requests
+    }
+
+    // MARK: - Changes
+
+    /// The owner authorizes account `id` with these tokens (a known account keeps its refresh
+    /// token when none is given, and its subscriptions).
+    mutating func authorizing(_ id: Int64, accessToken: CTraderSecret, refreshToken: CTraderSecret?) {
+        if var existing = accounts[id] {
+            existing.accessToken = accessToken
+            existing.refreshToken = refreshToken ?? existing.refreshToken
+            accounts[id] = existing
+        } else {
+            accounts[id] = Account(accessToken: accessToken, refreshToken: refreshToken)
+        }
+    }
+
+    /// Account `id` is authorized: it is restored after reconnects from now on.
+    mutating func authorized(_ id: Int64) {
+        accounts[id]?.isAuthorized = true
+        accounts[id]?.isRestorable = true
+    }
+
+    /// Account `id` has a new token pair.
+    mutating func tokensRefreshed(_ id: Int64, _ pair: CTraderTokenPair) {
+        accounts[id]?.accessToken = pair.accessToken
+        accounts[id]?.refreshToken = pair.refreshToken
+    }
+
+    /// Forgets account `id`; returns what it was.
+    @discardableResult
+    mutating func remove(_ id: Int64) -> Account? {
+        accounts.removeValue(forKey: id)
+    }
+
+    /// The connection dropped: no account is authorized any more; the restorable ones are kept.
+    mutating func connectionLost() {
+        for (id, account) in accounts {
+            if account.isRestorable {
+                accounts[id]?.isAuthorized = false
+            } else {
+                accounts.removeValue(forKey: id)
+            }
+        }
+    }
+
+    /// A server event about accounts: a disconnected account is forgotten, accounts whose token
+    /// was invalidated are no longer authorized.
+    mutating func apply(event envelope: Envelope) {
+        switch envelope.payloadType {
+        case .protoOaAccountDisconnectEvent:
+            if let event = envelope.message(as: ProtoOAAccountDisconnectEvent.self) {
+                accounts.removeValue(forKey: event.ctidTraderAccountID)
+            }
+        case .protoOaAccountsTokenInvalidatedEvent:
+            if let event = envelope.message(as: ProtoOAAccountsTokenInvalidatedEvent.self) {
+                for id in event.ctidTraderAccountIds { accounts[id]?.isAuthorized = false }
+            }
+        default:
+            break
+        }
+    }
+
+    /// The owner's request succeeded: subscriptions are remembered or forgotten, a logged-out
+    /// account is forgotten.
+    mutating func recordSuccess(of message: any CTraderMessage) {
+        switch message {
+        case let m as ProtoOASubscribeSpotsReq:
+            accounts[m.ctidTraderAccountID]?.spots.formUnion(m.symbolID)
+            if m.subscribeToSpotTimestamp { accounts[m.ctidTraderAccountID]?.spotTimestamps = true }
+        case let m as ProtoOAUnsubscribeSpotsReq:
+            accounts[m.ctidTraderAccountID]?.spots.subtract(m.symbolID)
+        case let m as ProtoOASubscribeDepthQuotesReq:
+            accounts[m.ctidTraderAccountID]?.depth.formUnion(m.symbolID)
+        case let m as ProtoOAUnsubscribeDepthQuotesReq:
+            accounts[m.ctidTraderAccountID]?.depth.subtract(m.symbolID)
+        case let m as ProtoOASubscribeLiveTrendbarReq:
+            accounts[m.ctidTraderAccountID]?.trendbars.insert(
+                TrendbarSubscription(symbolId: m.symbolID, period: m.period)
+            )
+        case let m as ProtoOAUnsubscribeLiveTrendbarReq:
+            accounts[m.ctidTraderAccountID]?.trendbars.remove(
+                TrendbarSubscription(symbolId: m.symbolID, period: m.period)
+            )
+        case let m as ProtoOAAccountLogoutReq:
+            accounts.removeValue(forKey: m.ctidTraderAccountID)
+        default:
+            break
+        }
+    }
+}
+
+// MARK: - Restoration
+
+extension SessionStateMachine {
+    /// Queues the requests that restore account `id`'s subscriptions.
+    mutating func resubscribe(account id: Int64, now: Duration) {
+        for request in accounts.restoreRequests(for: id) {
+            scheduler.enqueueInternal(request, purpose: .restoreSubscription, now: now)
+        }
+    }
+
+    /// Becomes ready once the restoration's internal requests were all answered.
+    mutating func restoreProgressed(now: Duration) -> [Action] {
+        guard case .restoring = state else { return [] }
+        return scheduler.hasInternalPending ? [] : becomeReady(now: now)
+    }
+}

@@ -1,0 +1,238 @@
+// swift-ctrader: the cTrader Open API session layer.
+
+import CTraderMessaging
+
+/// Authentication and token refresh, as pure decisions: what an answer to an application auth
+/// (2100), an account auth (2102) or a token refresh (2173) means, and the requests to send.
+/// ``SessionStateMachine`` carries the decisions out.
+enum SessionAuthentication {
+    /// What the answer to the application auth means.
+    enum AppAuthOutcome: Hashable, Sendable {
+        /// The application is authenticated.
+        case authenticated
+        /// The credentials are wrong (``SessionStateMachine/clientAuthFailureCodes``): the session
+        /// fails for good with this error (code ``CTraderError/Code/authenticationFailed``).
+        case refused(CTraderError)
+        /// Another error: the connection is given up and a reconnect follows.
+        case failed(CTraderError)
+    }
+
+    /// What the answer to an account auth means.
+    enum AccountAuthOutcome: Hashable, Sendable {
+        /// The account is authorized (or was already, `ALREADY_LOGGED_IN`).
+        case authorized
+        /// The access token was refused: refresh it with this refresh token, then try again.
+        case refresh(CTraderSecret)
+        /// The account could not be authorized; the error names it.
+        case failed(CTraderError)
+    }
+
+    /// What the answer to a token refresh made for an account means.
+    enum RefreshOutcome: Hashable, Sendable {
+        /// The new pair: store it and authorize the account again with it.
+        case refreshed(CTraderTokenPair)
+        /// The refresh failed (code ``CTraderError/Code/authenticationFailed``).
+        case failed(CTraderError)
+    }
+
+    /// The application auth that opens every connection.
+    static func appAuthRequest(_ credentials: CTraderCredentials) -> ProtoOAApplicationAuthReq {
+        var auth = ProtoOAApplicationAuthReq()
+        auth.clientID = credentials.clientId
+        auth.clientSecret = credentials.clientSecret.value
+        return auth
+    }
+
+    /// An account auth with this access token.
+    static func accountAuthRequest(account: Int64, accessToken: String) -> ProtoOAAccountAuthReq {
+        var auth = ProtoOAAccountAuthReq()
+        auth.ctidTraderAccountID = account
+        auth.accessToken = accessToken
+        return auth
+    }
+
+    /// A token refresh.
+    static func refreshRequest(_ refreshToken: CTraderSecret) -> ProtoOARefreshTokenReq {
+        var refresh = ProtoOARefreshTokenReq()
+        refresh.refreshToken = refreshToken.value
+        return refresh
+    }
+
+    /// The answer an owner's account auth completes with when the account is authorized.
+    static func accountAuthorized(_ account: Int64) -> Envelope {
+        var res = ProtoOAAccountAuthRes()
+        res.ctidTraderAccountID = account
+        return Envelope(res)
+    }
+
+    /// The application auth's outcome, from its error (`nil` on success).
+    static func appAuthOutcome(error: CTraderError?) -> AppAuthOutcome {
+        guard let error else { return .authenticated }
+        if let code = error.errorCode, SessionStateMachine.clientAuthFailureCodes.contains(code) {
+            var permanent = error
+            permanent.code = .authenticationFailed
+            return .refused(permanent)
+        }
+        return .failed(error)
+    }
+
+    /// An account auth's outcome, from its error (`nil` on success). An invalid token is refreshed
+    /// once, when a refresh token is known and the auth did not follow a refresh already.
+    static func accountAuthOutcome(
+        account: Int64,
+        refreshed: Bool,
+        refreshToken: CTraderSecret?,
+        error: CTraderError?
+    ) -> AccountAuthOutcome {
+        if error == nil || error?.errorCode == .alreadyLoggedIn {
+            return .authorized
+        }
+        guard let error else { return .authorized }
+        let tokenInvalid = error.errorCode.map { SessionStateMachine.tokenInvalidCodes.contains($0) } ?? false
+        if tokenInvalid, !refreshed, let refreshToken {
+            return .refresh(refreshToken)
+        }
+        var failure = error
+        failure.ctidTraderAccountId = account
+        if tokenInvalid { failure.code = .authenticationFailed }
+        return .failed(failure)
+    }
+
+    /// A token refresh's outcome for `account`, from its answer and error.
+    static func refreshOutcome(account: Int64, envelope: Envelope, error: CTraderError?) -> RefreshOutcome {
+        guard error == nil, let res = envelope.message(as: ProtoOARefreshTokenRes.self) else {
+            var failure =
+                error
+                ?? CTraderError(
+                    code: .unexpectedResponse,
+                    reason: "no ProtoOARefreshTokenRes",
+                    payloadType: .protoOaRefreshTokenReq
+                )
+            failure.code = .authenticationFailed
+            failure.ctidTraderAccountId = account
+            return .failed(failure)
+        }
+        return .refreshed(
+            CTraderTokenPair(
+                ctidTraderAccountId: account,
+                accessToken: res.accessToken,
+                refreshToken: res.refreshToken,
+                expiresIn: res.expiresIn
+            )
+        )
+    }
+
+    /// The pair an owner's own token refresh (not made for an account) returned, to store at once.
+    static func ownerRefreshTokens(_ answer: Envelope) -> CTraderTokenPair? {
+        guard let res = answer.message(as: ProtoOARefreshTokenRes.self) else { return nil }
+        return CTraderTokenPair(
+            ctidTraderAccountId: nil,
+            accessToken: res.accessToken,
+            refreshToken: res.refreshToken,
+            expiresIn: res.expiresIn
+        )
+    }
+}
+
+// MARK: - Carrying the decisions out
+
+extension SessionStateMachine {
+    /// The application auth was answered: fail for good, give the connection up, or restore the
+    /// restorable accounts (account auth each, then their subscriptions) before becoming ready.
+    mutating func appAuthAnswered(error: CTraderError?, now: Duration) -> [Action] {
+        guard case .authenticating(let connection, let failures) = state else { return [] }
+        switch SessionAuthentication.appAuthOutcome(error: error) {
+        case .refused(let permanent):
+            return failPermanently(permanent, closing: connection)
+        case .failed(let error):
+            return [.closeConnection(connection)] + connectionLost(error, now: now)
+        case .authenticated:
+            break
+        }
+        let restorable = accounts.restorable
+        if restorable.isEmpty { return becomeReady(now: now) }
+        state = .restoring(connection, failures: failures)
+        for id in restorable {
+            guard let account = accounts[id] else { continue }
+            let auth = SessionAuthentication.accountAuthRequest(account: id, accessToken: account.accessToken.value)
+            scheduler.enqueueInternal(auth, purpose: .accountAuth(account: id, user: nil, refreshed: false), now: now)
+        }
+        return []
+    }
+
+    /// An account auth was answered: the account is authorized (and its subscriptions restored
+    /// when this is a restoration), or its token is refreshed, or it failed.
+    mutating func accountAuthAnswered(
+        account: Int64,
+        user: RequestID?,
+        refreshed: Bool,
+        error: CTraderError?,
+        now: Duration
+    ) -> [Action] {
+        let outcome = SessionAuthentication.accountAuthOutcome(
+            account: account,
+            refreshed: refreshed,
+            refreshToken: accounts[account]?.refreshToken,
+            error: error
+        )
+        switch outcome {
+        case .authorized:
+            var actions: [Action] = []
+            accounts.authorized(account)
+            if let user {
+                actions.append(.complete(user, .success(SessionAuthentication.accountAuthorized(account))))
+            }
+            if case .restoring = state, user == nil {
+                resubscribe(account: account, now: now)
+            }
+            return actions + restoreProgressed(now: now)
+        case .refresh(let refreshToken):
+            let refresh = SessionAuthentication.refreshRequest(refreshToken)
+            scheduler.enqueueInternal(refresh, purpose: .tokenRefresh(account: account, user: user), now: now)
+            return []
+        case .failed(let failure):
+            return accountFailed(account, user: user, error: failure, now: now)
+        }
+    }
+
+    /// Account `account` could not be authorized: it is forgotten; the owner's request fails, and a
+    /// restoration's failure is reported as a status.
+    mutating func accountFailed(
+        _ account: Int64,
+        user: RequestID?,
+        error: CTraderError,
+        now: Duration
+    ) -> [Action] {
+        var actions: [Action] = []
+        let wasRestorable = accounts.remove(account)?.isRestorable ?? false
+        if let user { actions.append(.complete(user, .failure(error))) }
+        if wasRestorable && user == nil {
+            actions.append(.status(.accountAuthorizationFailed(ctidTraderAccountId: account, error: error)))
+        }
+        return actions + restoreProgressed(now: now)
+    }
+
+    /// A token refresh made for an account was answered: store the new pair and authorize the
+    /// account again with it, or fail the account.
+    mutating func tokenRefreshAnswered(
+        account: Int64,
+        user: RequestID?,
+        envelope: Envelope,
+        error: CTraderError?,
+        now: Duration
+    ) -> [Action] {
+        switch SessionAuthentication.refreshOutcome(account: account, envelope: envelope, error: error) {
+        case .failed(let failure):
+            return accountFailed(account, user: user, error: failure, now: now)
+        case .refreshed(let pair):
+            accounts.tokensRefreshed(account, pair)
+            let auth = SessionAuthentication.accountAuthRequest(account: account, accessToken: pair.accessToken.value)
+            scheduler.enqueueInternal(
+                auth,
+                purpose: .accountAuth(account: account, user: user, refreshed: true),
+                now: now
+            )
+            return [.storeTokens(pair)]
+        }
+    }
+}

@@ -1,0 +1,159 @@
+// swift-ctrader: the cTrader Open API session layer.
+
+public import CTraderMessaging
+
+extension SessionStateMachine {
+    /// The server error codes that mean the application's credentials are wrong: permanent.
+    public static let clientAuthFailureCodes: Set<ErrorCode> = [.chClientAuthFailure, .chClientNotAuthenticated]
+    /// The server error codes that mean an access token is invalid or expired.
+    public static let tokenInvalidCodes: Set<ErrorCode> = [.chAccessTokenInvalid, .oaAuthTokenExpired]
+    /// The server error codes that slow the request queue down.
+    public static let rateLimitCodes: Set<ErrorCode> = [.requestFrequencyExceeded, .blockedPayloadType]
+}
+
+/// The errors the session reports, built from what failed and why. Pure functions.
+enum SessionErrors {
+    typealias Outgoing = RequestScheduler.Outgoing
+
+    /// Every request after ``SessionStateMachine/shutdown(now:)``.
+    static let shutdown = CTraderError(code: .shutdown, reason: "the client was shut down")
+
+    /// A request before ``SessionStateMachine/connect(_:now:)``.
+    static let notConnected = CTraderError(code: .notConnected, reason: "connect() was not called")
+
+    /// A request whose task was cancelled.
+    static let cancelled = CTraderError(code: .cancelled, reason: "the request's task was cancelled")
+
+    /// A request refused because `waiting` requests are already queued.
+    static func queueFull(waiting: Int, payloadType: PayloadType) -> CTraderError {
+        CTraderError(
+            code: .queueFull,
+            reason: "\(waiting) requests are already waiting",
+            payloadType: payloadType
+        )
+    }
+
+    /// A queued request whose deadline came before it could be sent.
+    static func neverSent(_ outgoing: Outgoing, requestTimeout: Duration) -> CTraderError {
+        var error = CTraderError(
+            code: .timeout,
+            reason: "the request waited \(requestTimeout) and was never sent",
+            payloadType: outgoing.payloadType
+        )
+        error.ctidTraderAccountId = Self.accountId(of: outgoing.message)
+        return error
+    }
+
+    /// A connection that received nothing for `timeout`.
+    static func deadConnection(after timeout: Duration) -> CTraderError {
+        CTraderError(
+            code: .connectionLost,
+            reason: "nothing received for \(timeout): the connection is dead"
+        )
+    }
+
+    /// A session request (authentication, restoration) left unanswered: the connection is given up.
+    static func setupTimeout(_ outgoing: Outgoing) -> CTraderError {
+        CTraderError(
+            code: .timeout,
+            reason: "no answer to \(outgoing.payloadType) during session setup",
+            payloadType: outgoing.payloadType
+        )
+    }
+
+    /// An answer of a type that does not answer the request.
+    static func unexpectedResponse(_ payloadType: PayloadType, to outgoing: Outgoing) -> CTraderError {
+        var error = CTraderError(
+            code: .unexpectedResponse,
+            reason: "\(payloadType) does not answer \(outgoing.payloadType)",
+            payloadType: outgoing.payloadType
+        )
+        error.clientMsgId = outgoing.clientMsgId
+        return error
+    }
+
+    /// The session gave up reconnecting after `failures` failed attempts, the last with `error`.
+    static func reconnectGaveUp(failures: Int, last error: CTraderError) -> CTraderError {
+        var gaveUp = CTraderError(
+            code: .reconnectGaveUp,
+            reason: "gave up after \(failures) failed connection attempts; last: \(error)",
+            underlying: error
+        )
+        gaveUp.errorCode = error.errorCode
+        return gaveUp
+    }
+
+    /// A request sent and left unanswered past its deadline; a trading request's outcome is unknown.
+    static func timeoutError(_ outgoing: Outgoing) -> CTraderError {
+        if outgoing.isTrading {
+            return outcomeUnknown(outgoing, because: "no answer arrived within its timeout")
+        }
+        var error = CTraderError(
+            code: .timeout,
+            reason: "no answer to \(outgoing.payloadType) within its timeout",
+            payloadType: outgoing.payloadType
+        )
+        error.clientMsgId = outgoing.clientMsgId
+        return error
+    }
+
+    /// A request in flight when the connection ended (or the session shut down or failed): a
+    /// trading request's or a token refresh's outcome is unknown.
+    static func lostError(_ outgoing: Outgoing, cause: CTraderError) -> CTraderError {
+        if outgoing.isTrading {
+            return outcomeUnknown(outgoing, because: "the connection ended (\(cause.code)) before its answer")
+        }
+        if outgoing.payloadType == .protoOaRefreshTokenReq {
+            return refreshOutcomeUnknown(outgoing, cause: cause)
+        }
+        var error = CTraderError(
+            code: cause.code == .shutdown ? .shutdown : .connectionLost,
+            reason: "the connection ended before the answer to \(outgoing.payloadType): \(cause.reason)",
+            payloadType: outgoing.payloadType,
+            underlying: cause
+        )
+        error.clientMsgId = outgoing.clientMsgId
+        error.errorCode = cause.errorCode
+        return error
+    }
+
+    /// A token refresh (2173) whose answer was lost: the server may have consumed the single-use
+    /// refresh token, and the new pair is gone with the connection.
+    static func refreshOutcomeUnknown(_ outgoing: Outgoing, cause: CTraderError) -> CTraderError {
+        var account: Int64?
+        if case .tokenRefresh(let id, _) = outgoing.purpose { account = id }
+        var error = CTraderError(
+            code: .outcomeUnknown,
+            reason: "ProtoOARefreshTokenReq (2173, clientMsgId \(outgoing.clientMsgId)) was sent but the connection ended "
+                + "(\(cause.code)) before its answer: the server may have consumed the single-use refresh token, so the "
+                + "refresh token may be spent and the new token pair is lost. It is NOT re-sent. Try the access token "
+                + "you have; if it and the refresh token are refused, authorize again through OAuth for a new pair.",
+            payloadType: .protoOaRefreshTokenReq,
+            ctidTraderAccountId: account,
+            underlying: cause
+        )
+        error.clientMsgId = outgoing.clientMsgId
+        return error
+    }
+
+    /// A trading request whose outcome is unknown: it is not re-sent; reconciling tells what happened.
+    static func outcomeUnknown(_ outgoing: Outgoing, because reason: String) -> CTraderError {
+        let account = Self.accountId(of: outgoing.message)
+        var error = CTraderError(
+            code: .outcomeUnknown,
+            reason: "\(outgoing.payloadType) (clientMsgId \(outgoing.clientMsgId)) was sent but "
+                + "\(reason); it may or may not have been executed and is NOT re-sent. Send ProtoOAReconcileReq (2124)"
+                + (account.map { " for account \($0)" } ?? "") + " to learn the open orders and positions.",
+            payloadType: outgoing.payloadType,
+            ctidTraderAccountId: account
+        )
+        error.clientMsgId = outgoing.clientMsgId
+        return error
+    }
+
+    /// The account a request names, for the messages whose account matters to the session.
+    static func accountId(of message: any CTraderMessage) -> Int64? {
+        guard message is any TradingRequest || message is ProtoOAAccountAuthReq else { return nil }
+        return (message as? any AccountScopedMessage)?.accountId
+    }
+}

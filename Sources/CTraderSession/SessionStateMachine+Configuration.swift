@@ -1,0 +1,48 @@
+// swift-ctrader: the cTrader Open API session layer.
+
+extension SessionStateMachine {
+    /// The machine's settings: credentials, timeouts and limits.
+    public struct Configuration: Sendable {
+        /// The application's credentials.
+        public var credentials: CTraderCredentials
+        /// The default time a request may wait for its answer; default 30 s.
+        public var requestTimeout: Duration
+        /// A heartbeat is sent whenever nothing was sent for this long; default 10 s.
+        public var heartbeatInterval: Duration
+        /// A connection that received nothing for this long is dead; default 40 s.
+        public var deadConnectionTimeout: Duration
+        /// Reconnect behaviour.
+        public var reconnect: CTraderReconnectPolicy
+        /// Rate limits and the queue bound.
+        public var rateLimits: CTraderRateLimits
+
+        /// Makes a configuration; every limit has a documented default.
+        public init(
+            credentials: CTraderCredentials,
+            requestTimeout: Duration = .seconds(30),
+            heartbeatInterval: Duration = .seconds(10),
+            deadConnectionTimeout: Duration = .seconds(40),
+            reconnect: CTraderReconnectPolicy = CTraderReconnectPolicy(),
+            rateLimits: CTraderRateLimits = CTraderRateLimits()
+        ) {
+            self.credentials = credentials
+            self.requestTimeout = requestTimeout
+            self.heartbeatInterval = heartbeatInterval
+            self.deadConnectionTimeout = deadConnectionTimeout
+            self.reconnect = reconnect
+            self.rateLimits = rateLimits
+        }
+
+        /// The machine's part of a client configuration.
+        public init(_ client: CTraderClientConfiguration) {
+            self.init(
+                credentials: client.credentials,
+                requestTimeout: client.requestTimeout,
+                heartbeatInterval: client.heartbeatInterval,
+                deadConnectionTimeout: client.deadConnectionTimeout,
+                reconnect: client.reconnect,
+                rateLimits: client.rateLimits
+            )
+        }
+    }
+}

@@ -1,0 +1,120 @@
+// swift-ctrader: the local cTrader-compatible simulator.
+
+import CTraderMessaging
+
+extension SimulatorEngine {
+    // MARK: - Fills
+
+    /// Fills an accepted order at `price`: opens, grows, reduces, closes or (netted) reverses a
+    /// position. Each position touched gets its ORDER_FILLED event, then a margin-changed event.
+    mutating func fill(orderId: Int64, account accountId: Int64, price: Double, request: Request?, out: inout Outbox) {
+        guard var state = accounts[accountId], var order = state.orders[orderId],
+            let symbol = configuration.catalogue.symbol(order.tradeData.symbolID)
+        else { return }
+        let now = request?.now ?? order.utcLastUpdateTimestamp
+        let arithmetic = self.arithmetic(at: now)
+        state.pendingOrders[orderId] = nil
+        order.orderStatus = .orderStatusFilled
+        order.executionPrice = price
+        order.executedVolume = order.tradeData.volume
+        order.utcLastUpdateTimestamp = now
+        var fills: [(ProtoOAPosition, ProtoOADeal)] = []
+        var remaining = order.tradeData.volume
+        if var existing = state.positions[order.positionID] {
+            var deal = makeDeal(order: order, volume: remaining, price: price, symbol: symbol, state: state, now: now)
+            if existing.tradeData.tradeSide == order.tradeData.tradeSide {
+                // Netting, same side: the position grows at the average price.
+                let v0 = Double(existing.tradeData.volume)
+                let v1 = Double(remaining)
+                existing.price = TradingArithmetic.round((existing.price * v0 + price * v1) / (v0 + v1), digits: symbol.digits)
+                existing.tradeData.volume += remaining
+                let fee = arithmetic.commission(volume: remaining, symbol: symbol, account: state)
+                existing.commission += fee
+                deal.commission = fee
+                remaining = 0
+            } else {
+                // Netting, opposite side: the position shrinks or closes; any rest opens a new one.
+                let closing = min(existing.tradeData.volume, remaining)
+                let detail = closeDetail(&state, position: &existing, volume: closing, exit: price, symbol: symbol, now: now)
+                deal.closePositionDetail = detail
+                deal.commission = detail.commission
+                deal.volume = closing
+                deal.filledVolume = closing
+                remaining -= closing
+            }
+            fills.append((existing, deal))
+            if remaining > 0 { order.positionID = makeId() }
+        }
+        if remaining > 0 {
+            var position = ProtoOAPosition()
+            position.positionID = order.positionID
+            position.tradeData = order.tradeData
+            position.tradeData.volume = remaining
+            position.tradeData.openTimestamp = now
+            position.positionStatus = .positionStatusOpen
+            position.swap = 0
+            position.price = price
+            var deal = makeDeal(order: order, volume: remaining, price: price, symbol: symbol, state: state, now: now)
+            let fee = arithmetic.commission(volume: remaining, symbol: symbol, account: state)
+            position.commission = fee
+            deal.commission = fee
+            position.moneyDigits = state.account.moneyDigits
+            position.marginRate = deal.marginRate
+            let buy = order.tradeData.tradeSide == .buy
+            if order.hasStopLoss { position.stopLoss = order.stopLoss }
+            if order.hasTakeProfit { position.takeProfit = order.takeProfit }
+            if order.hasRelativeStopLoss {
+                let distance = Double(order.relativeStopLoss) / 100_000
+                position.stopLoss = TradingArithmetic.round(buy ? price - distance : price + distance, digits: symbol.digits)
+            }
+            if order.hasRelativeTakeProfit {
+                let distance = Double(order.relativeTakeProfit) / 100_000
+                position.takeProfit = TradingArithmetic.round(buy ? price + distance : price - distance, digits: symbol.digits)
+            }
+            if order.hasTrailingStopLoss { position.trailingStopLoss = order.trailingStopLoss }
+            fills.append((position, deal))
+        }
+        state.orders[orderId] = order
+        var events: [(ProtoOAPosition, ProtoOADeal)] = []
+        for (position, deal) in fills {
+            var position = position
+            position.utcLastUpdateTimestamp = now
+            if position.positionStatus == .positionStatusOpen {
+                position.usedMargin = UInt64(max(0, arithmetic.margin(volume: position.tradeData.volume, symbol: symbol, account: state)))
+                state.positions[position.positionID] = position
+            } else {
+                state.positions[position.positionID] = nil
+            }
+            state.deals.append(deal)
+            events.append((position, deal))
+        }
+        accounts[accountId] = state
+        for (position, deal) in events {
+            broadcast(
+                execution(.orderFilled, account: accountId, order: order, position: position, deal: deal, serverEvent: request == nil),
+                account: accountId, request: request, out: &out)
+            marginChanged(position, account: state, request: request, out: &out)
+        }
+    }
+
+    mutating func makeDeal(order: ProtoOAOrder, volume: Int64, price: Double, symbol: SymbolCatalogue.Symbol, state: AccountState, now: Int64) -> ProtoOADeal {
+        var deal = ProtoOADeal()
+        deal.dealID = makeId()
+        deal.orderID = order.orderID
+        deal.positionID = order.positionID
+        deal.volume = volume
+        deal.filledVolume = volume
+        deal.symbolID = symbol.id
+        deal.createTimestamp = order.tradeData.openTimestamp
+        deal.executionTimestamp = now
+        deal.utcLastUpdateTimestamp = now
+        deal.executionPrice = price
+        deal.tradeSide = order.tradeData.tradeSide
+        deal.dealStatus = .filled
+        let arithmetic = self.arithmetic(at: now)
+        deal.marginRate = arithmetic.depositRate(of: symbol.baseAssetId, account: state)
+        deal.baseToUsdConversionRate = arithmetic.usdRate(of: symbol.baseAssetId)
+        deal.moneyDigits = state.account.moneyDigits
+        return deal
+    }
+}

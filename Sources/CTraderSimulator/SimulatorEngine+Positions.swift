@@ -1,0 +1,155 @@
+// swift-ctrader: the local cTrader-compatible simulator.
+
+import CTraderMessaging
+
+extension SimulatorEngine {
+    // MARK: - Closing
+
+    /// Closes `volume` of a position at `exit`: books the profit and both sides' commission on the
+    /// balance, and returns the deal's close detail. The position is left CLOSED when nothing remains.
+    func closeDetail(
+        _ state: inout AccountState, position: inout ProtoOAPosition, volume: Int64, exit: Double,
+        symbol: SymbolCatalogue.Symbol, now: Int64
+    ) -> ProtoOAClosePositionDetail {
+        let arithmetic = self.arithmetic(at: now)
+        let gross = arithmetic.grossProfit(
+            side: position.tradeData.tradeSide, entry: position.price, exit: exit, volume: volume, symbol: symbol,
+            account: state)
+        // The open commission already charged on this share, plus the closing side.
+        let share = position.tradeData.volume > 0 ? Double(volume) / Double(position.tradeData.volume) : 1
+        let openShare = Int64((Double(position.commission) * share).rounded())
+        let closeFee = arithmetic.commission(volume: volume, symbol: symbol, account: state)
+        let totalCommission = openShare + closeFee
+        state.balance += gross + totalCommission
+        state.balanceVersion += 1
+        position.commission -= openShare
+        position.tradeData.volume -= volume
+        if position.tradeData.volume == 0 {
+            position.positionStatus = .positionStatusClosed
+            position.tradeData.closeTimestamp = UInt64(now)
+            position.usedMargin = 0
+        }
+        var detail = ProtoOAClosePositionDetail()
+        detail.entryPrice = position.price
+        detail.grossProfit = gross
+        detail.swap = 0
+        detail.commission = totalCommission
+        detail.balance = state.balance
+        detail.quoteToDepositConversionRate = arithmetic.depositRate(of: symbol.quoteAssetId, account: state)
+        detail.closedVolume = volume
+        detail.balanceVersion = state.balanceVersion
+        detail.moneyDigits = state.account.moneyDigits
+        detail.pnlConversionFee = 0
+        return detail
+    }
+
+    mutating func closePosition(_ req: ProtoOAClosePositionReq, _ request: Request, out: inout Outbox) {
+        guard let state = accounts[request.accountId] else { return }
+        guard let position = state.positions[req.positionID], let symbol = configuration.catalogue.symbol(position.tradeData.symbolID) else {
+            orderError(.positionNotFound, "Position \(req.positionID) is not found", request, positionId: req.positionID, out: &out)
+            return
+        }
+        guard req.volume > 0, req.volume % symbol.stepVolume == 0 else {
+            orderError(.tradingBadVolume, "Close volume \(req.volume) is not a positive multiple of \(symbol.stepVolume)", request, positionId: req.positionID, out: &out)
+            return
+        }
+        let volume = min(req.volume, position.tradeData.volume)
+        closeAtMarket(position: position, volume: volume, symbol: symbol, account: request.accountId, request: request, type: .market, now: request.now, out: &out)
+    }
+
+    /// Sends a closing order for `volume` of `position` and fills it at the market.
+    mutating func closeAtMarket(
+        position: ProtoOAPosition, volume: Int64, symbol: SymbolCatalogue.Symbol, account accountId: Int64, request: Request?,
+        type: ProtoOAOrderType, now: Int64, out: inout Outbox
+    ) {
+        guard var state = accounts[accountId] else { return }
+        let (bid, ask) = quote(symbol, now: now)
+        let side: ProtoOATradeSide = position.tradeData.tradeSide == .buy ? .sell : .buy
+        let exit = TradingArithmetic.price(side == .buy ? ask : bid, digits: symbol.digits)
+        let arithmetic = self.arithmetic(at: now)
+        var order = ProtoOAOrder()
+        order.orderID = makeId()
+        var trade = ProtoOATradeData()
+        trade.symbolID = symbol.id
+        trade.volume = volume
+        trade.tradeSide = side
+        trade.openTimestamp = now
+        order.tradeData = trade
+        order.orderType = type
+        order.orderStatus = .orderStatusAccepted
+        order.positionID = position.positionID
+        order.closingOrder = true
+        order.timeInForce = .immediateOrCancel
+        order.executedVolume = 0
+        order.utcLastUpdateTimestamp = now
+        broadcast(execution(.orderAccepted, account: accountId, order: order, position: position, serverEvent: request == nil), account: accountId, request: request, out: &out)
+
+        var closed = position
+        let detail = closeDetail(&state, position: &closed, volume: volume, exit: exit, symbol: symbol, now: now)
+        closed.utcLastUpdateTimestamp = now
+        order.orderStatus = .orderStatusFilled
+        order.executionPrice = exit
+        order.executedVolume = volume
+        var deal = ProtoOADeal()
+        deal.dealID = makeId()
+        deal.orderID = order.orderID
+        deal.positionID = position.positionID
+        deal.volume = volume
+        deal.filledVolume = volume
+        deal.symbolID = symbol.id
+        deal.createTimestamp = now
+        deal.executionTimestamp = now
+        deal.utcLastUpdateTimestamp = now
+        deal.executionPrice = exit
+        deal.tradeSide = side
+        deal.dealStatus = .filled
+        deal.marginRate = arithmetic.depositRate(of: symbol.baseAssetId, account: state)
+        deal.commission = detail.commission
+        deal.baseToUsdConversionRate = arithmetic.usdRate(of: symbol.baseAssetId)
+        deal.closePositionDetail = detail
+        deal.moneyDigits = state.account.moneyDigits
+        if closed.positionStatus == .positionStatusOpen {
+            closed.usedMargin = UInt64(max(0, arithmetic.margin(volume: closed.tradeData.volume, symbol: symbol, account: state)))
+            state.positions[closed.positionID] = closed
+        } else {
+            state.positions[closed.positionID] = nil
+        }
+        state.orders[order.orderID] = order
+        state.deals.append(deal)
+        accounts[accountId] = state
+        broadcast(
+            execution(.orderFilled, account: accountId, order: order, position: closed, deal: deal, serverEvent: request == nil),
+            account: accountId, request: request, out: &out)
+        marginChanged(closed, account: state, request: request, out: &out)
+    }
+
+    // MARK: - Amending
+
+    mutating func amendPosition(_ req: ProtoOAAmendPositionSLTPReq, _ request: Request, out: inout Outbox) {
+        guard var state = accounts[request.accountId] else { return }
+        guard var position = state.positions[req.positionID], let symbol = configuration.catalogue.symbol(position.tradeData.symbolID) else {
+            orderError(.positionNotFound, "Position \(req.positionID) is not found", request, positionId: req.positionID, out: &out)
+            return
+        }
+        let (bid, ask) = quote(symbol, now: request.now)
+        let buy = position.tradeData.tradeSide == .buy
+        // A long position closes at the bid, a short one at the ask.
+        let market = TradingArithmetic.price(buy ? bid : ask, digits: symbol.digits)
+        if req.hasStopLoss && (buy ? req.stopLoss >= market : req.stopLoss <= market) {
+            orderError(.tradingBadStops, "Stop loss \(req.stopLoss) is on the wrong side of the market price \(market)", request, positionId: req.positionID, out: &out)
+            return
+        }
+        if req.hasTakeProfit && (buy ? req.takeProfit <= market : req.takeProfit >= market) {
+            orderError(.tradingBadStops, "Take profit \(req.takeProfit) is on the wrong side of the market price \(market)", request, positionId: req.positionID, out: &out)
+            return
+        }
+        if req.hasStopLoss { position.stopLoss = req.stopLoss } else { position.clearStopLoss() }
+        if req.hasTakeProfit { position.takeProfit = req.takeProfit } else { position.clearTakeProfit() }
+        if req.hasTrailingStopLoss { position.trailingStopLoss = req.trailingStopLoss }
+        if req.hasGuaranteedStopLoss { position.guaranteedStopLoss = req.guaranteedStopLoss }
+        position.utcLastUpdateTimestamp = request.now
+        state.positions[req.positionID] = position
+        accounts[request.accountId] = state
+        broadcast(execution(.orderReplaced, account: request.accountId, position: position), account: request.accountId, request: request, out: &out)
+    }
+}
