@@ -23,7 +23,9 @@
 /// one read.
 ///
 /// Frame payloads are not interpreted: UTF-8, close payloads, decompression and message size are
-/// the job of ``WebSocketMessageAssembler``.
+/// the job of ``WebSocketMessageAssembler``. While a frame's payload is still arriving,
+/// ``nextPartialFrame()`` hands out the octets that came so far, so that its text can be checked
+/// before the rest arrives.
 public struct WebSocketFrameDecoder: Sendable {
     /// The default ``maxFrameSize``: 16 MiB, the default maximum message size too, so an
     /// unfragmented message up to that size is accepted; far larger than any cTrader message.
@@ -46,6 +48,9 @@ public struct WebSocketFrameDecoder: Sendable {
     private var readIndex: Int = 0
     /// Where the parser stands.
     private var state: State = .awaitingHeader
+    /// Payload octets of the frame in `.awaitingPayload` already unmasked and handed out by
+    /// ``nextPartialFrame()``.
+    private var payloadSeen: Int = 0
 
     /// A frame header, parsed and validated.
     private struct Header: Sendable {
@@ -168,10 +173,13 @@ public struct WebSocketFrameDecoder: Sendable {
         guard buffer.count - readIndex >= header.length else { return nil }
         let start = readIndex
         let end = start + header.length
-        if let key = header.maskingKey, header.length > 0 {
-            WebSocketMasking.mask(&buffer, range: start..<end, key: key)
+        // Octets handed out by nextPartialFrame() are unmasked already.
+        let seen = payloadSeen
+        if let key = header.maskingKey, header.length > seen {
+            WebSocketMasking.mask(&buffer, range: start + seen..<end, key: key, startingAt: seen)
         }
         readIndex = end
+        payloadSeen = 0
         state = .awaitingHeader
         if !header.opcode.isControl {
             isInFragmentedMessage = !header.fin
@@ -184,6 +192,31 @@ public struct WebSocketFrameDecoder: Sendable {
             opcode: header.opcode,
             maskingKey: header.maskingKey,
             payload: buffer[start..<end]
+        )
+    }
+
+    /// The octets of the frame still arriving that came in since the last call, unmasked.
+    ///
+    /// Call it when ``nextFrame()`` returned `nil`: the header of the next frame is complete but
+    /// its payload is not. Those octets stay part of the frame that ``nextFrame()`` returns once
+    /// it is complete; ``WebSocketPartialFrame/offset`` says where they start in it.
+    ///
+    /// - Returns: the new octets with the frame's header fields, or `nil` when none arrived since
+    ///   the last call, no frame header is pending, or the decoder has failed.
+    public mutating func nextPartialFrame() -> WebSocketPartialFrame? {
+        guard case .awaitingPayload(let header) = state else { return nil }
+        let available = min(buffer.count - readIndex, header.length)
+        let seen = payloadSeen
+        guard available > seen else { return nil }
+        let start = readIndex + seen
+        let end = readIndex + available
+        if let key = header.maskingKey {
+            WebSocketMasking.mask(&buffer, range: start..<end, key: key, startingAt: seen)
+        }
+        payloadSeen = available
+        return WebSocketPartialFrame(
+            fin: header.fin, rsv1: header.rsv1, opcode: header.opcode,
+            length: header.length, offset: seen, payload: buffer[start..<end]
         )
     }
 

@@ -63,6 +63,11 @@ public struct WebSocketFrameReader {
 
     /// Decodes frames until one completes a message or is a control frame.
     ///
+    /// Events come out in the order of the frames, one per call: a message decoded before a
+    /// protocol error is returned before the call that throws it. When the bytes run out inside
+    /// a frame, the octets that arrived of it are checked at once (``WebSocketMessageAssembler/processPartial(_:)``),
+    /// so invalid UTF-8 fails before the rest of the frame arrives.
+    ///
     /// - Returns: the next event, or `nil` when more bytes are needed.
     /// - Throws: ``WebSocketFramingError`` from the decoder or the assembler; its
     ///   ``WebSocketFramingError/closeCode`` is the status to close the connection with.
@@ -71,6 +76,10 @@ public struct WebSocketFrameReader {
             if let event = try assembler.process(frame) {
                 return event
             }
+        }
+        // Nothing buffered (the common end of a read: whole frames only) means no part to check.
+        if decoder.bufferedByteCount > 0, let part = decoder.nextPartialFrame() {
+            try assembler.processPartial(part)
         }
         return nil
     }

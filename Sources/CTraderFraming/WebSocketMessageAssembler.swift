@@ -9,7 +9,9 @@
 /// - the size of the message (``maxMessageSize``, close code 1009) and the number of its frames
 ///   (``maxFragmentCount``, 1009);
 /// - UTF-8 of text, incrementally: invalid text fails (1007) in the frame where the bad octet
-///   arrives, not at the end of the message; a text that ends mid-sequence fails at FIN;
+///   arrives, not at the end of the message; a text that ends mid-sequence fails at FIN. Given
+///   the parts of a frame that is still arriving (``processPartial(_:)``), it fails as soon as
+///   the bad octet arrives, before the rest of the frame;
 /// - RSV1 (permessage-deflate's "compressed" bit): allowed only on the first frame of a data
 ///   message and only when an inflater is configured; elsewhere it is a protocol error (1002);
 /// - close payloads, through ``WebSocketClosePayload/init(decoding:)``.
@@ -57,6 +59,9 @@ public struct WebSocketMessageAssembler {
     private var pending: Pending?
     private var data: [UInt8] = []
     private var validator = UTF8Validator()
+    /// Octets at the start of the next frame's payload whose UTF-8 ``processPartial(_:)``
+    /// validated already.
+    private var validatedInFrame = 0
     private var failure: WebSocketFramingError?
 
     /// Creates an assembler.
@@ -100,15 +105,54 @@ public struct WebSocketMessageAssembler {
         do {
             return try processFrame(frame)
         } catch {
-            failure = error
-            pending = nil
-            data = []
+            fail(error)
             throw error
         }
     }
 
+    /// Takes in the part of a frame that has arrived so far
+    /// (``WebSocketFrameDecoder/nextPartialFrame()``), so that invalid UTF-8 in a text frame
+    /// fails (1007) as soon as its octets arrive, before the rest of the frame.
+    ///
+    /// Give it the parts of one frame in order, then that whole frame to ``process(_:)``, which
+    /// does not validate those octets again. Only the text of an uncompressed message is checked
+    /// here; a part of a frame that ``process(_:)`` will reject for another reason (order, size,
+    /// RSV1) is left for it, so the close code does not depend on how the frame was split.
+    ///
+    /// - Throws: ``WebSocketFramingError/Code/invalidUTF8`` (1007); then on every later call.
+    public mutating func processPartial(_ part: WebSocketPartialFrame) throws(WebSocketFramingError) {
+        if let failure { throw failure }
+        guard !part.rsv1, part.offset == validatedInFrame else { return }
+        switch part.opcode {
+        case .text:
+            guard pending == nil, part.length <= maxMessageSize else { return }
+        case .continuation:
+            guard let started = pending, started.opcode == .text, !started.isCompressed,
+                started.fragmentCount < maxFragmentCount, part.length <= maxMessageSize - data.count
+            else { return }
+        default:
+            return
+        }
+        guard validator.validate(part.payload) else {
+            let error = WebSocketFramingError.invalidData(.invalidUTF8, "text message is not valid UTF-8")
+            fail(error)
+            throw error
+        }
+        validatedInFrame += part.payload.count
+    }
+
+    private mutating func fail(_ error: WebSocketFramingError) {
+        failure = error
+        pending = nil
+        data = []
+        validatedInFrame = 0
+    }
+
     private mutating func processFrame(_ frame: WebSocketFrame) throws(WebSocketFramingError) -> Event? {
         let opcode = frame.opcode
+        // The text of the payload's first `validated` octets was checked by processPartial(_:).
+        let validated = validatedInFrame
+        validatedInFrame = 0
         if opcode.isReserved {
             throw .protocolError(.reservedOpcode, "opcode \(opcode) is reserved")
         }
@@ -153,7 +197,7 @@ public struct WebSocketMessageAssembler {
                 // An unfragmented, uncompressed message: validate in place, copy once.
                 try checkSize(adding: frame.payload.count, to: 0)
                 if opcode == .text {
-                    guard validator.validate(frame.payload), validator.finish() else {
+                    guard validateText(frame.payload, from: validated), validator.finish() else {
                         throw .invalidData(.invalidUTF8, "text message is not valid UTF-8")
                     }
                 }
@@ -174,7 +218,7 @@ public struct WebSocketMessageAssembler {
             }
         } else {
             try checkSize(adding: frame.payload.count, to: data.count)
-            if isText && !validator.validate(frame.payload) {
+            if isText && !validateText(frame.payload, from: validated) {
                 throw .invalidData(.invalidUTF8, "text message is not valid UTF-8")
             }
             data.append(contentsOf: frame.payload)
@@ -191,6 +235,14 @@ public struct WebSocketMessageAssembler {
         data = []
         pending = nil
         return .message(message)
+    }
+
+    /// Validates the text of `payload` from octet `start` on (the octets before were validated
+    /// by processPartial(_:)). The common case, a frame that arrived whole, passes the slice as
+    /// it is (a new slice from `dropFirst` would cost a retain and a release per message).
+    @inline(__always)
+    private mutating func validateText(_ payload: ArraySlice<UInt8>, from start: Int) -> Bool {
+        start == 0 ? validator.validate(payload) : validator.validate(payload.dropFirst(start))
     }
 
     private func checkSize(adding count: Int, to size: Int) throws(WebSocketFramingError) {

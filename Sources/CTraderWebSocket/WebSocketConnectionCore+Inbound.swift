@@ -63,6 +63,9 @@ extension WebSocketConnectionCore {
                     } else {
                         precondition(state.consumer == nil, "WebSocketConnection.messages has more than one consumer")
                         state.consumer = continuation
+                        // A read task waiting for the consumer to catch up may go on.
+                        state.producer?.resume()
+                        state.producer = nil
                     }
                 }
             }

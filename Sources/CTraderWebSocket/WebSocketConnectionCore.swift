@@ -166,10 +166,13 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                 }
                 reader.append(buffer)
             }
+            // Whether this read gave the consumer a message (see the catch below).
+            var delivered = false
             do {
                 while let event = try reader.nextEvent() {
                     switch event {
                     case .message(let message):
+                        delivered = true
                         await deliver(message)
                     case .ping(let payload):
                         await act { $0.receivedPing(payload, now: .now) }
@@ -184,6 +187,9 @@ final class WebSocketConnectionCore: @unchecked Sendable {
             } catch {
                 logger.debug("WebSocket protocol error", metadata: ["error": "\(error)"])
                 failed = true
+                // The messages that came before the error in this read are the application's
+                // first (RFC 6455 strictness: an echo of them precedes the close frame).
+                if delivered { await awaitConsumerCaughtUp() }
                 await act { $0.failed(error, now: .now) }
             }
         }
@@ -269,8 +275,11 @@ final class WebSocketConnectionCore: @unchecked Sendable {
     private func write(_ batch: [PendingControl]) async {
         for pending in batch {
             controlBuffer.removeAll(keepingCapacity: true)
+            // Pongs are coalesced: the one written carries the latest ping's payload.
+            let frame = pending.frame.opcode == .pong
+                ? state.withLock { $0.machine.takeOwedPong() } ?? pending.frame : pending.frame
             do {
-                try encoder.encode(pending.frame, into: &controlBuffer)
+                try encoder.encode(frame, into: &controlBuffer)
                 try await transport.write(controlBuffer[...])
             } catch {
                 logger.debug("WebSocket control frame write failed", metadata: ["error": "\(error)"])

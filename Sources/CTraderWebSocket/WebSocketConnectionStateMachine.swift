@@ -98,6 +98,9 @@ public struct WebSocketConnectionStateMachine: Sendable {
     private var status: WebSocketCloseStatus?
     private var peerCloseReceived = false
     private var ourCloseSent = false
+    /// The payload of the pong owed to the peer and not yet taken by ``takeOwedPong()``: the
+    /// latest ping's (RFC 6455 §5.5.3 lets an endpoint answer only the most recent ping).
+    private var owedPong: [UInt8]?
 
     /// Creates the machine for a connection whose opening handshake completed at `now`.
     /// - Parameters:
@@ -160,15 +163,35 @@ public struct WebSocketConnectionStateMachine: Sendable {
 
     /// A ping arrived: answer with a pong carrying the same payload (RFC 6455 §5.5.2), unless a
     /// close frame was already received.
+    ///
+    /// Pongs owed are coalesced, so a flood of pings cannot queue up pongs without bound: while
+    /// a pong is owed and not yet taken by the writer (``takeOwedPong()``), a new ping only
+    /// replaces its payload and returns ``Action/none``. At most one pong is owed
+    /// (``owedPongCount``); the owner writes the one it takes from ``takeOwedPong()`` in place of
+    /// the frame in the ``Action/send(_:)``, which carries the payload of the ping that made the
+    /// pong owed.
     public mutating func receivedPing(_ payload: ArraySlice<UInt8>, now: ContinuousClock.Instant) -> Action {
         lastReceived = now
         outstandingPing = nil
         switch state {
         case .open, .closeSent:
-            return .send(controlFrame(.pong, payload: payload))
+            let alreadyOwed = owedPong != nil
+            owedPong = Array(payload)
+            return alreadyOwed ? .none : .send(controlFrame(.pong, payload: payload))
         case .awaitingTransportClose, .closed:
             return .none
         }
+    }
+
+    /// The number of pongs owed and not yet taken for writing: 0 or 1.
+    public var owedPongCount: Int { owedPong == nil ? 0 : 1 }
+
+    /// Takes the owed pong, carrying the latest ping's payload, when the owner is about to write
+    /// it; `nil` when none is owed. The next ping makes a new pong owed.
+    public mutating func takeOwedPong() -> WebSocketFrame? {
+        guard let payload = owedPong else { return nil }
+        owedPong = nil
+        return controlFrame(.pong, payload: payload[...])
     }
 
     /// A pong arrived. Any frame proves the peer alive, so it clears the outstanding ping whether

@@ -332,3 +332,94 @@ private func jsonPayload(count: Int, seed: UInt64) -> [UInt8] {
         }
     }
 }
+
+/// An empty message after a compressed one (issue 19): zlib writes nothing for a second sync
+/// flush in a row, and RFC 7692 §7.2.3.6 gives the compressed empty message as the octet `0x00`.
+@Suite(.timeLimit(.minutes(5))) struct PerMessageDeflateEmptyMessageTests {
+    /// Messages around empty ones: compressed, empty, empty again, short, empty, compressed.
+    static let messages: [[UInt8]] = [
+        jsonPayload(count: 20, seed: 7), [], [], hello, [], jsonPayload(count: 5, seed: 8), [],
+    ]
+
+    /// Deflates ``messages`` with one deflater; `nil` for a message sent uncompressed.
+    static func deflateAll(noContextTakeover: Bool, minimumSizeToCompress: Int) throws -> [[UInt8]?] {
+        let deflater = try PerMessageDeflateDeflater(
+            .init(noContextTakeover: noContextTakeover, maxWindowBits: 15), minimumSizeToCompress: minimumSizeToCompress)
+        return try messages.map { try deflater.deflate($0[...]) }
+    }
+
+    static let settings: [(Bool, Int)] = [false, true].flatMap { takeover in
+        [0, 1, 64, 1 << 20].map { (takeover, $0) }
+    }
+
+    @Test(arguments: settings)
+    func emptyMessageAfterACompressedOneRoundTrips(noContextTakeover: Bool, minimumSizeToCompress: Int) throws {
+        let compressed = try Self.deflateAll(noContextTakeover: noContextTakeover, minimumSizeToCompress: minimumSizeToCompress)
+        let inflater = try makeInflater(noContextTakeover: noContextTakeover)
+        for (i, message) in Self.messages.enumerated() {
+            #expect((compressed[i] == nil) == (message.count < minimumSizeToCompress), "message \(i)")
+            guard let payload = compressed[i] else { continue }
+            if message.isEmpty {
+                #expect(payload == [0x00], "message \(i): RFC 7692 §7.2.3.6")
+            }
+            #expect(try inflateMessage(inflater, payload) == message, "message \(i)")
+        }
+    }
+
+    @Test func emptyMessageAloneIsTheOctetZero() throws {
+        for noContextTakeover in [false, true] {
+            let deflater = try makeDeflater(noContextTakeover: noContextTakeover)
+            #expect(try deflater.deflate([][...]) == [0x00])
+            #expect(try deflater.deflate([][...]) == [0x00])
+            #expect(try deflater.deflate(hello[...]) != nil)
+            #expect(try deflater.deflate([][...]) == [0x00])
+        }
+    }
+
+    /// Python's zlib inflates what we sent, as an independent check: one decompressor across
+    /// messages with context takeover, a new one per message without.
+    static let script = #"""
+    import sys, zlib, pathlib
+    d = pathlib.Path(sys.argv[1])
+    tail = b"\x00\x00\xff\xff"
+    for case in sorted(p for p in d.iterdir() if p.is_dir()):
+        takeover = not case.name.startswith("nct")
+        dec = zlib.decompressobj(wbits=-15)
+        for i in range(int(sys.argv[2])):
+            sent = case / f"c{i}"
+            if not sent.exists():
+                continue
+            if not takeover:
+                dec = zlib.decompressobj(wbits=-15)
+            got = dec.decompress(sent.read_bytes() + tail)
+            want = (d / f"m{i}").read_bytes()
+            if got != want:
+                print(f"MISMATCH {case.name} message {i}: {got[:20]!r} != {want[:20]!r}", flush=True)
+                sys.exit(1)
+    print("OK", flush=True)
+    """#
+
+    @Test(.enabled(if: TestPeers.available(TestPeers.python)))
+    func pythonZlibInflatesEveryMessage() async throws {
+        let python = try TestPeers.python()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pmd-empty-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (i, message) in Self.messages.enumerated() {
+            try Data(message).write(to: directory.appendingPathComponent("m\(i)"))
+        }
+        for (noContextTakeover, minimumSizeToCompress) in Self.settings {
+            let compressed = try Self.deflateAll(noContextTakeover: noContextTakeover, minimumSizeToCompress: minimumSizeToCompress)
+            let caseDirectory = directory.appendingPathComponent("\(noContextTakeover ? "nct" : "ct")-\(minimumSizeToCompress)")
+            try FileManager.default.createDirectory(at: caseDirectory, withIntermediateDirectories: true)
+            for (i, payload) in compressed.enumerated() {
+                guard let payload else { continue }
+                try Data(payload).write(to: caseDirectory.appendingPathComponent("c\(i)"))
+            }
+        }
+        let peer = try PeerProcess(python, ["-c", Self.script, directory.path, "\(Self.messages.count)"])
+        let status = try await peer.waitForExit()
+        #expect(status == 0, "python: \(peer.output) \(peer.standardError)")
+        #expect(peer.output == ["OK"])
+    }
+}

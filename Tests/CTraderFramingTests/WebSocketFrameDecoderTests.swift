@@ -301,4 +301,33 @@ import Testing
             #expect(whole.error?.code == bytewise.error?.code, "\(input)")
         }
     }
+
+    /// The octets of a frame still arriving come out unmasked with their offset, once each;
+    /// the whole frame then carries the same payload.
+    @Test(arguments: [1, 3, 4, 9])
+    func partialFramesHandOutEachOctetOnce(chunkSize: Int) throws {
+        let payload = pattern(40)
+        var input: [UInt8] = []
+        try WebSocketFrameEncoder(role: .client).encode(
+            opcode: .text, payload: payload, fin: false, maskingKey: WebSocketMaskingKey(1, 2, 3, 4), into: &input)
+        var decoder = WebSocketFrameDecoder(role: .server)
+        var seen: [UInt8] = []
+        var frames: [WebSocketFrame] = []
+        var start = 0
+        while start < input.count {
+            let end = min(input.count, start + chunkSize)
+            decoder.append(input[start..<end])
+            start = end
+            while let frame = try decoder.nextFrame() { frames.append(frame) }
+            if let part = decoder.nextPartialFrame() {
+                #expect(part.offset == seen.count)
+                #expect(part.opcode == .text && !part.fin && part.length == 40)
+                seen += part.payload
+                #expect(decoder.nextPartialFrame() == nil)
+            }
+        }
+        #expect(seen == Array(payload.prefix(seen.count)))
+        #expect(seen.count > 0 && seen.count < 40)
+        #expect(frames.map { Array($0.payload) } == [payload])
+    }
 }

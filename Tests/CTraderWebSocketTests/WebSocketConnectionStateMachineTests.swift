@@ -187,3 +187,40 @@ import Testing
     }
 }
 
+
+/// Pongs owed are coalesced (issue 19): a flood of pings owes one pong, with the latest payload.
+@Suite(.timeLimit(.minutes(5))) struct WebSocketConnectionStateMachinePongTests {
+    let t0 = ContinuousClock.now
+
+    @Test(arguments: [WebSocketRole.client, .server])
+    func aFloodOfPingsOwesOnePongWithTheLatestPayload(role: WebSocketRole) throws {
+        var machine = WebSocketConnectionStateMachine(role: role, now: t0)
+        var sends = 0
+        for i in 0..<1000 {
+            let payload = Array("ping \(i)".utf8)[...]
+            if case .send(let frame) = machine.receivedPing(payload, now: t0) {
+                #expect(frame.opcode == .pong)
+                sends += 1
+            }
+            #expect(machine.owedPongCount == 1)
+        }
+        #expect(sends == 1)
+        let taken = machine.takeOwedPong()
+        let pong = try #require(taken)
+        #expect(pong.opcode == .pong)
+        #expect(Array(pong.payload) == Array("ping 999".utf8))
+        #expect((pong.maskingKey != nil) == (role == .client))
+        #expect(machine.owedPongCount == 0)
+        #expect(machine.takeOwedPong() == nil)
+    }
+
+    @Test func aPingAfterThePongWasTakenOwesANewOne() {
+        var machine = WebSocketConnectionStateMachine(role: .server, now: t0)
+        guard case .send = machine.receivedPing([1], now: t0) else { Issue.record("expected a pong"); return }
+        #expect(machine.takeOwedPong()?.payload == [1])
+        guard case .send(let frame) = machine.receivedPing([2], now: t0) else { Issue.record("expected a pong"); return }
+        #expect(frame.payload == [2])
+        #expect(machine.receivedPing([3], now: t0) == .none)
+        #expect(machine.takeOwedPong()?.payload == [3])
+    }
+}

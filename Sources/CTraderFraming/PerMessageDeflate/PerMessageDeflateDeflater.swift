@@ -113,11 +113,19 @@ public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {
             if consumed == message.count && produced < output.count { break }
         }
         output.removeLast(output.count - produced)
-        // RFC 7692 §7.2.1: remove the 00 00 ff ff that the sync flush ends with.
-        guard output.count >= 4, output.suffix(4).elementsEqual([0x00, 0x00, 0xFF, 0xFF]) else {
-            throw Self.failure("sync flush did not end in 00 00 ff ff")
+        if produced == 0 && message.isEmpty {
+            // An empty message right after a sync flush: zlib writes nothing (Z_BUF_ERROR), the
+            // stream being byte-aligned already. RFC 7692 §7.2.3.6 sends it as the octet 0x00,
+            // the start of an empty stored block that the receiver's 00 00 ff ff completes; it
+            // changes no window, so the stream stays in step with the peer's.
+            output = [0x00]
+        } else {
+            // RFC 7692 §7.2.1: remove the 00 00 ff ff that the sync flush ends with.
+            guard output.count >= 4, output.suffix(4).elementsEqual([0x00, 0x00, 0xFF, 0xFF]) else {
+                throw Self.failure("sync flush did not end in 00 00 ff ff")
+            }
+            output.removeLast(4)
         }
-        output.removeLast(4)
         if configuration.noContextTakeover {
             // Safe: the stream is initialized; reset keeps its settings and drops the window.
             guard deflateReset(stream) == Z_OK else { throw Self.failure("deflateReset failed") }
