@@ -48,7 +48,7 @@ import Testing
 
     @Test func servesWebSocketChannelsAndSkipsAFailedHandshake() async throws {
         let memory = InMemoryListener()
-        let listener = CTraderChannelListener.webSocket(memory)
+        let listener = CTraderChannelListener.webSocket(memory, configuration: patientWebSocket)
         try await Self.withEchoServer(listener) {
             // Not a WebSocket client: the handshake fails, the listener goes on.
             let stray = try memory.connect()
@@ -59,7 +59,7 @@ import Testing
             }
             await stray.close()
 
-            let connector = CTraderConnector.webSocket(host: "localhost") { try memory.connect() }
+            let connector = CTraderConnector.webSocket(host: "localhost", configuration: patientWebSocket) { try memory.connect() }
             let client = try await withTimeout { try await connector.open(logger: .init(label: "test")) }
             try await client.send(Envelope(ProtoHeartbeatEvent(), clientMsgId: "ws"))
             #expect(try await withTimeout { try await client.receive() }?.clientMsgId == "ws")

@@ -3,6 +3,7 @@
 import CTraderChannel
 import CTraderMessaging
 import CTraderTestSupport
+import CTraderWebSocket
 import Testing
 
 /// Sends a request from `client` to `server` and an answer back, and checks both arrive whole.
@@ -19,3 +20,8 @@ func expectRequestAndAnswer(client: any CTraderChannel, server: any CTraderChann
     #expect(answer.payloadType == .protoOaVersionRes)
     #expect((answer.message as? ProtoOAVersionRes)?.version == "99")
 }
+
+/// WebSocket settings for the tests: a handshake deadline far above what an in-memory handshake
+/// needs, so that a machine slowed down by other suites does not fail a handshake that is merely
+/// late.
+let patientWebSocket = WebSocketConfiguration(handshakeTimeout: .seconds(60))
