@@ -87,7 +87,9 @@ public struct BinaryEnvelopeCodec: Sendable {
         container.payloadType = payloadType
         if let clientMsgId = envelope.clientMsgId { container.clientMsgID = clientMsgId }
         if let message = envelope.message {
-            try JSONEnvelopeCodec.checkRequiredFields(of: message, payloadType: envelope.payloadType)
+            try JSONEnvelopeCodec.checkRequiredFields(
+                of: message, payloadType: envelope.payloadType, countingUnrecognizedEnums: false
+            )
             do {
                 // An empty payload is left out, as absent decodes to the empty message.
                 let payload: Data = try message.serializedBytes()
