@@ -452,7 +452,11 @@ public struct SessionStateMachine: Sendable {
         }
         var error = CTraderError(serverResponse: envelope, requestPayloadType: outgoing.payloadType)
         error?.clientMsgId = outgoing.clientMsgId
-        if let error { scheduler.pauseIfRateLimited(by: error, now: now) }
+        if let error {
+            scheduler.pauseIfRateLimited(by: error, now: now)
+            // A non-trading request refused by a rate limit goes out again after the pause.
+            if scheduler.requeueIfRateLimited(outgoing, error: error) { return actions + drain(now: now) }
+        }
         switch outgoing.purpose {
         case .user(let id):
             if error == nil { actions += recordSuccess(of: outgoing.message, answer: envelope) }
