@@ -100,7 +100,7 @@ public struct SessionStateMachine: Sendable {
     var accounts = SessionAccounts()
     private var nextConnectionNumber: UInt64 = 1
     private var lastSent: Duration = .zero
-    private var lastReceived: Duration = .zero
+    var lastReceived: Duration = .zero
     private var connectWaiters: [RequestID] = []
     private var droppedAt: Duration?
 
@@ -147,7 +147,7 @@ public struct SessionStateMachine: Sendable {
         }
     }
 
-    private var openConnection: ConnectionID? {
+    var openConnection: ConnectionID? {
         switch state {
         case .authenticating(let id, _), .restoring(let id, _), .ready(let id): id
         case .idle, .connecting, .waitingToReconnect, .failed, .shutDown: nil
