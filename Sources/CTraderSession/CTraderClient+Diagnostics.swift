@@ -8,7 +8,7 @@ import _CTraderLocking
 ///
 /// - Note: ``bytes`` are the message as received: a token-carrying answer
 ///   (`ProtoOARefreshTokenRes`) that did not decode carries its tokens here. The session's log
-///   never shows them.
+///   shows the error, the payloadType, the `clientMsgId` and the size, never the bytes.
 public struct CTraderDiagnostic: Sendable, CustomStringConvertible {
     /// When the message arrived, on the client's clock (``CTraderClientConfiguration/clock``).
     public var time: Duration
@@ -45,17 +45,6 @@ public struct CTraderDiagnostic: Sendable, CustomStringConvertible {
         var text = "\(error)"
         if let payloadType { text += " (payloadType \(payloadType.rawValue))" }
         return text + " [\(bytes.count) bytes]"
-    }
-
-    /// The first `limit` bytes as text for a log line, or a placeholder when the message may
-    /// carry a token (any mention of `token`, in any case).
-    var loggableExcerpt: String {
-        let limit = 200
-        let text = String(decoding: bytes.prefix(limit), as: UTF8.self)
-        if String(decoding: bytes, as: UTF8.self).lowercased().contains("token") {
-            return "<not shown: may carry a token>"
-        }
-        return bytes.count > limit ? text + "…" : text
     }
 }
 

@@ -101,6 +101,13 @@ public actor CTraderClient {
     /// wait for the connection. A trading request (2106, 2108–2111) returns its first
     /// `ProtoOAExecutionEvent`; further events of the order arrive on ``executions()``.
     ///
+    /// A request the server refuses for a rate limit (`REQUEST_FREQUENCY_EXCEEDED`,
+    /// `BLOCKED_PAYLOAD_TYPE`) is sent again once its `retryAfter` (or
+    /// ``CTraderRateLimits/rateLimitRetryDelay``) has passed, within its timeout; a trading request
+    /// is never sent again: it fails with that error. An answer that does not decode fails the
+    /// request at once with ``CTraderError/Code/unexpectedResponse`` (a trading request:
+    /// ``CTraderError/Code/outcomeUnknown``); it is on ``diagnostics(bufferSize:)``.
+    ///
     /// - Parameter timeout: this request's timeout, queueing included; default
     ///   ``CTraderClientConfiguration/requestTimeout``.
     /// - Throws: ``CTraderError``: ``CTraderError/Code/serverError`` (2142, 50),
@@ -395,8 +402,8 @@ public actor CTraderClient {
                 "error": "\(diagnostic.error)",
                 "payloadType": "\(diagnostic.payloadType.map { String($0.rawValue) } ?? "-")",
                 "clientMsgId": "\(diagnostic.clientMsgId ?? "-")",
+                // The size only: the bytes may carry a token (see `CTraderDiagnostic`).
                 "bytes": "\(diagnostic.bytes.count)",
-                "message": "\(diagnostic.loggableExcerpt)",
             ]
         )
         diagnosticsHub.record(diagnostic)

@@ -50,6 +50,64 @@ import Testing
         #expect(machine.isReady)
     }
 
+    @Test func anUndecodableAnswerFailsTheRequestAndIsLoggedWithoutItsBytes() async throws {
+        let fake = FakeServer()
+        let connector = CTraderConnector.webSocket(host: "fake.local", target: "/") {
+            let (client, server) = InMemoryTransport.makePair()
+            Task {
+                let connection = try await WebSocketConnection.accept(server, logger: quietLogger)
+                fake.accept(ServerConnection(channel: WebSocketChannel(connection: connection)))
+            }
+            return client
+        }
+        let log = LogCapture()
+        let client = CTraderClient(
+            configuration: CTraderClientConfiguration(
+                endpoint: .custom(connector),
+                credentials: testCredentials,
+                clock: ManualClock()
+            ),
+            logger: log.logger
+        )
+        let statuses = client.statusUpdates()
+        var diagnostics = client.diagnostics().makeAsyncIterator()
+        async let connected: Void = client.connect()
+        let connection = try await fake.nextConnection()
+        let (_, authRequest) = try await connection.expect(ProtoOAApplicationAuthReq.self)
+        try await connection.reply(to: authRequest, with: ProtoOAApplicationAuthRes())
+        try await connected
+        let channel = try #require(connection.channel as? WebSocketChannel)
+
+        // An answer that does not decode: its request fails at once, the connection stays.
+        async let answer = client.send(ProtoOAVersionReq())
+        let (_, request) = try await connection.expect(ProtoOAVersionReq.self)
+        let clientMsgId = try #require(request.clientMsgId)
+        let garbage = #"{"clientMsgId":"\#(clientMsgId)","payloadType":2105,"payload":{"version":{"secret-token-xyz":1}}}"#
+        try await channel.sendRaw(Array(garbage.utf8))
+        do {
+            _ = try await answer
+            Issue.record("the request should fail")
+        } catch {
+            expectCTraderError(error, .unexpectedResponse)
+        }
+        let diagnostic = try #require(await diagnostics.next())
+        #expect(diagnostic.clientMsgId == clientMsgId)
+        #expect(diagnostic.payloadType == .protoOaVersionRes)
+        #expect(diagnostic.bytes == Array(garbage.utf8))
+        #expect(client.undecodableCount == 1)
+        #expect(log.text.contains("warning skipped a message that does not decode"))
+        #expect(!log.text.contains("secret-token-xyz"))
+
+        async let version = client.send(ProtoOAVersionReq(), expecting: ProtoOAVersionRes.self)
+        let (_, versionRequest) = try await connection.expect(ProtoOAVersionReq.self)
+        try await connection.reply(to: versionRequest, with: versionRes())
+        #expect(try await version.version == "1.0")
+        await client.shutdown()
+        var seen: [SessionStatus] = []
+        for await status in statuses { seen.append(status) }
+        #expect(!seen.contains { if case .connectionLost = $0 { true } else { false } })
+    }
+
     @Test func invalidUTF8FromTheServerClosesWith1007() async throws {
         let listener = try await TCPListener.bind(host: "127.0.0.1", port: 0, logger: quietLogger)
         let fake = FakeServer()
