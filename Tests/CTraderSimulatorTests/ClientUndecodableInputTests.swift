@@ -61,6 +61,21 @@ struct ClientUndecodableInputTests {
         }
     }
 
+    @Test func garbageBeforeAuthenticationDoesNotStopTheConnect() async throws {
+        try await withSimulatorClient { simulator, client in
+            let statuses = client.statusUpdates()
+            var diagnostics = client.diagnostics().makeAsyncIterator()
+            simulator.faults.sendRawToNextConnection(Array("not json".utf8))
+            try await connectAndAuthorize(client)
+            #expect(await diagnostics.next()?.error.code == .malformedJSON)
+            #expect(client.undecodableCount == 1)
+            await client.shutdown()
+            var seen: [SessionStatus] = []
+            for await status in statuses { seen.append(status) }
+            #expect(!seen.contains { if case .connectionLost = $0 { true } else { false } })
+        }
+    }
+
     /// A server newer than the catalogue: an execution type the catalogue lacks is no error.
     @Test func anUnknownEnumValueInARequiredFieldIsDeliveredWithItsRawValue() async throws {
         try await withSimulatorClient { simulator, client in
