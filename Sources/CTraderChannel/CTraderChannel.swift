@@ -54,3 +54,13 @@ extension CTraderChannel {
         }
     }
 }
+
+/// A channel that can also send bytes that are not an encoded envelope: for a test server that
+/// sends a client garbage on purpose (malformed JSON, an unknown payloadType, invalid UTF-8).
+public protocol CTraderRawSendingChannel: CTraderChannel {
+    /// Sends `bytes` as one message exactly as they are, unchecked (for JSON over WebSocket: one
+    /// text message, even when the bytes are not valid UTF-8).
+    ///
+    /// - Throws: the transport's error once the connection is gone.
+    func sendRaw(_ bytes: [UInt8]) async throws
+}

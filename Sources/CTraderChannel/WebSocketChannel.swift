@@ -13,7 +13,7 @@ import Logging
 ///
 /// Usable for both roles: a server wraps its accepted connection in one too (see
 /// ``CTraderChannelListener/webSocket(_:configuration:codec:encoder:logger:)``).
-public final class WebSocketChannel: CTraderChannel, @unchecked Sendable {
+public final class WebSocketChannel: CTraderRawSendingChannel, @unchecked Sendable {
     // @unchecked Sendable: `iterator` is touched only by `next()`, which the protocol allows
     // from one task at a time; everything else is immutable.
 
@@ -58,6 +58,12 @@ public final class WebSocketChannel: CTraderChannel, @unchecked Sendable {
         } catch {
             return .undecodable(error, bytes: message.data)
         }
+    }
+
+    /// Sends `bytes` as one text message as they are, without checking that they are JSON or even
+    /// UTF-8; see ``CTraderRawSendingChannel``.
+    public func sendRaw(_ bytes: [UInt8]) async throws {
+        try await connection.send(bytes, opcode: .text)
     }
 
     /// Closes with 1000 (normal closure), or waits for a closing handshake under way to end.

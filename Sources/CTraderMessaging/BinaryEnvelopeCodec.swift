@@ -63,9 +63,16 @@ public struct BinaryEnvelopeCodec: Sendable {
             var failure = MessagingError(code: .invalidPayload, reason: "\(type.protoMessageName): \(error)")
             failure.payloadType = payloadType
             failure.messageName = type.protoMessageName
+            failure.clientMsgId = clientMsgId
             throw failure
         }
-        try JSONEnvelopeCodec.checkRequiredFields(of: message, payloadType: payloadType)
+        do {
+            try JSONEnvelopeCodec.checkRequiredFields(of: message, payloadType: payloadType)
+        } catch {
+            var error = error
+            error.clientMsgId = clientMsgId
+            throw error
+        }
         var envelope = Envelope(message, clientMsgId: clientMsgId)
         envelope.payloadType = payloadType
         return envelope
@@ -87,7 +94,9 @@ public struct BinaryEnvelopeCodec: Sendable {
         container.payloadType = payloadType
         if let clientMsgId = envelope.clientMsgId { container.clientMsgID = clientMsgId }
         if let message = envelope.message {
-            try JSONEnvelopeCodec.checkRequiredFields(of: message, payloadType: envelope.payloadType)
+            try JSONEnvelopeCodec.checkRequiredFields(
+                of: message, payloadType: envelope.payloadType, countingUnrecognizedEnums: false
+            )
             do {
                 // An empty payload is left out, as absent decodes to the empty message.
                 let payload: Data = try message.serializedBytes()

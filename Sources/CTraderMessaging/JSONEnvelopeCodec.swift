@@ -38,7 +38,10 @@ public struct JSONEnvelopeCodec: Sendable {
     ///
     /// - Warning: When skipping, swift-protobuf also drops an enum value it does not know, so an
     ///   optional enum field then reads as its default: check its `has…` property. A required
-    ///   enum field dropped this way is reported as missing.
+    ///   enum field given an unknown number (a server newer than the catalogue) is kept: its raw
+    ///   number is ``SwiftProtobuf/Message/unrecognizedEnumValue(field:)``, as when protobuf
+    ///   decodes it, and the message decodes. An unknown enum *name* in a required field is
+    ///   reported as missing.
     public let ignoreUnknownFields: Bool
 
     /// Whether an envelope whose message has no field set is written without `payload`
@@ -104,19 +107,27 @@ public struct JSONEnvelopeCodec: Sendable {
             return Envelope(payloadType: scanned.payloadType, clientMsgId: scanned.clientMsgId, rawPayload: raw)
         }
         var message: any CTraderMessage
-        if let range = scanned.payloadRange {
-            if let hot = Self.decodeHotPayload(bytes[range], as: type) {
-                // The usual shape of a hot message type; the same result as the generic path.
-                try Self.checkRequiredFields(of: hot, payloadType: scanned.payloadType)
-                message = hot
+        do throws(MessagingError) {
+            if let range = scanned.payloadRange {
+                if let hot = Self.decodeHotPayload(bytes[range], as: type) {
+                    // The usual shape of a hot message type; the same result as the generic path.
+                    try Self.checkRequiredFields(of: hot, payloadType: scanned.payloadType)
+                    message = hot
+                } else {
+                    message = try decodePayload(
+                        ContiguousByteSlice(bytes[range]), as: type, payloadType: scanned.payloadType
+                    )
+                }
             } else {
-                message = try decodePayload(
-                    ContiguousByteSlice(bytes[range]), as: type, payloadType: scanned.payloadType
-                )
+                message = type.init()
+                try Self.checkRequiredFields(of: message, payloadType: scanned.payloadType)
             }
-        } else {
-            message = type.init()
-            try Self.checkRequiredFields(of: message, payloadType: scanned.payloadType)
+        } catch {
+            // The envelope was readable: name its request, so that the answer can fail it.
+            var error = error
+            error.clientMsgId = scanned.clientMsgId
+            error.payloadType = scanned.payloadType
+            throw error
         }
         var envelope = Envelope(message, clientMsgId: scanned.clientMsgId)
         envelope.payloadType = scanned.payloadType
@@ -182,7 +193,7 @@ public struct JSONEnvelopeCodec: Sendable {
         as type: any CTraderMessage.Type,
         payloadType: PayloadType
     ) throws(MessagingError) -> any CTraderMessage {
-        let message: any CTraderMessage
+        var message: any CTraderMessage
         do {
             message = try type.init(jsonUTF8Bytes: slice, extensions: nil, options: decodingOptions)
         } catch {
@@ -195,15 +206,67 @@ public struct JSONEnvelopeCodec: Sendable {
             if case JSONDecodingError.unknownField(let name) = error { failure.fieldPath = name }
             throw failure
         }
+        if !message.isInitialized, ignoreUnknownFields {
+            message = Self.keepingUnrecognizedEnums(message, payload: slice.base)
+        }
         try Self.checkRequiredFields(of: message, payloadType: payloadType)
         return message
     }
 
+    /// The message with the unknown numbers the JSON gives its missing required enum fields put
+    /// back, as protobuf decoding keeps them (in the unknown fields, see
+    /// ``SwiftProtobuf/Message/unrecognizedEnumValue(field:)``). Only for a message that lacks a
+    /// required field: a valid message never comes here. Fields under a repeated field stay
+    /// missing.
+    private static func keepingUnrecognizedEnums(
+        _ message: any CTraderMessage,
+        payload: ArraySlice<UInt8>
+    ) -> any CTraderMessage {
+        var message = message
+        var object: Any?
+        // Each round puts one field back; a message has far fewer required fields than this.
+        for _ in 0..<64 {
+            guard let missing = message.firstMissingRequiredField(countingUnrecognizedEnums: true),
+                let numbers = missing.numbers
+            else { break }
+            if object == nil { object = try? JSONSerialization.jsonObject(with: Data(payload)) }
+            var value = object
+            for key in missing.path.split(separator: ".") {
+                value = (value as? [String: Any])?[String(key)]
+            }
+            // A known number would have been decoded: a number here is one the enum lacks.
+            guard let number = value as? NSNumber, let raw = Int32(exactly: number.doubleValue) else { break }
+            guard let patched = merging(UnknownFieldScanner.patch(numbers: numbers, value: Int64(raw)), into: message)
+            else { break }
+            message = patched
+        }
+        return message
+    }
+
+    private static func merging<M: CTraderMessage>(_ bytes: [UInt8], into message: M) -> M? {
+        var message = message
+        do {
+            try message.merge(serializedBytes: bytes, partial: true)
+        } catch {
+            return nil
+        }
+        return message
+    }
+
     /// Throws ``MessagingError/Code/missingRequiredField`` naming the first missing field.
-    static func checkRequiredFields(of message: any CTraderMessage, payloadType: PayloadType?) throws(MessagingError) {
+    ///
+    /// - Parameter countingUnrecognizedEnums: whether a required enum field holding an unknown
+    ///   number counts as set (decoding: `true`); encoding is strict (`false`).
+    static func checkRequiredFields(
+        of message: any CTraderMessage,
+        payloadType: PayloadType?,
+        countingUnrecognizedEnums: Bool = true
+    ) throws(MessagingError) {
         guard !message.isInitialized else { return }
+        let missing = message.firstMissingRequiredField(countingUnrecognizedEnums: countingUnrecognizedEnums)
+        if countingUnrecognizedEnums && missing == nil { return }
         let name = type(of: message).protoMessageName
-        let path = message.firstMissingRequiredFieldPath ?? "?"
+        let path = missing?.path ?? "?"
         var error = MessagingError(code: .missingRequiredField, reason: "\(name): required field '\(path)' is missing")
         error.payloadType = payloadType
         error.messageName = name
@@ -267,7 +330,7 @@ public struct JSONEnvelopeCodec: Sendable {
     ///
     /// - Throws: ``MessagingError/Code/missingRequiredField`` or ``MessagingError/Code/encodingFailed``.
     public func encodePayload(_ message: any CTraderMessage) throws(MessagingError) -> [UInt8] {
-        try Self.checkRequiredFields(of: message, payloadType: nil)
+        try Self.checkRequiredFields(of: message, payloadType: nil, countingUnrecognizedEnums: false)
         do {
             return try message.jsonUTF8Bytes(options: Self.encodingOptions)
         } catch {

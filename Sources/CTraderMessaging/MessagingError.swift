@@ -56,6 +56,9 @@ public struct MessagingError: Error, Hashable, Sendable, CustomStringConvertible
     /// The path of the field concerned from the payload's root, e.g. `volume` or
     /// `position.tradeData.symbolId`, when known.
     public var fieldPath: String?
+    /// The `clientMsgId` of the envelope concerned, when its envelope was readable (the payload
+    /// was not): a client can then fail the request it answers instead of waiting for a timeout.
+    public var clientMsgId: String?
 
     /// Makes an error; the context properties may be set afterwards.
     public init(code: Code, reason: String = "") {

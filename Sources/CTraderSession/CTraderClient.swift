@@ -30,6 +30,7 @@ public actor CTraderClient {
     private let clock: any CTraderClock
     private let connector: CTraderConnector
     private let hub = EventHub()
+    let diagnosticsHub = DiagnosticsHub()
     private var machine: SessionStateMachine
     private var nextRequestNumber: UInt64 = 1
     private var promises: [SessionStateMachine.RequestID: FirstOutcome<Envelope>] = [:]
@@ -82,6 +83,7 @@ public actor CTraderClient {
         closingTasks = [:]
         for task in closing { await task.value }
         await tokenStoreTask?.value
+        diagnosticsHub.finish()
         logger.info("shut down")
     }
 
@@ -98,6 +100,13 @@ public actor CTraderClient {
     /// Requests over the rate limits wait in a bounded queue; requests made while reconnecting
     /// wait for the connection. A trading request (2106, 2108–2111) returns its first
     /// `ProtoOAExecutionEvent`; further events of the order arrive on ``executions(bufferSize:)``.
+    ///
+    /// A request the server refuses for a rate limit (`REQUEST_FREQUENCY_EXCEEDED`,
+    /// `BLOCKED_PAYLOAD_TYPE`) is sent again once its `retryAfter` (or
+    /// ``CTraderRateLimits/rateLimitRetryDelay``) has passed, within its timeout; a trading request
+    /// is never sent again: it fails with that error. An answer that does not decode fails the
+    /// request at once with ``CTraderError/Code/unexpectedResponse`` (a trading request:
+    /// ``CTraderError/Code/outcomeUnknown``); it is on ``diagnostics(bufferSize:)``.
     ///
     /// - Parameters:
     ///   - request: the request message.
@@ -340,9 +349,14 @@ public actor CTraderClient {
         }
         handle.readTask = Task { [weak self] in
             do {
-                while let envelope = try await channel.receive() {
+                // A message that does not decode is skipped (see `diagnostics()`); only the
+                // transport's and the protocol's errors end the connection.
+                while let element = try await channel.next() {
                     guard let self else { return }
-                    await self.received(envelope, on: id)
+                    switch element {
+                    case .envelope(let envelope): await self.received(envelope, on: id)
+                    case .undecodable(let error, let bytes): await self.undecodable(error, bytes: bytes, on: id)
+                    }
                 }
                 await self?.closed(
                     id,
@@ -364,7 +378,39 @@ public actor CTraderClient {
             "received",
             metadata: ["payloadType": "\(envelope.payloadType)", "clientMsgId": "\(envelope.clientMsgId ?? "-")"]
         )
+        if envelope.message == nil, PayloadRegistry.standard.messageType(for: envelope.payloadType) == nil {
+            var error = MessagingError(
+                code: .unknownPayloadType,
+                reason: "payloadType \(envelope.payloadType.rawValue) is not in the catalogue"
+            )
+            error.payloadType = envelope.payloadType
+            error.clientMsgId = envelope.clientMsgId
+            // The envelope as JSON again (the channel keeps no bytes of a decoded message).
+            let bytes = (try? JSONEnvelopeCodec().encode(envelope)) ?? envelope.rawPayload?.bytes ?? []
+            report(CTraderDiagnostic(time: clock.now(), error: error, bytes: bytes))
+        }
         apply(machine.received(envelope, on: id, now: clock.now()))
+    }
+
+    /// A message that did not decode: reported, and the request it answers (if readable) fails.
+    private func undecodable(_ error: MessagingError, bytes: [UInt8], on id: SessionStateMachine.ConnectionID) {
+        let diagnostic = CTraderDiagnostic(time: clock.now(), error: error, bytes: bytes)
+        report(diagnostic)
+        apply(machine.receivedUndecodable(diagnostic.error, on: id, now: clock.now()))
+    }
+
+    private func report(_ diagnostic: CTraderDiagnostic) {
+        logger.warning(
+            "skipped a message that does not decode",
+            metadata: [
+                "error": "\(diagnostic.error)",
+                "payloadType": "\(diagnostic.payloadType.map { String($0.rawValue) } ?? "-")",
+                "clientMsgId": "\(diagnostic.clientMsgId ?? "-")",
+                // The size only: the bytes may carry a token (see `CTraderDiagnostic`).
+                "bytes": "\(diagnostic.bytes.count)",
+            ]
+        )
+        diagnosticsHub.record(diagnostic)
     }
 
     private func closed(_ id: SessionStateMachine.ConnectionID, error: CTraderError) {

@@ -57,6 +57,10 @@ public struct CTraderRateLimits: Sendable, Hashable {
     /// burst's first requests wait behind each other, the next burst's do not), which the server
     /// refuses with `REQUEST_FREQUENCY_EXCEEDED`. `.zero` spaces requests exactly.
     public var windowMargin: Duration
+    /// How long sending pauses after a rate-limit refusal (`REQUEST_FREQUENCY_EXCEEDED`,
+    /// `BLOCKED_PAYLOAD_TYPE`) that carries no `retryAfter`; default 1 s. A refused non-trading
+    /// request is sent again after the pause, within its own timeout.
+    public var rateLimitRetryDelay: Duration = .seconds(1)
 
     /// Makes limits; every limit has a documented default.
     public init(

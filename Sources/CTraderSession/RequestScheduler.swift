@@ -154,12 +154,34 @@ struct RequestScheduler: Sendable {
         return outgoing
     }
 
-    /// Pauses every send for the error's `retryAfter` seconds (default 1) when the error is a
-    /// rate-limit error (``SessionStateMachine/rateLimitCodes``).
+    /// Pauses every send for the error's `retryAfter` seconds (default
+    /// ``CTraderRateLimits/rateLimitRetryDelay``) when the error is a rate-limit error
+    /// (``SessionStateMachine/rateLimitCodes``).
     mutating func pauseIfRateLimited(by error: CTraderError, now: Duration) {
-        if let code = error.errorCode, SessionStateMachine.rateLimitCodes.contains(code) {
-            pausedUntil = max(pausedUntil, now + .seconds(Int64(clamping: error.retryAfter ?? 1)))
+        if Self.isRateLimited(error) {
+            let delay = error.retryAfter.map { Duration.seconds(Int64(clamping: $0)) } ?? rateLimits.rateLimitRetryDelay
+            pausedUntil = max(pausedUntil, now + delay)
         }
+    }
+
+    static func isRateLimited(_ error: CTraderError) -> Bool {
+        error.errorCode.map { SessionStateMachine.rateLimitCodes.contains($0) } ?? false
+    }
+
+    /// Queues an owner's request that a rate limit refused again, first in the owner's queue,
+    /// under a new `clientMsgId` and with its own deadline: it goes out once the pause
+    /// (``pauseIfRateLimited(by:now:)``) ends. Returns `false` (nothing queued) when the error is
+    /// not a rate limit, the request is a trading request (never resent: the server may have
+    /// counted it), a session request, or its deadline comes before the pause ends.
+    mutating func requeueIfRateLimited(_ outgoing: Outgoing, error: CTraderError) -> Bool {
+        guard Self.isRateLimited(error), case .user = outgoing.purpose, !outgoing.isTrading,
+            pausedUntil < outgoing.deadline
+        else { return false }
+        var retry = outgoing
+        retry.clientMsgId = "m\(nextMessageNumber)"
+        nextMessageNumber += 1
+        userQueue.insert(retry, at: 0)
+        return true
     }
 
     // MARK: - Answers, timeouts, cancellation

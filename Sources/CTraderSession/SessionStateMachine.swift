@@ -100,7 +100,7 @@ public struct SessionStateMachine: Sendable {
     var accounts = SessionAccounts()
     private var nextConnectionNumber: UInt64 = 1
     private var lastSent: Duration = .zero
-    private var lastReceived: Duration = .zero
+    var lastReceived: Duration = .zero
     private var connectWaiters: [RequestID] = []
     private var droppedAt: Duration?
 
@@ -147,7 +147,7 @@ public struct SessionStateMachine: Sendable {
         }
     }
 
-    private var openConnection: ConnectionID? {
+    var openConnection: ConnectionID? {
         switch state {
         case .authenticating(let id, _), .restoring(let id, _), .ready(let id): id
         case .idle, .connecting, .waitingToReconnect, .failed, .shutDown: nil
@@ -456,7 +456,11 @@ public struct SessionStateMachine: Sendable {
         }
         var error = CTraderError(serverResponse: envelope, requestPayloadType: outgoing.payloadType)
         error?.clientMsgId = outgoing.clientMsgId
-        if let error { scheduler.pauseIfRateLimited(by: error, now: now) }
+        if let error {
+            scheduler.pauseIfRateLimited(by: error, now: now)
+            // A non-trading request refused by a rate limit goes out again after the pause.
+            if scheduler.requeueIfRateLimited(outgoing, error: error) { return actions + drain(now: now) }
+        }
         switch outgoing.purpose {
         case .user(let id):
             if error == nil { actions += recordSuccess(of: outgoing.message, answer: envelope) }

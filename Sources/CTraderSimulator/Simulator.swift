@@ -261,7 +261,7 @@ public final class Simulator: Sendable {
 /// Fault injection on a running ``Simulator``: for testing how a client copes with a server that
 /// drops connections, answers late or not at all, or refuses orders.
 public final class SimulatorFaults: Sendable {
-    private let core: SimulatorCore
+    let core: SimulatorCore
 
     init(core: SimulatorCore) {
         self.core = core

@@ -9,6 +9,8 @@ import _CTraderLocking
 /// What the writer of one connection does next.
 enum Outbound: Sendable {
     case envelope(Envelope)
+    /// Bytes sent as they are (a fault: see ``SimulatorFaults/sendRaw(_:)``).
+    case raw([UInt8])
     case close
     case drop
 }
@@ -16,6 +18,8 @@ enum Outbound: Sendable {
 /// The faults the I/O layer applies (the engine applies the others).
 final class WireFaults: Sendable {
     let responseDelay = Locked<Duration?>(nil)
+    /// Raw messages for the next connection that opens.
+    let rawForNextConnection = Locked<[[UInt8]]>([])
 }
 
 /// Owns the engine; serializes every input, tick and fault change; routes outputs to the
@@ -52,6 +56,9 @@ actor SimulatorCore {
         nextConnection += 1
         outboxes[id] = Outbox(queue: queue, abort: abort)
         engine.connect(id, now: Self.now())
+        for bytes in wireFaults.rawForNextConnection.withLock({ pending in defer { pending = [] }; return pending }) {
+            _ = queue.push(.raw(bytes))
+        }
         // A connection whose handshake finished while the simulator stopped is dropped at once.
         if isStopped { _ = queue.push(.drop) }
         return id
@@ -71,6 +78,16 @@ actor SimulatorCore {
     }
 
     var connectionCount: Int { outboxes.count }
+
+    /// Queues raw bytes for every open connection.
+    func sendRawToAll(_ bytes: [UInt8]) {
+        for id in outboxes.keys.sorted() { enqueue(.raw(bytes), for: id) }
+    }
+
+    /// How many requests of `type` the engine received (refused ones included).
+    func receivedRequestCount(of type: PayloadType) -> Int {
+        engine.receivedRequestCounts[type, default: 0]
+    }
 
     func updateFaults(_ change: @Sendable (inout SimulatorEngine.Faults) -> Void) {
         change(&engine.faults)
@@ -157,6 +174,14 @@ actor SimulatorCore {
                             try await wire.send(envelope)
                         } catch {
                             logger.debug("simulator write failed", metadata: ["connection": "\(id)", "error": "\(error)"])
+                            await wire.abort()
+                            return
+                        }
+                    case .raw(let bytes):
+                        do {
+                            guard let raw = wire as? any CTraderRawSendingChannel else { continue }
+                            try await raw.sendRaw(bytes)
+                        } catch {
                             await wire.abort()
                             return
                         }

@@ -111,6 +111,11 @@ public struct SimulatorEngine: Sendable {
         public var rejectOrdersWithErrorCode: String?
         /// Requests of these payload types get no answer at all.
         public var withheldRequestTypes: Set<PayloadType>
+        /// How many of the next requests of each payload type are refused with
+        /// `REQUEST_FREQUENCY_EXCEEDED` (counting down to zero), as if over the rate limit.
+        public var refusedRequests: [PayloadType: Int] = [:]
+        /// The `retryAfter` of those refusals, in seconds; `nil` leaves it out. Default 1.
+        public var refusalRetryAfter: UInt64? = 1
         /// No faults.
         public init(rejectOrdersWithErrorCode: String? = nil, withheldRequestTypes: Set<PayloadType> = []) {
             self.rejectOrdersWithErrorCode = rejectOrdersWithErrorCode
@@ -122,6 +127,8 @@ public struct SimulatorEngine: Sendable {
     public let configuration: Configuration
     /// The faults in force.
     public var faults = Faults()
+    /// How many requests of each payload type arrived past the rate limiter.
+    public private(set) var receivedRequestCounts: [PayloadType: Int] = [:]
 
     let market: MarketModel
     var connections: [SimulatorConnectionID: ConnectionState] = [:]
@@ -246,6 +253,17 @@ public struct SimulatorEngine: Sendable {
                 out.send(id, Envelope(error, clientMsgId: msgId))
                 return
             }
+        }
+        receivedRequestCounts[type, default: 0] += 1
+        if let left = faults.refusedRequests[type], left > 0 {
+            faults.refusedRequests[type] = left - 1
+            var error = ProtoOAErrorRes()
+            error.errorCode = ErrorCode.requestFrequencyExceeded.rawValue
+            error.description_p = "Request frequency is reached (a simulator fault)"
+            if let retryAfter = faults.refusalRetryAfter { error.retryAfter = retryAfter }
+            if let account = Self.accountId(of: message) { error.ctidTraderAccountID = account }
+            out.send(id, Envelope(error, clientMsgId: msgId))
+            return
         }
         if faults.withheldRequestTypes.contains(type) { return }
         // Application authorization comes first.

@@ -1,6 +1,7 @@
 // swift-ctrader: tests of the message layer.
 
 import CTraderMessaging
+import Foundation
 import SwiftProtobuf
 import Testing
 
@@ -16,6 +17,40 @@ import Testing
         let envelope = try codec.decode(try #require(try decoder.nextFrame()))
         #expect(envelope.message is ProtoOAApplicationAuthRes)
         #expect(try decoder.nextFrame() == nil)
+    }
+
+    /// A ProtoMessage around `payload` (protobuf bytes) of `payloadType`.
+    private func container(_ payloadType: PayloadType, _ payload: [UInt8], clientMsgId: String) throws -> [UInt8] {
+        var message = ProtoMessage()
+        message.payloadType = UInt32(payloadType.rawValue)
+        message.payload = Data(payload)
+        message.clientMsgID = clientMsgId
+        return try message.serializedBytes()
+    }
+
+    /// As from JSON: an enum number the catalogue lacks, in a required field, is kept.
+    @Test func unknownEnumNumberOfARequiredFieldIsKept() throws {
+        var event = ProtoOAExecutionEvent()
+        event.ctidTraderAccountID = 1
+        let known: [UInt8] = try event.serializedBytes(partial: true)
+        // Field 3 (executionType), varint 99.
+        let envelope = try codec.decode(try container(.protoOaExecutionEvent, known + [0x18, 99], clientMsgId: "m1"))
+        let decoded = try #require(envelope.message(as: ProtoOAExecutionEvent.self))
+        #expect(decoded.unrecognizedEnumValue(field: "executionType") == 99)
+        #expect(!decoded.hasExecutionType)
+    }
+
+    @Test func aPayloadErrorNamesTheClientMsgId() throws {
+        let missing = #expect(throws: MessagingError.self) {
+            try codec.decode(try container(.protoOaExecutionEvent, [], clientMsgId: "m2"))
+        }
+        #expect(missing?.code == .missingRequiredField)
+        #expect(missing?.clientMsgId == "m2")
+        let invalid = #expect(throws: MessagingError.self) {
+            try codec.decode(try container(.protoOaVersionRes, [0xFF], clientMsgId: "m3"))
+        }
+        #expect(invalid?.code == .invalidPayload)
+        #expect(invalid?.clientMsgId == "m3")
     }
 
     @Test(arguments: [1, 2, 3, 5, 7, 64, 1000])

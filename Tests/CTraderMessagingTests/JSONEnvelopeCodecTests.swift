@@ -156,12 +156,70 @@ import Testing
         #expect(error?.fieldPath == "addedLater")
     }
 
-    @Test func unknownEnumValueOfARequiredFieldIsReportedAsMissing() {
+    /// A server newer than the catalogue: an unknown number in a required enum field is kept as
+    /// its raw value (as protobuf decoding keeps it) and the message decodes; encoding stays strict.
+    @Test func unknownEnumNumberOfARequiredFieldIsKeptAsItsRawValue() throws {
         let text =
             #"{"payloadType":2106,"payload":{"ctidTraderAccountId":1,"symbolId":1,"orderType":99,"tradeSide":1,"volume":1}}"#
-        let error = #expect(throws: MessagingError.self) { try codec.decode(text) }
+        let order = try #require(try codec.decode(text).message(as: ProtoOANewOrderReq.self))
+        #expect(!order.hasOrderType)
+        #expect(order.unrecognizedEnumValue(field: "orderType") == 99)
+        #expect(order.unrecognizedEnumValue(field: "4") == 99)
+        #expect(order.unrecognizedEnumValue(field: "tradeSide") == nil)
+        #expect(order.firstMissingRequiredFieldPath == nil)
+        let error = #expect(throws: MessagingError.self) { try codec.encode(order) }
         #expect(error?.code == .missingRequiredField)
         #expect(error?.fieldPath == "orderType")
+        let binary = #expect(throws: MessagingError.self) { try BinaryEnvelopeCodec().encode(Envelope(order)) }
+        #expect(binary?.code == .missingRequiredField)
+    }
+
+    @Test func unknownEnumNumbersInNestedRequiredFieldsAreKept() throws {
+        let text = #"""
+            {"payloadType":2126,"payload":{"ctidTraderAccountId":1,"executionType":42,"order":{"orderId":5,            "tradeData":{"symbolId":1,"volume":1,"tradeSide":7},"orderType":1,"orderStatus":-3}}}
+            """#
+        let event = try #require(try codec.decode(text).message(as: ProtoOAExecutionEvent.self))
+        #expect(event.unrecognizedEnumValue(field: "executionType") == 42)
+        #expect(event.order.orderID == 5)
+        #expect(event.order.orderType == .market)
+        #expect(event.order.unrecognizedEnumValue(field: "orderStatus") == -3)
+        #expect(event.order.tradeData.unrecognizedEnumValue(field: "tradeSide") == 7)
+        #expect(event.order.tradeData.symbolID == 1)
+    }
+
+    @Test func anUnknownEnumNameOrAMissingFieldIsStillAnError() {
+        let name =
+            #"{"payloadType":2106,"payload":{"ctidTraderAccountId":1,"symbolId":1,"orderType":"FANCY","tradeSide":1,"volume":1}}"#
+        let named = #expect(throws: MessagingError.self) { try codec.decode(name) }
+        #expect(named?.code == .missingRequiredField)
+        #expect(named?.fieldPath == "orderType")
+        let absent = #"{"payloadType":2106,"payload":{"ctidTraderAccountId":1,"symbolId":1,"tradeSide":1,"volume":1}}"#
+        let missing = #expect(throws: MessagingError.self) { try codec.decode(absent) }
+        #expect(missing?.fieldPath == "orderType")
+        #expect(missing?.payloadType == .protoOaNewOrderReq)
+    }
+
+    @Test func aDecodingErrorNamesTheEnvelopesClientMsgId() {
+        let text = #"{"clientMsgId":"m7","payloadType":2105,"payload":{"version":5}}"#
+        let error = #expect(throws: MessagingError.self) { try codec.decode(text) }
+        #expect(error?.code == .invalidPayload)
+        #expect(error?.clientMsgId == "m7")
+        #expect(error?.payloadType == .protoOaVersionRes)
+    }
+
+    @Test func outboundEncodingOfAValidMessageIsUnchanged() throws {
+        var order = ProtoOANewOrderReq()
+        order.ctidTraderAccountID = 1
+        order.symbolID = 1
+        order.orderType = .market
+        order.tradeSide = .buy
+        order.volume = 1
+        let text = String(decoding: try codec.encode(order, clientMsgId: "a"), as: UTF8.self)
+        #expect(
+            text
+                == #"{"clientMsgId":"a","payloadType":2106,"payload":{"ctidTraderAccountId":1,"symbolId":1,"orderType":1,"tradeSide":1,"volume":1}}"#
+        )
+        #expect(try codec.decode(text).message(as: ProtoOANewOrderReq.self) == order)
     }
 
     /// The trap of skipping unknown fields: swift-protobuf then also drops an unknown enum

@@ -150,6 +150,29 @@ private func trendbars() -> ProtoOAGetTrendbarsReq {
         #expect(resumed.count == 1)
     }
 
+    @Test func aRefusedNonTradingRequestIsQueuedAgainUnderANewID() throws {
+        var scheduler = scheduler()
+        _ = scheduler.enqueueUser(ProtoOAVersionReq(), purpose: .user(id(1)), timeout: .seconds(5), now: .zero)
+        let sent = try #require(scheduler.drain(now: .zero, userRequestsAllowed: true).first)
+        scheduler.removeInFlight(sent.clientMsgId)
+        var error = CTraderError(code: .serverError, reason: "slow down")
+        error.errorCode = "REQUEST_FREQUENCY_EXCEEDED"
+        error.retryAfter = 2
+        scheduler.pauseIfRateLimited(by: error, now: .zero)
+        let requeued = scheduler.requeueIfRateLimited(sent, error: error)
+        #expect(requeued)
+        #expect(scheduler.drain(now: .seconds(1), userRequestsAllowed: true).isEmpty)
+        let retried = try #require(scheduler.drain(now: .seconds(2), userRequestsAllowed: true).first)
+        #expect(retried.clientMsgId != sent.clientMsgId)
+        #expect(retried.deadline == sent.deadline)
+        // A second refusal whose pause outlasts the deadline is not queued again.
+        scheduler.removeInFlight(retried.clientMsgId)
+        error.retryAfter = 10
+        scheduler.pauseIfRateLimited(by: error, now: .seconds(2))
+        let requeuedAgain = scheduler.requeueIfRateLimited(retried, error: error)
+        #expect(!requeuedAgain)
+    }
+
     @Test func cancelForgetsAQueuedOrInFlightRequest() {
         var scheduler = scheduler(requestsPerSecond: 1)
         _ = scheduler.enqueueUser(ProtoOAVersionReq(), purpose: .user(id(1)), timeout: nil, now: .zero)

@@ -175,7 +175,8 @@ func readyMachine(
 
     @Test func rateLimitErrorsSlowTheQueueDown() throws {
         var (machine, connection) = try readyMachine()
-        let request = machine.request(id(10), message: ProtoOAVersionReq(), now: .zero).sent[0]
+        // The timeout ends before the pause does: the request fails rather than being resent.
+        let request = machine.request(id(10), message: ProtoOAVersionReq(), timeout: .seconds(2), now: .zero).sent[0]
         let failed = machine.received(
             errorReply("BLOCKED_PAYLOAD_TYPE", to: request, retryAfter: 3),
             on: connection,
@@ -186,6 +187,52 @@ func readyMachine(
         #expect(machine.request(id(11), message: ProtoOAVersionReq(), now: .seconds(1)).sent.isEmpty)
         #expect(machine.tick(now: .seconds(2)).sent.filter { $0.payloadType == .protoOaVersionReq }.isEmpty)
         #expect(machine.tick(now: .seconds(3)).sent.filter { $0.payloadType == .protoOaVersionReq }.count == 1)
+    }
+
+    @Test func aNonTradingRequestRefusedByARateLimitIsSentAgainAfterThePause() throws {
+        var (machine, connection) = try readyMachine()
+        let request = machine.request(id(10), message: ProtoOAVersionReq(), now: .zero).sent[0]
+        let refused = machine.received(
+            errorReply("REQUEST_FREQUENCY_EXCEEDED", to: request, retryAfter: 2),
+            on: connection,
+            now: .zero
+        )
+        #expect(refused.completions.isEmpty)
+        #expect(machine.tick(now: .seconds(1)).sent.filter { $0.payloadType == .protoOaVersionReq }.isEmpty)
+        let resent = machine.tick(now: .seconds(2)).sent.filter { $0.payloadType == .protoOaVersionReq }
+        #expect(resent.count == 1)
+        #expect(resent.first?.clientMsgId != request.clientMsgId)
+        let answered = machine.received(reply(ProtoOAVersionRes(), to: try #require(resent.first)), on: connection, now: .seconds(2))
+        #expect(answered.succeeded(id(10)))
+    }
+
+    @Test func aRefusalWithoutRetryAfterPausesForTheConfiguredDelay() throws {
+        var limits = CTraderRateLimits(windowMargin: .zero)
+        limits.rateLimitRetryDelay = .milliseconds(300)
+        var (machine, connection) = try readyMachine(rateLimits: limits)
+        let request = machine.request(id(10), message: ProtoOAVersionReq(), now: .zero).sent[0]
+        _ = machine.received(errorReply("REQUEST_FREQUENCY_EXCEEDED", to: request), on: connection, now: .zero)
+        #expect(machine.nextDeadline(now: .zero) == .milliseconds(300))
+        #expect(machine.tick(now: .milliseconds(300)).sent.map(\.payloadType) == [.protoOaVersionReq])
+    }
+
+    @Test func aTradingRequestRefusedByARateLimitFailsAndIsNeverResent() throws {
+        var (machine, connection) = try readyMachine()
+        var order = ProtoOANewOrderReq()
+        order.ctidTraderAccountID = 7
+        order.symbolID = 1
+        order.orderType = .market
+        order.tradeSide = .buy
+        order.volume = 100_000
+        let request = try #require(machine.request(id(10), message: order, now: .zero).sent.first)
+        let refused = machine.received(
+            errorReply("REQUEST_FREQUENCY_EXCEEDED", to: request, retryAfter: 1),
+            on: connection,
+            now: .zero
+        )
+        #expect(refused.failure(of: id(10))?.errorCode == "REQUEST_FREQUENCY_EXCEEDED")
+        let later = machine.tick(now: .seconds(5)).sent
+        #expect(later.filter { $0.payloadType == .protoOaNewOrderReq }.isEmpty)
     }
 
     @Test func heartbeatWhenIdleAndDeadConnectionDetected() throws {

@@ -413,7 +413,9 @@ struct ClientEndToEndMarketDataTests {
         }
     }
 
-    @Test func theServersRateLimitIsReportedWithRetryAfter() async throws {
+    /// The simulator refuses 5 of the 10 (its limit is 5 historical requests per second) with
+    /// `retryAfter` 1; the client sends them again after the pause, and all 10 succeed.
+    @Test func theServersRateLimitRefusalsAreRetriedAfterRetryAfter() async throws {
         try await withSimulatorClient(
             configure: { makeClient($0, rateLimits: CTraderRateLimits(requestsPerSecond: 1_000, historicalRequestsPerSecond: 1_000)) }
         ) { _, client in
@@ -435,8 +437,7 @@ struct ClientEndToEndMarketDataTests {
                 for try await error in group { if let error { errors.append(error) } }
                 return errors
             }
-            #expect(errors.count == 5)
-            #expect(errors.allSatisfy { $0.errorCode == "REQUEST_FREQUENCY_EXCEEDED" && $0.retryAfter == 1 })
+            #expect(errors.isEmpty)
             // The client paused its queue for retryAfter; the next request succeeds.
             var trader = ProtoOATraderReq()
             trader.ctidTraderAccountID = hedged
