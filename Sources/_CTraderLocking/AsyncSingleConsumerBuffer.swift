@@ -163,8 +163,12 @@ public struct BufferStatistics: Sendable, Hashable {
     /// (``PushResult/dropped``) or failed (``PushResult/failed``).
     public var dropped = 0
 
-    /// No counts.
-    public init() {}
+    /// Counts.
+    public init(delivered: Int = 0, coalesced: Int = 0, dropped: Int = 0) {
+        self.delivered = delivered
+        self.coalesced = coalesced
+        self.dropped = dropped
+    }
 
     mutating func count(_ result: PushResult) {
         switch result {
