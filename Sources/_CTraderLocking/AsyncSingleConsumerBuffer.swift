@@ -16,6 +16,10 @@ public final class AsyncSingleConsumerBuffer<Element: Sendable>: Sendable {
         var ended = false
         var failure: (any Error)?
         var statistics = BufferStatistics()
+        /// Numbers the waits, so that a cancelled call resumes only its own wait (not that of
+        /// the consumer a second, refused, consumer found waiting).
+        var lastTicket: UInt64 = 0
+        var waiterTicket: UInt64 = 0
     }
 
     private enum Immediate {
@@ -38,6 +42,9 @@ public final class AsyncSingleConsumerBuffer<Element: Sendable>: Sendable {
 
     /// Whether the buffer ended (pushes are ignored).
     public var isEnded: Bool { state.withLock { $0.ended } }
+
+    /// Whether a consumer is waiting in ``next()``.
+    public var hasWaitingConsumer: Bool { state.withLock { $0.waiter != nil } }
 
     /// What the buffer delivered, coalesced and dropped so far.
     public var statistics: BufferStatistics { state.withLock { $0.statistics } }
@@ -102,7 +109,11 @@ public final class AsyncSingleConsumerBuffer<Element: Sendable>: Sendable {
     ///   ``ConcurrentConsumerError`` when another consumer is already waiting (the waiting one
     ///   keeps waiting).
     public func next() async throws -> Element? {
-        switch state.withLock({ Self.take(&$0) }) {
+        let (first, ticket) = state.withLock { state in
+            state.lastTicket &+= 1
+            return (Self.take(&state), state.lastTicket)
+        }
+        switch first {
         case .element(let element): return element
         case .end: return nil
         case .fail(let error): throw error
@@ -117,6 +128,7 @@ public final class AsyncSingleConsumerBuffer<Element: Sendable>: Sendable {
                         if Task.isCancelled { return .fail(CancellationError()) }
                         if state.waiter != nil { return .fail(ConcurrentConsumerError()) }
                         state.waiter = continuation
+                        state.waiterTicket = ticket
                     }
                     return result
                 }
@@ -128,7 +140,8 @@ public final class AsyncSingleConsumerBuffer<Element: Sendable>: Sendable {
                 }
             }
         } onCancel: {
-            let waiter = state.withLock { state in
+            let waiter: CheckedContinuation<Element?, any Error>? = state.withLock { state in
+                guard state.waiterTicket == ticket else { return nil }
                 let waiter = state.waiter
                 state.waiter = nil
                 return waiter

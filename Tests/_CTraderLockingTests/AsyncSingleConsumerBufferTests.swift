@@ -51,6 +51,24 @@ private struct Broken: Error, Equatable {}
         #expect(failing.statistics.dropped == 1)
     }
 
+    @Test func aSecondConsumerGetsAnErrorAndTheFirstKeepsWaiting() async throws {
+        let buffer = AsyncSingleConsumerBuffer<Int>(limit: 1, policy: .backpressure)
+        let first = Task { try await buffer.next() }
+        try await withTimeout(.seconds(60), timeoutError: { Broken() }) {
+            while !buffer.hasWaitingConsumer { await Task.yield() }
+        }
+        await #expect(throws: ConcurrentConsumerError.self) { try await buffer.next() }
+        // A second consumer whose task is cancelled does not cancel the first one's wait.
+        let cancelled = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await buffer.next()
+        }
+        await #expect(throws: (any Error).self) { try await cancelled.value }
+        #expect(buffer.hasWaitingConsumer)
+        #expect(buffer.push(5) == .appended)
+        #expect(try await first.value == 5)
+    }
+
     @Test func discardingEndsAtOnce() async throws {
         let buffer = AsyncSingleConsumerBuffer<Int>(limit: 4, policy: .backpressure)
         _ = buffer.push(1)
