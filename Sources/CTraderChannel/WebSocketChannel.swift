@@ -52,7 +52,7 @@ public final class WebSocketChannel: CTraderRawSendingChannel, @unchecked Sendab
     /// Waits for the next message and decodes it; `nil` once the connection closed. A message
     /// that does not decode is ``CTraderChannelElement/undecodable(_:bytes:)``.
     public func next() async throws -> CTraderChannelElement? {
-        guard let message = await iterator.next() else { return nil }
+        guard let message = try await iterator.nextMessage() else { return nil }
         do throws(MessagingError) {
             return .envelope(try codec.decode(message.data))
         } catch {

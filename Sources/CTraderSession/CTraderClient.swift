@@ -205,6 +205,13 @@ public actor CTraderClient {
         hub.add(sink)
     }
 
+    /// The number of event streams registered with the client: the streams that can still be
+    /// read, and the internal waiters of ``placeOrder(_:until:timeout:)``. A stream leaves when it
+    /// ends: when the client shuts down, when it fails, when the task waiting for it is cancelled,
+    /// or once neither it nor an iterator of it is referenced any more. For diagnostics: a count
+    /// that keeps growing means streams are created and kept but not read.
+    public nonisolated var activeStreamCount: Int { hub.count }
+
     /// The session's status changes: connecting, ready, connection lost, reconnecting,
     /// reconnected (with the gap), failed, shut down. Keeps the newest `bufferSize` (default 100)
     /// when not consumed.

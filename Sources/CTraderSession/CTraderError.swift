@@ -43,6 +43,9 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
         /// A stream's buffer overflowed for a message kind that is never dropped (executions,
         /// order errors): the stream ends with this error.
         public static let streamOverflow = Code("streamOverflow")
+        /// A second task called `next()` on a stream while another was waiting for its next
+        /// event: a ``CTraderEventStream`` has one consumer. The waiting consumer is unaffected.
+        public static let alreadyConsumed = Code("alreadyConsumed")
         /// Reconnecting failed the configured number of times.
         public static let reconnectGaveUp = Code("reconnectGaveUp")
         /// The client is not connected (``CTraderClient/connect()`` not called, or it failed).

@@ -28,9 +28,11 @@ public struct CTraderOverflowPolicy: Sendable, Hashable, CustomStringConvertible
 
     let kind: Kind
 
-    /// Quotes: a new event replaces the buffered one of the same account and symbol; when no such
-    /// event is buffered, the oldest buffered event is dropped. A slow consumer sees fewer, but
-    /// the latest, quotes.
+    /// Quotes: a new event merges into the buffered one of the same account and symbol (spot
+    /// events with ``CTraderMessaging/ProtoOASpotEvent/merging(newer:)``: the newer event's fields
+    /// win, the bid or ask it lacks is kept; other events replace it); when no such event is
+    /// buffered, the oldest buffered event is dropped. A slow consumer sees fewer, but the latest,
+    /// quotes.
     public static let keepLatestPerSymbol = CTraderOverflowPolicy(kind: .keepLatestPerSymbol)
     /// Nothing is dropped: the stream delivers what it buffered and then ends with
     /// ``CTraderError/Code/streamOverflow``. Used for executions, order errors, depth deltas and
@@ -46,33 +48,89 @@ public struct CTraderOverflowPolicy: Sendable, Hashable, CustomStringConvertible
     }
 }
 
+/// What one ``CTraderEventStream`` did with the events it was offered, counted since it was made.
+///
+/// Every event offered is delivered, merged, dropped, or still buffered.
+public struct CTraderStreamStatistics: Sendable, Hashable, CustomStringConvertible {
+    /// Elements handed to the consumer: events, and ``CTraderStreamElement/reconnected(gap:)``
+    /// markers.
+    public var delivered: Int
+    /// Events merged into a buffered event of the same account and symbol
+    /// (``CTraderOverflowPolicy/keepLatestPerSymbol``): each is part of an element delivered later.
+    public var merged: Int
+    /// Events lost to the overflow policy: the oldest events a
+    /// ``CTraderOverflowPolicy/keepLatestPerSymbol`` stream dropped to make room, or the event that
+    /// overflowed a ``CTraderOverflowPolicy/failStream`` stream (which then ended).
+    public var dropped: Int
+
+    /// Makes statistics.
+    public init(delivered: Int = 0, merged: Int = 0, dropped: Int = 0) {
+        self.delivered = delivered
+        self.merged = merged
+        self.dropped = dropped
+    }
+
+    /// `delivered 3, merged 1, dropped 0`.
+    public var description: String { "delivered \(delivered), merged \(merged), dropped \(dropped)" }
+}
+
 /// A stream of one kind of server event, with a bounded buffer and an overflow policy.
 ///
 /// Single consumer. Iterating it never slows the connection: the connection's reader only ever
 /// appends to the buffer. The stream ends when the client shuts down, and throws the client's
 /// permanent error (``CTraderError/Code/authenticationFailed``,
 /// ``CTraderError/Code/reconnectGaveUp``) or ``CTraderError/Code/streamOverflow``.
+///
+/// The stream stays registered with its client (``CTraderClient/activeStreamCount``) only while
+/// someone can read it: it ends and unregisters when the task waiting in `next()` is cancelled,
+/// and once neither the stream nor an iterator of it is referenced any more (a
+/// `for try await … in client.spots()` loop releases both when it ends). A second task calling
+/// `next()` while one is waiting gets ``CTraderError/Code/alreadyConsumed``.
 public struct CTraderEventStream<Message: CTraderMessage>: AsyncSequence, Sendable {
     /// A message or a reconnect marker.
     public typealias Element = CTraderStreamElement<Message>
 
-    let buffer: EventBuffer<Message>
+    let lifetime: StreamLifetime<Message>
+
+    init(buffer: EventBuffer<Message>) {
+        lifetime = StreamLifetime(buffer: buffer)
+    }
+
+    /// What the stream delivered, merged and dropped so far.
+    public var statistics: CTraderStreamStatistics { lifetime.buffer.statistics }
 
     /// The iterator.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let buffer: EventBuffer<Message>
+        let lifetime: StreamLifetime<Message>
 
         /// The next element; `nil` once the stream ended.
         ///
-        /// - Throws: ``CTraderError`` when the stream failed.
+        /// - Throws: ``CTraderError`` when the stream failed, or
+        ///   ``CTraderError/Code/alreadyConsumed`` when another task is waiting in `next()`;
+        ///   `CancellationError` when the calling task is cancelled while waiting (the stream then
+        ///   ends).
         public mutating func next() async throws -> CTraderStreamElement<Message>? {
-            try await buffer.next()
+            try await lifetime.buffer.next()
         }
     }
 
     /// Makes the iterator.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(buffer: buffer)
+        AsyncIterator(lifetime: lifetime)
+    }
+}
+
+/// Held by a stream and its iterators: when the last of them goes, the stream ends and leaves
+/// the hub.
+final class StreamLifetime<Message: CTraderMessage>: Sendable {
+    let buffer: EventBuffer<Message>
+
+    init(buffer: EventBuffer<Message>) {
+        self.buffer = buffer
+    }
+
+    deinit {
+        buffer.release()
     }
 }
 
@@ -80,6 +138,10 @@ public struct CTraderEventStream<Message: CTraderMessage>: AsyncSequence, Sendab
 protocol EventSink: AnyObject, Sendable {
     /// Whether the sink wants events of this payload type.
     var payloadType: PayloadType { get }
+    /// Whether the sink ended (the hub forgets it).
+    var isEnded: Bool { get }
+    /// Remembers the hub, so that the sink leaves it when it ends.
+    func attach(to hub: EventHub)
     /// Offers an event; returns `false` once the sink ended (the hub then forgets it).
     func deliver(_ envelope: Envelope) -> Bool
     /// Appends a reconnect marker.
@@ -101,10 +163,15 @@ final class EventBuffer<Message: CTraderMessage>: EventSink {
         var symbol: Int64
     }
 
+    private struct Registration {
+        weak var hub: EventHub?
+    }
+
     let payloadType: PayloadType
     private let capacity: Int
     private let filter: @Sendable (Message) -> Bool
     private let buffer: AsyncSingleConsumerBuffer<Item>
+    private let registration = Locked(Registration())
 
     init(capacity: Int, policy: CTraderOverflowPolicy, filter: @escaping @Sendable (Message) -> Bool = { _ in true }) {
         self.payloadType = Message.messagePayloadType
@@ -117,17 +184,29 @@ final class EventBuffer<Message: CTraderMessage>: EventSink {
     private static func overflowPolicy(_ policy: CTraderOverflowPolicy) -> OverflowPolicy<Item> {
         switch policy.kind {
         case .keepLatestPerSymbol:
-            // A new event replaces the buffered one of its account and symbol; otherwise the
+            // A new event merges into the buffered one of its account and symbol; otherwise the
             // oldest message (never a reconnect marker) makes room.
             .coalesce(
                 key: { item in item.key.map { AnyHashable($0) } },
-                merge: { buffered, newer in buffered = newer },
+                merge: { buffered, newer in buffered.element = merged(buffered.element, newer.element) },
                 compact: false,
                 otherwise: .dropOldest(evictable: { $0.key != nil || $0.element.message != nil })
             )
         case .failStream:
             .fail
         }
+    }
+
+    /// Spot events merge (a bid-only update followed by an ask-only one keeps both sides); any
+    /// other event replaces the buffered one.
+    private static func merged(
+        _ older: CTraderStreamElement<Message>,
+        _ newer: CTraderStreamElement<Message>
+    ) -> CTraderStreamElement<Message> {
+        guard let old = older.message as? ProtoOASpotEvent, let new = newer.message as? ProtoOASpotEvent,
+            let merged = old.merging(newer: new) as? Message
+        else { return newer }
+        return .message(merged)
     }
 
     /// The account and the one symbol an event is about (generated catalogue facts): spot and
@@ -139,6 +218,17 @@ final class EventBuffer<Message: CTraderMessage>: EventSink {
         return SymbolKey(account: account, symbol: scoped.symbolIds[0])
     }
 
+    var isEnded: Bool { buffer.isEnded }
+
+    var statistics: CTraderStreamStatistics {
+        let counts = buffer.statistics
+        return CTraderStreamStatistics(delivered: counts.delivered, merged: counts.coalesced, dropped: counts.dropped)
+    }
+
+    func attach(to hub: EventHub) {
+        registration.withLock { $0.hub = hub }
+    }
+
     func deliver(_ envelope: Envelope) -> Bool {
         guard let message = envelope.message(as: Message.self) else { return !buffer.isEnded }
         guard filter(message) else { return !buffer.isEnded }
@@ -146,8 +236,8 @@ final class EventBuffer<Message: CTraderMessage>: EventSink {
         case nil:
             return false
         case .failed:
-            buffer.finish(
-                throwing: CTraderError(
+            finish(
+                CTraderError(
                     code: .streamOverflow,
                     reason: "the \(Message.messagePayloadType) stream's consumer fell \(capacity) events behind; "
                         + "these events are never dropped, so the stream ends",
@@ -164,32 +254,81 @@ final class EventBuffer<Message: CTraderMessage>: EventSink {
         buffer.pushIgnoringLimit(Item(element: .reconnected(gap: gap), key: nil))
     }
 
+    /// Ends the stream (its consumer drains what is buffered) and leaves the hub.
     func finish(_ error: CTraderError?) {
         buffer.finish(throwing: error)
+        leaveHub()
+    }
+
+    /// Nobody reads the stream any more: ends it, discarding what is buffered, and leaves the hub.
+    func release() {
+        buffer.finish(discarding: true)
+        leaveHub()
+    }
+
+    private func leaveHub() {
+        let hub = registration.withLock { registration in
+            defer { registration.hub = nil }
+            return registration.hub
+        }
+        hub?.remove(self)
     }
 
     func next() async throws -> CTraderStreamElement<Message>? {
-        try await buffer.next()?.element
+        do {
+            return try await buffer.next()?.element
+        } catch is CancellationError {
+            release()
+            throw CancellationError()
+        } catch is ConcurrentConsumerError {
+            throw CTraderError(
+                code: .alreadyConsumed,
+                reason: "another task is already waiting for the \(Message.messagePayloadType) stream's next event; "
+                    + "a stream has one consumer",
+                payloadType: Message.messagePayloadType
+            )
+        }
     }
 }
 
 /// Fans server events out to the streams.
 final class EventHub: Sendable {
     private struct State {
-        var sinks: [any EventSink] = []
+        /// The sinks by the payload type they want: a delivery copies one array (no allocation).
+        var sinks: [PayloadType: [any EventSink]] = [:]
         var statusContinuations: [AsyncStream<SessionStatus>.Continuation] = []
         var ended: CTraderError?? = nil
     }
 
     private let state = Locked(State())
 
-    /// Adds a sink; a sink added after the end ends at once.
+    /// The number of registered sinks: streams that can still be read, and internal waiters.
+    var count: Int {
+        state.withLock { $0.sinks.values.reduce(0) { $0 + $1.count } }
+    }
+
+    /// Adds a sink; a sink added after the end ends at once. The sink leaves the hub when it ends.
     func add(_ sink: any EventSink) {
+        sink.attach(to: self)
         let ended: CTraderError?? = state.withLock { state in
-            if state.ended == nil { state.sinks.append(sink) }
+            if state.ended == nil { state.sinks[sink.payloadType, default: []].append(sink) }
             return state.ended
         }
-        if let ended { sink.finish(ended) }
+        if let ended {
+            sink.finish(ended)
+        } else if sink.isEnded {
+            // It ended while being added, before it could find itself here.
+            remove(sink)
+        }
+    }
+
+    /// Forgets a sink.
+    func remove(_ sink: any EventSink) {
+        state.withLock { state in
+            guard var sinks = state.sinks.removeValue(forKey: sink.payloadType) else { return }
+            sinks.removeAll { $0 === sink }
+            if !sinks.isEmpty { state.sinks[sink.payloadType] = sinks }
+        }
     }
 
     func statusStream(bufferSize: Int) -> AsyncStream<SessionStatus> {
@@ -206,13 +345,9 @@ final class EventHub: Sendable {
     }
 
     func deliver(_ envelope: Envelope) {
-        let sinks = state.withLock { $0.sinks.filter { $0.payloadType == envelope.payloadType } }
-        var ended: [ObjectIdentifier] = []
+        guard let sinks = state.withLock({ $0.sinks[envelope.payloadType] }) else { return }
         for sink in sinks where !sink.deliver(envelope) {
-            ended.append(ObjectIdentifier(sink))
-        }
-        if !ended.isEmpty {
-            state.withLock { $0.sinks.removeAll { ended.contains(ObjectIdentifier($0)) } }
+            remove(sink)
         }
     }
 
@@ -220,7 +355,7 @@ final class EventHub: Sendable {
         let continuations = state.withLock { $0.statusContinuations }
         for continuation in continuations { continuation.yield(status) }
         if case .reconnected(let gap) = status {
-            for sink in state.withLock({ $0.sinks }) { sink.reconnected(gap: gap) }
+            for sink in state.withLock({ $0.sinks.values.joined() }) { sink.reconnected(gap: gap) }
         }
     }
 
@@ -228,10 +363,10 @@ final class EventHub: Sendable {
         let (sinks, continuations) = state.withLock { state in
             state.ended = .some(error)
             defer {
-                state.sinks = []
+                state.sinks = [:]
                 state.statusContinuations = []
             }
-            return (state.sinks, state.statusContinuations)
+            return (state.sinks.values.joined(), state.statusContinuations)
         }
         for sink in sinks { sink.finish(error) }
         for continuation in continuations { continuation.finish() }

@@ -91,12 +91,11 @@ extension Outbound {
         return SpotKey(account: spot.ctidTraderAccountID, symbol: spot.symbolID)
     }
 
-    /// The newer spot event, with what it lacks (bid, ask, trend bars) taken from the older one.
+    /// The newer spot event, with what it lacks (bid, ask, session close, trend bars) taken from
+    /// the older one: ``ProtoOASpotEvent/merging(newer:)``, the merge the client's quote streams
+    /// use too.
     fileprivate static func merged(older: Outbound, newer: Outbound) -> Outbound {
-        guard let old = older.spot, var kept = newer.spot else { return newer }
-        if !kept.hasBid && old.hasBid { kept.bid = old.bid }
-        if !kept.hasAsk && old.hasAsk { kept.ask = old.ask }
-        if kept.trendbar.isEmpty && !old.trendbar.isEmpty { kept.trendbar = old.trendbar }
-        return .envelope(Envelope(kept))
+        guard let old = older.spot, let new = newer.spot else { return newer }
+        return .envelope(Envelope(old.merging(newer: new)))
     }
 }

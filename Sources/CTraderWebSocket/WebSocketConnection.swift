@@ -286,8 +286,10 @@ public final class WebSocketConnection: Sendable {
     /// The received messages, in order; the sequence ends (returns `nil`) once the connection is
     /// closed and every buffered message was taken.
     ///
-    /// Single consumer: iterate it from one task at a time. Cancelling the task that waits for a
-    /// message ends its iteration (`nil`) without closing the connection.
+    /// Single consumer: one iterator at a time takes the messages; another iterator made while it
+    /// exists ends at once (``WebSocketMessageStream/AsyncIterator/failure`` is
+    /// ``WebSocketError/Code/alreadyConsumed``) and the first keeps working. Cancelling the task
+    /// that waits for a message ends its iteration (`nil`) without closing the connection.
     public var messages: WebSocketMessageStream { WebSocketMessageStream(connection: self) }
 
     // MARK: - Closing

@@ -48,10 +48,28 @@ extension WebSocketConnectionCore {
         }
     }
 
+    /// Takes the messages for one iterator; `false` when another iterator has them.
+    func claimConsumer() -> Bool {
+        state.withLock { state in
+            if state.consumerClaimed { return false }
+            state.consumerClaimed = true
+            return true
+        }
+    }
+
+    /// The iterator that took the messages is gone: another may take them.
+    func releaseConsumer() {
+        state.withLock { $0.consumerClaimed = false }
+    }
+
     /// The next received message, or `nil` once the connection is closed and the queue drained,
     /// or when the calling task is cancelled.
-    func nextMessage() async -> WebSocketMessage? {
-        await withTaskCancellationHandler {
+    ///
+    /// - Throws: ``WebSocketError/Code/alreadyConsumed`` when another consumer is waiting already
+    ///   (it keeps waiting).
+    func nextMessage() async throws(WebSocketError) -> WebSocketMessage? {
+        var busy = false
+        let message = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<WebSocketMessage?, Never>) in
                 state.withLock { state in
                     if let message = state.inbound.pop() {
@@ -60,8 +78,10 @@ extension WebSocketConnectionCore {
                         continuation.resume(returning: message)
                     } else if state.finalStatus != nil || Task.isCancelled {
                         continuation.resume(returning: nil)
+                    } else if state.consumer != nil {
+                        busy = true
+                        continuation.resume(returning: nil)
                     } else {
-                        precondition(state.consumer == nil, "WebSocketConnection.messages has more than one consumer")
                         state.consumer = continuation
                         // A read task waiting for the consumer to catch up may go on.
                         state.producer?.resume()
@@ -75,5 +95,7 @@ extension WebSocketConnectionCore {
                 state.consumer = nil
             }
         }
+        if busy { throw .alreadyConsumed() }
+        return message
     }
 }

@@ -37,6 +37,8 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         /// Received messages not yet taken; full means the read loop waits (backpressure).
         var inbound: SingleConsumerBuffer<WebSocketMessage>
         var consumer: CheckedContinuation<WebSocketMessage?, Never>?
+        /// An iterator of ``WebSocketConnection/messages`` took the messages and still exists.
+        var consumerClaimed = false
         var producer: CheckedContinuation<Void, Never>?
         var finalStatus: WebSocketCloseStatus?
         var closeWaiters: [CheckedContinuation<WebSocketCloseStatus, Never>] = []

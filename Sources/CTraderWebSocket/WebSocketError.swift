@@ -36,6 +36,9 @@ public struct WebSocketError: Error, Hashable, Sendable, CustomStringConvertible
         public static let invalidFrame = Code(rawValue: "invalidFrame")
         /// Compressing an outgoing message failed; the connection is failed with 1011.
         public static let compressionFailed = Code(rawValue: "compressionFailed")
+        /// ``WebSocketConnection/messages`` already has a consumer: another iterator exists (or a
+        /// copy of this one is waiting). The connection and the other consumer are unaffected.
+        public static let alreadyConsumed = Code(rawValue: "alreadyConsumed")
     }
 
     /// What kind of failure this is.

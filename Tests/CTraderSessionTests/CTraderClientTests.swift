@@ -288,7 +288,7 @@ import Testing
         let clock = ManualClock()
         let client = CTraderClient(configuration: makeConfiguration(server: server, clock: clock), logger: quietLogger)
         // A stream nobody reads, flooded by the server: the client must not stall.
-        _ = client.spots(bufferSize: 4)
+        let unread = client.spots(bufferSize: 4)
         let connection = try await connectClient(client, server: server)
         for n in 0..<100 {
             var spot = ProtoOASpotEvent()
@@ -301,6 +301,8 @@ import Testing
         clock.advance(by: .seconds(10))
         let beat = try await connection.nextEnvelope()
         #expect(beat.payloadType == .heartbeatEvent)
+        // The unread stream stayed registered (and flooded) all along.
+        withExtendedLifetime(unread) {}
         await client.shutdown()
     }
 

@@ -27,6 +27,48 @@ private struct Broken: Error, Equatable {}
         #expect(try await element == 7)
     }
 
+    @Test func statisticsCountDeliveredCoalescedAndDropped() async throws {
+        let policy = OverflowPolicy<Int>.coalesce(
+            key: { $0 < 100 ? AnyHashable($0 % 10) : nil },
+            merge: { buffered, newer in buffered = newer },
+            compact: false,
+            otherwise: .dropOldest
+        )
+        let buffer = AsyncSingleConsumerBuffer<Int>(limit: 2, policy: policy)
+        #expect(buffer.push(1) == .appended)
+        #expect(buffer.push(2) == .appended)
+        #expect(buffer.push(11) == .coalesced)
+        #expect(buffer.push(100) == .droppedOldest)
+        #expect(buffer.statistics == BufferStatistics(delivered: 0, coalesced: 1, dropped: 1))
+        #expect(try await buffer.next() == 2)
+        #expect(try await buffer.next() == 100)
+        #expect(buffer.statistics == BufferStatistics(delivered: 2, coalesced: 1, dropped: 1))
+        #expect(buffer.push(3) == .appended)
+        #expect(buffer.push(4) == .appended)
+        let failing = AsyncSingleConsumerBuffer<Int>(limit: 1, policy: .fail)
+        #expect(failing.push(1) == .appended)
+        #expect(failing.push(2) == .failed)
+        #expect(failing.statistics.dropped == 1)
+    }
+
+    @Test func aSecondConsumerGetsAnErrorAndTheFirstKeepsWaiting() async throws {
+        let buffer = AsyncSingleConsumerBuffer<Int>(limit: 1, policy: .backpressure)
+        let first = Task { try await buffer.next() }
+        try await withTimeout(.seconds(60), timeoutError: { Broken() }) {
+            while !buffer.hasWaitingConsumer { await Task.yield() }
+        }
+        await #expect(throws: ConcurrentConsumerError.self) { try await buffer.next() }
+        // A second consumer whose task is cancelled does not cancel the first one's wait.
+        let cancelled = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await buffer.next()
+        }
+        await #expect(throws: (any Error).self) { try await cancelled.value }
+        #expect(buffer.hasWaitingConsumer)
+        #expect(buffer.push(5) == .appended)
+        #expect(try await first.value == 5)
+    }
+
     @Test func discardingEndsAtOnce() async throws {
         let buffer = AsyncSingleConsumerBuffer<Int>(limit: 4, policy: .backpressure)
         _ = buffer.push(1)
