@@ -140,6 +140,7 @@ let package = Package(
         .executableTarget(
             name: "ctrader",
             dependencies: [
+                "CTraderFraming",
                 "CTraderMessaging",
                 "CTraderSession",
                 "CTraderSimulator",
