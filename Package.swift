@@ -211,6 +211,7 @@ let package = Package(
             name: "CTraderChannelTests",
             dependencies: [
                 "CTraderChannel", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport",
+                "CTraderFraming",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -228,7 +229,7 @@ let package = Package(
             name: "CTraderSimulatorTests",
             dependencies: [
                 "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderFraming",
-                "CTraderTransport", "CTraderTestSupport",
+                "CTraderTransport", "CTraderTestSupport", "CTraderChannel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -124,7 +124,7 @@ extension WebSocketConfiguration {
     ///   simply leaves the connection uncompressed;
     /// - `User-Agent: swift-ctrader/<version>` (``CTraderVersion/userAgent``).
     ///
-    /// To turn compression off, set ``WebSocketConfiguration/perMessageDeflateOffer`` to `.none`:
+    /// To turn compression off, set `perMessageDeflateOffer` to `.none`:
     ///
     /// ```swift
     /// var configuration = CTraderClientConfiguration(credentials: credentials)

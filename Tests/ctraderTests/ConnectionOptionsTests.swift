@@ -11,7 +11,8 @@ import Testing
     static func startSimulator() async throws -> Simulator {
         var logger = Logger(label: "test.simulator")
         logger.logLevel = .critical
-        return try await Simulator.start(Simulator.Configuration(protobufPort: 0, engine: .init(seed: 7)), logger: logger)
+        return try await Simulator.start(
+            Simulator.Configuration(protobufPort: 0, engine: .init(seed: 7)), logger: logger)
     }
 
     static let credentials = [
@@ -23,7 +24,8 @@ import Testing
     ]
 
     static func accountIds(_ result: CTraderBinary.Result) throws -> [Int] {
-        let accounts = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        let accounts = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
         return accounts.compactMap { $0["ctidTraderAccountId"] as? Int }
     }
 

@@ -44,7 +44,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(name: .customLong("ca-file"), help: "A PEM file of CA certificates to trust for wss:// and TLS.")
     var caFile: String?
 
-    @Option(help: "The wire format: json (WebSocket, port 5036) or protobuf (TLS, port 5035; or a tcp:// or tls:// --endpoint).")
+    @Option(
+        help: """
+            The wire format: json (WebSocket, port 5036) or protobuf (TLS, port 5035; \
+            or a tcp:// or tls:// --endpoint).
+            """
+    )
     var wire: WireOption = .json
 
     @Flag(help: "Do not offer permessage-deflate compression on WebSocket connections.")
@@ -95,8 +100,9 @@ enum EndpointURL: Equatable {
     /// - Throws: `ValidationError` (a usage error) for another scheme, a malformed host or port,
     ///   or a scheme that does not carry `wire`.
     init(parsing text: String, wire: WireOption) throws {
+        let usage = "--endpoint must be live, demo or a ws://, wss://, tcp:// or tls:// URL, not '\(text)'"
         guard let range = text.range(of: "://") else {
-            throw ValidationError("--endpoint must be live, demo or a ws://, wss://, tcp:// or tls:// URL, not '\(text)'")
+            throw ValidationError(usage)
         }
         let scheme = text[..<range.lowerBound].lowercased()
         let rest = text[range.upperBound...]
@@ -108,11 +114,14 @@ enum EndpointURL: Equatable {
             self = scheme == "tcp" ? .tcp(host: host, port: port) : .tls(host: host, port: port)
         case ("ws", .protobuf), ("wss", .protobuf):
             throw ValidationError(
-                "--wire protobuf needs a tcp://host:port or tls://host:port endpoint; '\(text)' is a WebSocket URL (JSON)")
+                "--wire protobuf needs a tcp://host:port or tls://host:port endpoint; '\(text)' is a WebSocket URL (JSON)"
+            )
         case ("tcp", .json), ("tls", .json):
-            throw ValidationError("'\(text)' carries protobuf frames: add --wire protobuf, or give a ws:// or wss:// URL")
+            throw ValidationError(
+                "'\(text)' carries protobuf frames: add --wire protobuf, or give a ws:// or wss:// URL"
+            )
         default:
-            throw ValidationError("--endpoint must be live, demo or a ws://, wss://, tcp:// or tls:// URL, not '\(text)'")
+            throw ValidationError(usage)
         }
     }
 
