@@ -142,6 +142,7 @@ let package = Package(
         .executableTarget(
             name: "ctrader",
             dependencies: [
+                "CTraderFraming",
                 "CTraderMessaging",
                 "CTraderSession",
                 "CTraderSimulator",
@@ -212,6 +213,7 @@ let package = Package(
             name: "CTraderChannelTests",
             dependencies: [
                 "CTraderChannel", "CTraderMessaging", "CTraderTransport", "CTraderWebSocket", "CTraderTestSupport",
+                "CTraderFraming",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -229,7 +231,7 @@ let package = Package(
             name: "CTraderSimulatorTests",
             dependencies: [
                 "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderFraming",
-                "CTraderTransport", "CTraderTestSupport",
+                "CTraderTransport", "CTraderTestSupport", "CTraderChannel",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -136,8 +136,11 @@ public struct CTraderClientConfiguration: Sendable {
     public var credentials: CTraderCredentials
     /// The TLS settings for `.live`, `.demo` and `wss://` endpoints; default `.client()`.
     public var tls: TLSConfiguration
-    /// The WebSocket settings (limits, handshake and close timeouts) for `.live`, `.demo`,
-    /// `.host` and `.url` endpoints over JSON; default `WebSocketConfiguration()`.
+    /// The WebSocket settings (limits, handshake and close timeouts, compression, `User-Agent`) for
+    /// `.live`, `.demo`, `.host` and `.url` endpoints over JSON; default
+    /// `WebSocketConfiguration.cTraderClient`: permessage-deflate offered
+    /// (`client_max_window_bits`, context takeover on) and `User-Agent: swift-ctrader/<version>`.
+    /// Set `webSocket.perMessageDeflateOffer = .none` to turn compression off.
     public var webSocket: WebSocketConfiguration
     /// The time each request may wait for its answer, queueing included; default 30 s.
     public var requestTimeout: Duration
@@ -163,7 +166,7 @@ public struct CTraderClientConfiguration: Sendable {
         wireFormat: WireFormat = .json,
         credentials: CTraderCredentials,
         tls: TLSConfiguration = .client(),
-        webSocket: WebSocketConfiguration = WebSocketConfiguration(),
+        webSocket: WebSocketConfiguration = .cTraderClient,
         requestTimeout: Duration = .seconds(30),
         heartbeatInterval: Duration = .seconds(10),
         deadConnectionTimeout: Duration = .seconds(40),

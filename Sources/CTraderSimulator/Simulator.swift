@@ -57,6 +57,11 @@ public final class Simulator: Sendable {
         /// are coalesced (the latest per symbol is kept), and if the queue is still full (answers,
         /// execution events) the connection is dropped with a `warning` log line.
         public var maximumQueuedMessages: Int
+        /// Whether a WebSocket client's permessage-deflate offer (RFC 7692) is accepted; default
+        /// `true`. An accepted offer keeps the client's parameters (context takeover, 15-bit
+        /// windows unless the client asks for less). `false` declines every offer, and the
+        /// connections stay uncompressed.
+        public var acceptsPerMessageDeflate: Bool
 
         /// Makes a configuration.
         public init(
@@ -68,7 +73,8 @@ public final class Simulator: Sendable {
             tickInterval: Duration = .milliseconds(200),
             maximumMessageSize: Int = 1 << 20,
             jsonStyle: SimulatorJSONStyle = .server,
-            maximumQueuedMessages: Int = 4_096
+            maximumQueuedMessages: Int = 4_096,
+            acceptsPerMessageDeflate: Bool = true
         ) {
             self.host = host
             self.webSocketPort = webSocketPort
@@ -79,6 +85,7 @@ public final class Simulator: Sendable {
             self.maximumMessageSize = maximumMessageSize
             self.jsonStyle = jsonStyle
             self.maximumQueuedMessages = max(1, maximumQueuedMessages)
+            self.acceptsPerMessageDeflate = acceptsPerMessageDeflate
         }
 
         /// The default configuration with another seed.
@@ -209,10 +216,12 @@ public final class Simulator: Sendable {
         let style = configuration.jsonStyle
         // The WebSocket layer's own limit sits above the server's, so that an oversized message
         // reaches the engine (and gets FRAME_TOO_LONG) instead of a bare close frame.
+        // WebSocketConfiguration's own default accepts deflate with the client's parameters.
+        let deflate = configuration.acceptsPerMessageDeflate ? WebSocketConfiguration().perMessageDeflateAccept : nil
         let webSocket = WebSocketConfiguration(
             maxFrameSize: maximumMessageSize * 2 + 1_024,
             maxMessageSize: maximumMessageSize * 2 + 1_024,
-            perMessageDeflateAccept: nil,
+            perMessageDeflateAccept: deflate,
             inboundQueueDepth: 64
         )
         let codec = JSONEnvelopeCodec(maximumMessageSize: maximumMessageSize, omitsEmptyPayload: true)

@@ -2,7 +2,10 @@ public import CTraderFraming
 
 /// The limits and behaviour of a ``WebSocketConnection``, for either role.
 ///
-/// Every field has a documented default; `WebSocketConfiguration()` suits a cTrader client.
+/// Every field has a documented default. `WebSocketConfiguration()` is the plain WebSocket layer's
+/// default (no compression offered, no `User-Agent`); the cTrader connectors start from
+/// `WebSocketConfiguration.cTraderClient` (in `CTraderChannel`), which offers permessage-deflate
+/// and names the library in `User-Agent`.
 ///
 /// ```swift
 /// var configuration = WebSocketConfiguration()
@@ -29,9 +32,13 @@ public struct WebSocketConfiguration: Sendable {
     /// Whether to ping an idle peer and when to give up on it. Default ``WebSocketAutoPing/disabled``.
     public var autoPing: WebSocketAutoPing
     /// Client role: what to offer in `Sec-WebSocket-Extensions`. Default `.none`: no compression
-    /// unless asked for, so that a server's compression quirks never surprise a client by default.
+    /// unless asked for, so that a server's compression quirks never surprise a plain WebSocket
+    /// client (the cTrader connectors' `WebSocketConfiguration.cTraderClient` offers it).
     /// Use `.perMessageDeflate(...)` for RFC 7692, or `.raw(...)` to send a header value as written.
     public var perMessageDeflateOffer: WebSocketClientHandshake.ExtensionOffer
+    /// Client role: the `User-Agent` header field of the opening handshake, or `nil` (the default)
+    /// to send none. A `User-Agent` among the `extraHeaders` given to `connect` takes precedence.
+    public var userAgent: String?
     /// Server role: which permessage-deflate offers to accept, or `nil` to decline them all.
     /// Default `PerMessageDeflateServerConfiguration()`: accept a client's offer with its own
     /// parameters (context takeover, 15-bit windows unless the client asks for less).
@@ -60,6 +67,7 @@ public struct WebSocketConfiguration: Sendable {
         autoPing: WebSocketAutoPing = .disabled,
         perMessageDeflateOffer: WebSocketClientHandshake.ExtensionOffer = .none,
         perMessageDeflateAccept: PerMessageDeflateServerConfiguration? = PerMessageDeflateServerConfiguration(),
+        userAgent: String? = nil,
         compressionLevel: Int = 6,
         minimumSizeToCompress: Int = 64,
         inboundQueueDepth: Int = 16,
@@ -74,6 +82,7 @@ public struct WebSocketConfiguration: Sendable {
         self.autoPing = autoPing
         self.perMessageDeflateOffer = perMessageDeflateOffer
         self.perMessageDeflateAccept = perMessageDeflateAccept
+        self.userAgent = userAgent
         self.compressionLevel = compressionLevel
         self.minimumSizeToCompress = minimumSizeToCompress
         self.inboundQueueDepth = inboundQueueDepth

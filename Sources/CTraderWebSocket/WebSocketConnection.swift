@@ -36,6 +36,9 @@ public final class WebSocketConnection: Sendable {
     /// The `Sec-WebSocket-Extensions` value in force (e.g. `permessage-deflate; server_no_context_takeover`),
     /// or `nil` when no extension was negotiated.
     public let negotiatedExtensions: String?
+    /// Server role: the header fields of the client's opening handshake request (e.g. its
+    /// `User-Agent`); `nil` in the client role.
+    public let requestHeaders: WebSocketHTTPHeaders?
     /// This end's role.
     public var role: WebSocketRole { core.role }
     /// The transport's local address.
@@ -43,10 +46,14 @@ public final class WebSocketConnection: Sendable {
     /// The transport's remote address.
     public var remoteAddress: String { core.transport.remoteAddress }
 
-    init(core: WebSocketConnectionCore, requestTarget: String?, negotiatedExtensions: String?) {
+    init(
+        core: WebSocketConnectionCore, requestTarget: String?, negotiatedExtensions: String?,
+        requestHeaders: WebSocketHTTPHeaders? = nil
+    ) {
         self.core = core
         self.requestTarget = requestTarget
         self.negotiatedExtensions = negotiatedExtensions
+        self.requestHeaders = requestHeaders
     }
 
     deinit {
@@ -140,6 +147,9 @@ public final class WebSocketConnection: Sendable {
     ) async throws -> WebSocketConnection {
         var headers = WebSocketHTTPHeaders()
         for (name, value) in extraHeaders { headers.add(name: name, value: value) }
+        if let userAgent = configuration.userAgent, !headers.contains("User-Agent") {
+            headers.add(name: "User-Agent", value: userAgent)
+        }
         let handshake = WebSocketClientHandshake(
             host: host, port: port, isSecure: isSecure, target: target,
             extensionOffer: configuration.perMessageDeflateOffer, extraHeaders: headers)
@@ -241,7 +251,8 @@ public final class WebSocketConnection: Sendable {
             ])
             return WebSocketConnection(
                 core: core, requestTarget: accepted.request.target,
-                negotiatedExtensions: accepted.perMessageDeflate.map { "\($0)" })
+                negotiatedExtensions: accepted.perMessageDeflate.map { "\($0)" },
+                requestHeaders: accepted.request.headers)
         } catch {
             await transport.close()
             throw handshakeError(error)

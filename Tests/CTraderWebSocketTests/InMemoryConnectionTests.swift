@@ -340,3 +340,34 @@ extension InMemoryConnectionTests {
         }
     }
 }
+
+extension InMemoryConnectionTests {
+    @Test func theConfiguredUserAgentReachesTheServer() async throws {
+        try await withTimeout {
+            var configuration = WebSocketConfiguration()
+            configuration.userAgent = "tester/1.2"
+            let (client, server) = try await makeConnectedPair(client: configuration)
+            #expect(server.requestHeaders?["User-Agent"] == ["tester/1.2"])
+            #expect(client.requestHeaders == nil)
+            await client.close()
+        }
+    }
+
+    @Test func noUserAgentByDefaultAndAnExtraHeaderTakesPrecedence() async throws {
+        try await withTimeout {
+            let (plainClient, plainServer) = try await makeConnectedPair()
+            #expect(plainServer.requestHeaders?["User-Agent"] == [])
+            await plainClient.close()
+
+            var configuration = WebSocketConfiguration()
+            configuration.userAgent = "configured/1"
+            let (clientTransport, serverTransport) = InMemoryTransport.makePair()
+            async let accepted = WebSocketConnection.accept(serverTransport, logger: testLogger)
+            let client = try await WebSocketConnection.connect(
+                over: clientTransport, host: "memory", configuration: configuration,
+                extraHeaders: [("User-Agent", "explicit/2")], logger: testLogger)
+            #expect(try await accepted.requestHeaders?["User-Agent"] == ["explicit/2"])
+            await client.close()
+        }
+    }
+}

@@ -11,7 +11,10 @@ enum WireOption: String, ExpressibleByArgument, CaseIterable, Sendable {
 struct ConnectionOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "live, demo or a URL (ws://127.0.0.1:5036, wss://…). Default: an embedded simulator started in-process.",
+            """
+            live, demo or a URL: ws://127.0.0.1:5036 or wss://… (JSON), tcp://127.0.0.1:5035 or tls://… \
+            (with --wire protobuf). Default: an embedded simulator started in-process.
+            """,
             valueName: "live|demo|URL"
         )
     )
@@ -26,14 +29,31 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The access token (default: $CTRADER_ACCESS_TOKEN).")
     var accessToken: String?
 
+    @Option(
+        help: """
+            The refresh token, used when the access token expires or is refused \
+            (default: $CTRADER_REFRESH_TOKEN). A refresh replaces both tokens: the new pair is printed \
+            to standard error.
+            """
+    )
+    var refreshToken: String?
+
     @Option(help: "The trading account (ctidTraderAccountId); default: the token's first account.")
     var account: Int64?
 
     @Option(name: .customLong("ca-file"), help: "A PEM file of CA certificates to trust for wss:// and TLS.")
     var caFile: String?
 
-    @Option(help: "The wire format: json (WebSocket, port 5036) or protobuf (TLS, port 5035).")
+    @Option(
+        help: """
+            The wire format: json (WebSocket, port 5036) or protobuf (TLS, port 5035; \
+            or a tcp:// or tls:// --endpoint).
+            """
+    )
     var wire: WireOption = .json
+
+    @Flag(help: "Do not offer permessage-deflate compression on WebSocket connections.")
+    var noDeflate = false
 
     @Option(
         help: ArgumentHelp(
@@ -59,8 +79,71 @@ struct ConnectionOptions: ParsableArguments {
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be more than 0 and at most 3600 seconds, not \(timeout)")
         }
-        if let endpoint, !["live", "demo"].contains(endpoint.lowercased()), !endpoint.contains("://") {
-            throw ValidationError("--endpoint must be live, demo or a ws:// or wss:// URL, not '\(endpoint)'")
+        if let endpoint, !["live", "demo"].contains(endpoint.lowercased()) {
+            _ = try EndpointURL(parsing: endpoint, wire: wire)
         }
+    }
+}
+
+/// An `--endpoint` URL, checked against `--wire`: `ws://` and `wss://` carry JSON, `tcp://` and
+/// `tls://` carry protobuf frames.
+enum EndpointURL: Equatable {
+    /// A `ws://` or `wss://` URL, as given.
+    case webSocket(String)
+    /// Protobuf frames over plain TCP.
+    case tcp(host: String, port: Int)
+    /// Protobuf frames over TLS.
+    case tls(host: String, port: Int)
+
+    /// Parses and checks an endpoint URL.
+    ///
+    /// - Throws: `ValidationError` (a usage error) for another scheme, a malformed host or port,
+    ///   or a scheme that does not carry `wire`.
+    init(parsing text: String, wire: WireOption) throws {
+        let usage = "--endpoint must be live, demo or a ws://, wss://, tcp:// or tls:// URL, not '\(text)'"
+        guard let range = text.range(of: "://") else {
+            throw ValidationError(usage)
+        }
+        let scheme = text[..<range.lowerBound].lowercased()
+        let rest = text[range.upperBound...]
+        switch (scheme, wire) {
+        case ("ws", .json), ("wss", .json):
+            self = .webSocket(text)
+        case ("tcp", .protobuf), ("tls", .protobuf):
+            let (host, port) = try Self.hostAndPort(rest, in: text)
+            self = scheme == "tcp" ? .tcp(host: host, port: port) : .tls(host: host, port: port)
+        case ("ws", .protobuf), ("wss", .protobuf):
+            throw ValidationError(
+                "--wire protobuf needs a tcp://host:port or tls://host:port endpoint; '\(text)' is a WebSocket URL (JSON)"
+            )
+        case ("tcp", .json), ("tls", .json):
+            throw ValidationError(
+                "'\(text)' carries protobuf frames: add --wire protobuf, or give a ws:// or wss:// URL"
+            )
+        default:
+            throw ValidationError(usage)
+        }
+    }
+
+    /// `host:port`, `[v6]:port`, with an optional trailing `/`; the port is required.
+    private static func hostAndPort(_ authority: Substring, in text: String) throws -> (String, Int) {
+        let authority = authority.hasSuffix("/") ? authority.dropLast() : authority
+        let host: Substring
+        let portText: Substring
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            host = authority[authority.index(after: authority.startIndex)..<close]
+            let after = authority[authority.index(after: close)...]
+            portText = after.hasPrefix(":") ? after.dropFirst() : ""
+        } else if let colon = authority.lastIndex(of: ":") {
+            host = authority[..<colon]
+            portText = authority[authority.index(after: colon)...]
+        } else {
+            host = authority
+            portText = ""
+        }
+        guard !host.isEmpty, !host.contains("/"), let port = Int(portText), (1...65535).contains(port) else {
+            throw ValidationError("--endpoint '\(text)' must name a host and a port, e.g. tcp://127.0.0.1:5035")
+        }
+        return (String(host), port)
     }
 }

@@ -1,3 +1,4 @@
+import CTraderFraming
 import CTraderMessaging
 import CTraderSession
 import CTraderSimulator
@@ -33,6 +34,7 @@ struct Session: Sendable {
         var clientId = options.clientId ?? env["CTRADER_CLIENT_ID"]
         var clientSecret = options.clientSecret ?? env["CTRADER_CLIENT_SECRET"]
         var accessToken = options.accessToken ?? env["CTRADER_ACCESS_TOKEN"]
+        let refreshToken = (options.refreshToken ?? env["CTRADER_REFRESH_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
         var tls = TLSConfiguration.client(handshakeTimeout: options.timeoutDuration)
         if let caFile = options.caFile {
             guard FileManager.default.isReadableFile(atPath: caFile) else {
@@ -40,13 +42,19 @@ struct Session: Sendable {
             }
             tls = .client(trustedCAFile: caFile, handshakeTimeout: options.timeoutDuration)
         }
-        var webSocket = WebSocketConfiguration()
+        var webSocket = WebSocketConfiguration.cTraderClient
         webSocket.handshakeTimeout = options.timeoutDuration
+        if options.noDeflate { webSocket.perMessageDeflateOffer = .none }
         if let name = options.endpoint {
             switch name.lowercased() {
             case "live": endpoint = .live
             case "demo": endpoint = .demo
-            default: endpoint = .url(name)
+            default:
+                switch try EndpointURL(parsing: name, wire: options.wire) {
+                case .webSocket(let url): endpoint = .url(url)
+                case .tcp(let host, let port): endpoint = .custom(.protobufTCP(host: host, port: port))
+                case .tls(let host, let port): endpoint = .custom(.protobufTLS(host: host, port: port, tls: tls))
+                }
             }
         } else {
             var simulatorLogger = Logger(label: "ctrader.simulator")
@@ -82,6 +90,10 @@ struct Session: Sendable {
             await simulator?.stop()
             throw CLIError.usage("missing the access token: --access-token or CTRADER_ACCESS_TOKEN")
         }
+        var tokenStore: (@Sendable (CTraderTokenPair) async -> Void)?
+        if refreshToken != nil {
+            tokenStore = { @Sendable pair in Self.reportRefreshedTokens(pair) }
+        }
         let configuration = CTraderClientConfiguration(
             endpoint: endpoint,
             wireFormat: options.wire == .json ? .json : .protobuf,
@@ -89,7 +101,8 @@ struct Session: Sendable {
             tls: tls,
             webSocket: webSocket,
             requestTimeout: options.timeoutDuration,
-            reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(500), maximumAttempts: 1)
+            reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(500), maximumAttempts: 1),
+            tokenStore: tokenStore
         )
         let client = CTraderClient(configuration: configuration, logger: logger)
         let requestedAccount = options.account
@@ -115,7 +128,7 @@ struct Session: Sendable {
                 }
                 account = Int64(clamping: first.ctidTraderAccountID)
             }
-            try await client.authorize(account: account, accessToken: accessToken)
+            try await client.authorize(account: account, accessToken: accessToken, refreshToken: refreshToken)
             try await body(
                 Session(
                     client: client,
@@ -142,6 +155,18 @@ struct Session: Sendable {
         await client.shutdown()
         await simulator?.stop()
         if let failure { throw failure }
+    }
+
+    /// Prints a refreshed token pair to standard error: refresh tokens are single-use, so the
+    /// one given on the command line no longer works, and the new pair must not be lost.
+    private static func reportRefreshedTokens(_ pair: CTraderTokenPair) {
+        let text = """
+            ctrader: the tokens were refreshed; the refresh token given no longer works.
+            new access token: \(pair.accessToken.value) (expires in \(pair.expiresIn) s)
+            new refresh token: \(pair.refreshToken.value)
+
+            """
+        FileHandle.standardError.write(Data(text.utf8))
     }
 
     // MARK: - Symbols

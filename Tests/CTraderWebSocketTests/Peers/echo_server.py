@@ -1,6 +1,6 @@
 """An echo server: every message comes back unchanged; binary messages over 32 KiB come back
-fragmented in 16 KiB frames. Prints `READY <port>` once listening, and
-`CLOSED <code> <extensions>` after each connection ends.
+fragmented in 16 KiB frames. Prints `READY <port>` once listening, `OPEN <user-agent>` as each
+connection opens, and `CLOSED <code> <extensions>` after each connection ends.
 
 Usage: echo_server.py MODE [CERT KEY]
 """
@@ -17,6 +17,8 @@ FRAGMENT = 16 * 1024
 
 async def handler(ws):
     extensions = ws.request.headers.get("Sec-WebSocket-Extensions", "") if ws.request else ""
+    agent = ws.request.headers.get("User-Agent", "") if ws.request else ""
+    print(f"OPEN {agent or '-'}", flush=True)
     try:
         async for message in ws:
             if isinstance(message, bytes) and len(message) > 2 * FRAGMENT:
