@@ -90,24 +90,10 @@ extension SimulatorEngine {
         order.orderStatus = .orderStatusFilled
         order.executionPrice = exit
         order.executedVolume = volume
-        var deal = ProtoOADeal()
-        deal.dealID = makeId()
-        deal.orderID = order.orderID
-        deal.positionID = position.positionID
-        deal.volume = volume
-        deal.filledVolume = volume
-        deal.symbolID = symbol.id
-        deal.createTimestamp = now
-        deal.executionTimestamp = now
-        deal.utcLastUpdateTimestamp = now
-        deal.executionPrice = exit
-        deal.tradeSide = side
-        deal.dealStatus = .filled
-        deal.marginRate = arithmetic.depositRate(of: symbol.baseAssetId, account: state)
+        // The order's position, open time and side are this close's: the deal is the same as a fill's.
+        var deal = makeDeal(order: order, volume: volume, price: exit, symbol: symbol, state: state, now: now)
         deal.commission = detail.commission
-        deal.baseToUsdConversionRate = arithmetic.usdRate(of: symbol.baseAssetId)
         deal.closePositionDetail = detail
-        deal.moneyDigits = state.account.moneyDigits
         if closed.positionStatus == .positionStatusOpen {
             closed.usedMargin = UInt64(max(0, arithmetic.margin(volume: closed.tradeData.volume, symbol: symbol, account: state)))
             state.positions[closed.positionID] = closed
