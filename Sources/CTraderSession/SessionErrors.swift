@@ -63,13 +63,7 @@ enum SessionErrors {
 
     /// An answer of a type that does not answer the request.
     static func unexpectedResponse(_ payloadType: PayloadType, to outgoing: Outgoing) -> CTraderError {
-        var error = CTraderError(
-            code: .unexpectedResponse,
-            reason: "\(payloadType) does not answer \(outgoing.payloadType)",
-            payloadType: outgoing.payloadType
-        )
-        error.clientMsgId = outgoing.clientMsgId
-        return error
+        about(outgoing, code: .unexpectedResponse, reason: "\(payloadType) does not answer \(outgoing.payloadType)")
     }
 
     /// The session gave up reconnecting after `failures` failed attempts, the last with `error`.
@@ -88,13 +82,7 @@ enum SessionErrors {
         if outgoing.isTrading {
             return outcomeUnknown(outgoing, because: "no answer arrived within its timeout")
         }
-        var error = CTraderError(
-            code: .timeout,
-            reason: "no answer to \(outgoing.payloadType) within its timeout",
-            payloadType: outgoing.payloadType
-        )
-        error.clientMsgId = outgoing.clientMsgId
-        return error
+        return about(outgoing, code: .timeout, reason: "no answer to \(outgoing.payloadType) within its timeout")
     }
 
     /// A request in flight when the connection ended (or the session shut down or failed): a
@@ -106,13 +94,12 @@ enum SessionErrors {
         if outgoing.payloadType == .protoOaRefreshTokenReq {
             return refreshOutcomeUnknown(outgoing, cause: cause)
         }
-        var error = CTraderError(
+        var error = about(
+            outgoing,
             code: cause.code == .shutdown ? .shutdown : .connectionLost,
             reason: "the connection ended before the answer to \(outgoing.payloadType): \(cause.reason)",
-            payloadType: outgoing.payloadType,
             underlying: cause
         )
-        error.clientMsgId = outgoing.clientMsgId
         error.errorCode = cause.errorCode
         return error
     }
@@ -139,13 +126,24 @@ enum SessionErrors {
     /// A trading request whose outcome is unknown: it is not re-sent; reconciling tells what happened.
     static func outcomeUnknown(_ outgoing: Outgoing, because reason: String) -> CTraderError {
         let account = Self.accountId(of: outgoing.message)
-        var error = CTraderError(
+        return about(
+            outgoing,
             code: .outcomeUnknown,
             reason: "\(outgoing.payloadType) (clientMsgId \(outgoing.clientMsgId)) was sent but "
                 + "\(reason); it may or may not have been executed and is NOT re-sent. Send ProtoOAReconcileReq (2124)"
                 + (account.map { " for account \($0)" } ?? "") + " to learn the open orders and positions.",
-            payloadType: outgoing.payloadType,
             ctidTraderAccountId: account
+        )
+    }
+
+    /// An error about the request `outgoing`, naming its payload type and clientMsgId.
+    private static func about(
+        _ outgoing: Outgoing, code: CTraderError.Code, reason: String,
+        ctidTraderAccountId: Int64? = nil, underlying: (any Error & Sendable)? = nil
+    ) -> CTraderError {
+        var error = CTraderError(
+            code: code, reason: reason, payloadType: outgoing.payloadType,
+            ctidTraderAccountId: ctidTraderAccountId, underlying: underlying
         )
         error.clientMsgId = outgoing.clientMsgId
         return error

@@ -79,12 +79,7 @@ extension SimulatorEngine {
         for (position, deal) in fills {
             var position = position
             position.utcLastUpdateTimestamp = now
-            if position.positionStatus == .positionStatusOpen {
-                position.usedMargin = UInt64(max(0, arithmetic.margin(volume: position.tradeData.volume, symbol: symbol, account: state)))
-                state.positions[position.positionID] = position
-            } else {
-                state.positions[position.positionID] = nil
-            }
+            store(&position, in: &state, symbol: symbol, arithmetic: arithmetic)
             state.deals.append(deal)
             events.append((position, deal))
         }

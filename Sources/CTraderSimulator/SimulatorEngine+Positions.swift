@@ -90,30 +90,11 @@ extension SimulatorEngine {
         order.orderStatus = .orderStatusFilled
         order.executionPrice = exit
         order.executedVolume = volume
-        var deal = ProtoOADeal()
-        deal.dealID = makeId()
-        deal.orderID = order.orderID
-        deal.positionID = position.positionID
-        deal.volume = volume
-        deal.filledVolume = volume
-        deal.symbolID = symbol.id
-        deal.createTimestamp = now
-        deal.executionTimestamp = now
-        deal.utcLastUpdateTimestamp = now
-        deal.executionPrice = exit
-        deal.tradeSide = side
-        deal.dealStatus = .filled
-        deal.marginRate = arithmetic.depositRate(of: symbol.baseAssetId, account: state)
+        // The order's position, open time and side are this close's: the deal is the same as a fill's.
+        var deal = makeDeal(order: order, volume: volume, price: exit, symbol: symbol, state: state, now: now)
         deal.commission = detail.commission
-        deal.baseToUsdConversionRate = arithmetic.usdRate(of: symbol.baseAssetId)
         deal.closePositionDetail = detail
-        deal.moneyDigits = state.account.moneyDigits
-        if closed.positionStatus == .positionStatusOpen {
-            closed.usedMargin = UInt64(max(0, arithmetic.margin(volume: closed.tradeData.volume, symbol: symbol, account: state)))
-            state.positions[closed.positionID] = closed
-        } else {
-            state.positions[closed.positionID] = nil
-        }
+        store(&closed, in: &state, symbol: symbol, arithmetic: arithmetic)
         state.orders[order.orderID] = order
         state.deals.append(deal)
         accounts[accountId] = state
@@ -121,6 +102,17 @@ extension SimulatorEngine {
             execution(.orderFilled, account: accountId, order: order, position: closed, deal: deal, serverEvent: request == nil),
             account: accountId, request: request, out: &out)
         marginChanged(closed, account: state, request: request, out: &out)
+    }
+
+    /// Keeps `position` in `state` while it is open, its used margin brought up to date; removes
+    /// it once closed.
+    func store(_ position: inout ProtoOAPosition, in state: inout AccountState, symbol: SymbolCatalogue.Symbol, arithmetic: TradingArithmetic) {
+        if position.positionStatus == .positionStatusOpen {
+            position.usedMargin = UInt64(max(0, arithmetic.margin(volume: position.tradeData.volume, symbol: symbol, account: state)))
+            state.positions[position.positionID] = position
+        } else {
+            state.positions[position.positionID] = nil
+        }
     }
 
     // MARK: - Amending

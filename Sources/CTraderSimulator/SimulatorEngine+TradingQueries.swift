@@ -22,15 +22,14 @@ extension SimulatorEngine {
             out.send(request.connection, errorRes(.incorrectBoundaries, "fromTimestamp and toTimestamp must satisfy 0 <= from <= to <= 2147483646000", msgId: request.clientMsgId, account: request.accountId))
             return
         }
-        var deals = state.deals.filter { $0.executionTimestamp >= from && $0.executionTimestamp <= to }
+        let deals = state.deals.filter { $0.executionTimestamp >= from && $0.executionTimestamp <= to }
         var limit = configuration.maximumRowsPerResponse
         if req.hasMaxRows && req.maxRows > 0 { limit = min(limit, Int(req.maxRows)) }
-        let hasMore = deals.count > limit
-        if hasMore { deals = Array(deals.prefix(limit)) }
+        let page = firstPage(of: deals, limit: limit)
         var res = ProtoOADealListRes()
         res.ctidTraderAccountID = request.accountId
-        res.deal = deals
-        res.hasMore_p = hasMore
+        res.deal = page.rows
+        res.hasMore_p = page.hasMore
         out.send(request.connection, Envelope(res, clientMsgId: request.clientMsgId))
     }
 
@@ -38,14 +37,13 @@ extension SimulatorEngine {
         guard let state = accounts[request.accountId] else { return }
         let from = req.hasFromTimestamp ? req.fromTimestamp : 0
         let to = req.hasToTimestamp ? req.toTimestamp : 2_147_483_646_000
-        var orders = state.orders.keys.sorted().compactMap { state.orders[$0] }
+        let orders = state.orders.keys.sorted().compactMap { state.orders[$0] }
             .filter { $0.utcLastUpdateTimestamp >= from && $0.utcLastUpdateTimestamp <= to }
-        let hasMore = orders.count > configuration.maximumRowsPerResponse
-        if hasMore { orders = Array(orders.prefix(configuration.maximumRowsPerResponse)) }
+        let page = firstPage(of: orders, limit: configuration.maximumRowsPerResponse)
         var res = ProtoOAOrderListRes()
         res.ctidTraderAccountID = request.accountId
-        res.order = orders
-        res.hasMore_p = hasMore
+        res.order = page.rows
+        res.hasMore_p = page.hasMore
         out.send(request.connection, Envelope(res, clientMsgId: request.clientMsgId))
     }
 
@@ -113,4 +111,9 @@ extension SimulatorEngine {
         }
         out.send(request.connection, Envelope(res, clientMsgId: request.clientMsgId))
     }
+}
+
+/// The first `limit` of `rows`, and whether any rows were left out: one page of a list response.
+private func firstPage<Row>(of rows: [Row], limit: Int) -> (rows: [Row], hasMore: Bool) {
+    rows.count > limit ? (Array(rows.prefix(limit)), true) : (rows, false)
 }

@@ -10,6 +10,17 @@ import Testing
         try codec.encodeString(envelope)
     }
 
+    /// A market buy of `volume` of symbol 1 for `account`.
+    private func marketBuyOrder(account: Int64, volume: Int64) -> ProtoOANewOrderReq {
+        var order = ProtoOANewOrderReq()
+        order.ctidTraderAccountID = account
+        order.symbolID = 1
+        order.orderType = .market
+        order.tradeSide = .buy
+        order.volume = volume
+        return order
+    }
+
     // MARK: - Golden messages
 
     /// The shape of the documentation's first message (shared/ctrader-exchanging-messages.txt),
@@ -75,12 +86,7 @@ import Testing
     // MARK: - Field encoding
 
     @Test func requiredFieldsEqualToTheirDefaultAreSent() throws {
-        var order = ProtoOANewOrderReq()
-        order.ctidTraderAccountID = 5_291_983
-        order.symbolID = 1
-        order.orderType = .market
-        order.tradeSide = .buy
-        order.volume = 100_000
+        let order = marketBuyOrder(account: 5_291_983, volume: 100_000)
         #expect(
             try json(Envelope(order, clientMsgId: "o-1"))
                 == #"{"clientMsgId":"o-1","payloadType":2106,"payload":{"ctidTraderAccountId":5291983,"symbolId":1,"orderType":1,"tradeSide":1,"volume":100000}}"#
@@ -208,12 +214,7 @@ import Testing
     }
 
     @Test func outboundEncodingOfAValidMessageIsUnchanged() throws {
-        var order = ProtoOANewOrderReq()
-        order.ctidTraderAccountID = 1
-        order.symbolID = 1
-        order.orderType = .market
-        order.tradeSide = .buy
-        order.volume = 1
+        let order = marketBuyOrder(account: 1, volume: 1)
         let text = String(decoding: try codec.encode(order, clientMsgId: "a"), as: UTF8.self)
         #expect(
             text

@@ -24,30 +24,31 @@ import Testing
         }
     }
 
-    @Test func accountScopedAreExactlyTheMessagesWithAnAccountField() throws {
+    /// Expects `isScoped` to hold for exactly the payload messages with `field`; returns how many
+    /// of the registry's messages have it.
+    private func expectScopedExactlyWhere(
+        field: String, _ isScoped: (any CTraderMessage.Type) -> Bool
+    ) throws -> Int {
         let protos = try ProtoFiles.load()
         let types = Self.swiftTypes()
         var count = 0
         for message in protos.payloadMessages {
             guard let type = types[message.name] else { continue }
-            let hasField = message.field("ctidTraderAccountId") != nil
+            let hasField = message.field(field) != nil
             if hasField { count += 1 }
-            #expect((type is any AccountScopedMessage.Type) == hasField, "\(message.name)")
+            #expect(isScoped(type) == hasField, "\(message.name)")
         }
+        return count
+    }
+
+    @Test func accountScopedAreExactlyTheMessagesWithAnAccountField() throws {
+        let count = try expectScopedExactlyWhere(field: "ctidTraderAccountId") { $0 is any AccountScopedMessage.Type }
         #expect(count > 60)
-        #expect(types["ProtoMessage"].map { $0 is any AccountScopedMessage.Type } == false)
+        #expect(Self.swiftTypes()["ProtoMessage"].map { $0 is any AccountScopedMessage.Type } == false)
     }
 
     @Test func symbolScopedAreExactlyTheMessagesWithASymbolField() throws {
-        let protos = try ProtoFiles.load()
-        let types = Self.swiftTypes()
-        var count = 0
-        for message in protos.payloadMessages {
-            guard let type = types[message.name] else { continue }
-            let hasField = message.field("symbolId") != nil
-            if hasField { count += 1 }
-            #expect((type is any SymbolScopedMessage.Type) == hasField, "\(message.name)")
-        }
+        let count = try expectScopedExactlyWhere(field: "symbolId") { $0 is any SymbolScopedMessage.Type }
         #expect(count > 10)
     }
 

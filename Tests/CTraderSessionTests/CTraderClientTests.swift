@@ -56,10 +56,7 @@ import Testing
 
     @Test func orderErrorsAndServerErrorsAreTyped() async throws {
         let server = FakeServer()
-        let client = CTraderClient(
-            configuration: makeConfiguration(server: server, clock: ManualClock()),
-            logger: quietLogger
-        )
+        let client = makeClient(server)
         let connection = try await connectClient(client, server: server)
 
         async let order = client.placeMarketOrder(account: 42, symbol: 1, side: .sell, volume: 100)
@@ -96,10 +93,7 @@ import Testing
 
     @Test func wrongClientCredentialsFailAtOnceWithoutReconnecting() async throws {
         let server = FakeServer()
-        let client = CTraderClient(
-            configuration: makeConfiguration(server: server, clock: ManualClock()),
-            logger: quietLogger
-        )
+        let client = makeClient(server)
         let status = client.statusUpdates()
         async let connected: Void = client.connect()
         let connection = try await server.nextConnection()
@@ -162,10 +156,7 @@ import Testing
 
     @Test func aTokenThatStaysInvalidIsAPermanentAuthenticationError() async throws {
         let server = FakeServer()
-        let client = CTraderClient(
-            configuration: makeConfiguration(server: server, clock: ManualClock()),
-            logger: quietLogger
-        )
+        let client = makeClient(server)
         let connection = try await connectClient(client, server: server)
         async let authorized = client.authorize(account: 9, accessToken: "expired-token-1234567890")
         let (_, request) = try await connection.expect(ProtoOAAccountAuthReq.self)
@@ -182,10 +173,7 @@ import Testing
 
     @Test func listingAccountsAndLoggingOut() async throws {
         let server = FakeServer()
-        let client = CTraderClient(
-            configuration: makeConfiguration(server: server, clock: ManualClock()),
-            logger: quietLogger
-        )
+        let client = makeClient(server)
         let connection = try await connectClient(client, server: server)
         async let accounts = client.accounts(accessToken: "listing-token-abcdefgh")
         let (listing, request) = try await connection.expect(ProtoOAGetAccountListByAccessTokenReq.self)
@@ -426,10 +414,7 @@ import Testing
 
     @Test func executionsAreNeverDroppedTheStreamFailsInstead() async throws {
         let server = FakeServer()
-        let client = CTraderClient(
-            configuration: makeConfiguration(server: server, clock: ManualClock()),
-            logger: quietLogger
-        )
+        let client = makeClient(server)
         let executions = client.executions(bufferSize: 2)
         let spots = client.spots(bufferSize: 2)
         let connection = try await connectClient(client, server: server)

@@ -32,10 +32,7 @@ private func waitForStreamCount(_ client: CTraderClient, _ count: Int) async thr
 @Suite(.timeLimit(.minutes(5))) struct CTraderEventStreamTests {
     @Test func oneSidedSpotsMergeUnderBackpressureAndTheStreamCountsIt() async throws {
         let server = FakeServer()
-        let client = CTraderClient(
-            configuration: makeConfiguration(server: server, clock: ManualClock()),
-            logger: quietLogger
-        )
+        let client = makeClient(server)
         let spots = client.spots(bufferSize: 2)
         let markers = client.executions()
         let connection = try await connectClient(client, server: server)
@@ -61,10 +58,7 @@ private func waitForStreamCount(_ client: CTraderClient, _ count: Int) async thr
 
     @Test func aFailStreamCountsTheEventThatOverflowedIt() async throws {
         let server = FakeServer()
-        let client = CTraderClient(
-            configuration: makeConfiguration(server: server, clock: ManualClock()),
-            logger: quietLogger
-        )
+        let client = makeClient(server)
         let executions = client.executions(bufferSize: 1)
         let markers = client.orderErrors()
         let connection = try await connectClient(client, server: server)
@@ -91,10 +85,7 @@ private func waitForStreamCount(_ client: CTraderClient, _ count: Int) async thr
 
     @Test func aReleasedOrCancelledStreamLeavesTheClient() async throws {
         let server = FakeServer()
-        let client = CTraderClient(
-            configuration: makeConfiguration(server: server, clock: ManualClock()),
-            logger: quietLogger
-        )
+        let client = makeClient(server)
         let connection = try await connectClient(client, server: server)
         let before = client.activeStreamCount
 

@@ -102,10 +102,7 @@ import Testing
 
     @Test func aCancelledRequestFailsWithCancelled() async throws {
         let server = FakeServer()
-        let client = CTraderClient(
-            configuration: makeConfiguration(server: server, clock: ManualClock()),
-            logger: quietLogger
-        )
+        let client = makeClient(server)
         let connection = try await connectClient(client, server: server)
         let task = Task { try await client.send(ProtoOAVersionReq()) }
         _ = try await connection.expect(ProtoOAVersionReq.self)

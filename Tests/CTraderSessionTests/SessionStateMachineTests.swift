@@ -50,6 +50,17 @@ func errorReply(_ code: String, to request: Envelope, retryAfter: UInt64? = nil)
     return Envelope(error, clientMsgId: request.clientMsgId)
 }
 
+/// A trading request: a market buy of volume 100 000 of symbol 1 for account 7.
+func marketBuyOrder() -> ProtoOANewOrderReq {
+    var order = ProtoOANewOrderReq()
+    order.ctidTraderAccountID = 7
+    order.symbolID = 1
+    order.orderType = .market
+    order.tradeSide = .buy
+    order.volume = 100_000
+    return order
+}
+
 /// A machine connected and ready, with its connection id.
 func readyMachine(
     rateLimits: CTraderRateLimits = CTraderRateLimits(windowMargin: .zero),
@@ -218,12 +229,7 @@ func readyMachine(
 
     @Test func aTradingRequestRefusedByARateLimitFailsAndIsNeverResent() throws {
         var (machine, connection) = try readyMachine()
-        var order = ProtoOANewOrderReq()
-        order.ctidTraderAccountID = 7
-        order.symbolID = 1
-        order.orderType = .market
-        order.tradeSide = .buy
-        order.volume = 100_000
+        let order = marketBuyOrder()
         let request = try #require(machine.request(id(10), message: order, now: .zero).sent.first)
         let refused = machine.received(
             errorReply("REQUEST_FREQUENCY_EXCEEDED", to: request, retryAfter: 1),
@@ -254,12 +260,7 @@ func readyMachine(
 
     @Test func aTradingRequestInFlightAtADropIsNeverResent() throws {
         var (machine, connection) = try readyMachine()
-        var order = ProtoOANewOrderReq()
-        order.ctidTraderAccountID = 7
-        order.symbolID = 1
-        order.orderType = .market
-        order.tradeSide = .buy
-        order.volume = 100_000
+        let order = marketBuyOrder()
         #expect(machine.request(id(10), message: order, now: .zero).sent.count == 1)
         _ = machine.request(id(11), message: ProtoOAVersionReq(), now: .zero)
         let lost = machine.connectionClosed(

@@ -4,6 +4,7 @@ import CTraderMessaging
 import CTraderSession
 import CTraderTestSupport
 import CTraderTransport
+import CTraderWebSocket
 import Foundation
 import Logging
 import Testing
@@ -292,6 +293,23 @@ func makeConfiguration(
         tokenStore: tokenStore,
         clock: clock
     )
+}
+
+/// A client of the fake server on a manual clock that no test advances, logging nothing.
+func makeClient(_ server: FakeServer) -> CTraderClient {
+    CTraderClient(configuration: makeConfiguration(server: server, clock: ManualClock()), logger: quietLogger)
+}
+
+/// A connector to `fake` over a WebSocket on an in-memory transport, naming `host`.
+func inMemoryWebSocketConnector(to fake: FakeServer, host: String) -> CTraderConnector {
+    CTraderConnector.webSocket(host: host, target: "/") {
+        let (client, server) = InMemoryTransport.makePair()
+        Task {
+            let connection = try await WebSocketConnection.accept(server, logger: quietLogger)
+            fake.accept(ServerConnection(channel: WebSocketChannel(connection: connection)))
+        }
+        return client
+    }
 }
 
 /// Connects a client to the fake server and answers the application auth.

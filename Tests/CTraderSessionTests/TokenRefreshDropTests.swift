@@ -42,7 +42,7 @@ import Testing
 
     @Test func throughTheClientWithAScriptedDrop() async throws {
         let server = FakeServer()
-        let client = CTraderClient(configuration: makeConfiguration(server: server, clock: ManualClock()), logger: quietLogger)
+        let client = makeClient(server)
         let connection = try await connectClient(client, server: server)
         async let refreshed = client.refreshToken("refresh-abcdefghijkl")
         let (request, _) = try await connection.expect(ProtoOARefreshTokenReq.self)

@@ -30,12 +30,7 @@ import Testing
 
     @Test func anUndecodableAnswerToATradingRequestLeavesItsOutcomeUnknown() throws {
         var (machine, connection) = try readyMachine()
-        var order = ProtoOANewOrderReq()
-        order.ctidTraderAccountID = 7
-        order.symbolID = 1
-        order.orderType = .market
-        order.tradeSide = .buy
-        order.volume = 100_000
+        let order = marketBuyOrder()
         let request = try #require(machine.request(id(10), message: order, now: .zero).sent.first)
         let actions = machine.receivedUndecodable(undecodable(request.clientMsgId), on: connection, now: .seconds(1))
         #expect(actions.failure(of: id(10))?.code == .outcomeUnknown)
@@ -52,14 +47,7 @@ import Testing
 
     @Test func anUndecodableAnswerFailsTheRequestAndIsLoggedWithoutItsBytes() async throws {
         let fake = FakeServer()
-        let connector = CTraderConnector.webSocket(host: "fake.local", target: "/") {
-            let (client, server) = InMemoryTransport.makePair()
-            Task {
-                let connection = try await WebSocketConnection.accept(server, logger: quietLogger)
-                fake.accept(ServerConnection(channel: WebSocketChannel(connection: connection)))
-            }
-            return client
-        }
+        let connector = inMemoryWebSocketConnector(to: fake, host: "fake.local")
         let log = LogCapture()
         let client = CTraderClient(
             configuration: CTraderClientConfiguration(

@@ -95,14 +95,7 @@ import Testing
 
     @Test func jsonOverAWebSocketOnAnInMemoryTransport() async throws {
         let fake = FakeServer()
-        let connector = CTraderConnector.webSocket(host: "simulator.local", target: "/") {
-            let (client, server) = InMemoryTransport.makePair()
-            Task {
-                let connection = try await WebSocketConnection.accept(server, logger: quietLogger)
-                fake.accept(ServerConnection(channel: WebSocketChannel(connection: connection)))
-            }
-            return client
-        }
+        let connector = inMemoryWebSocketConnector(to: fake, host: "simulator.local")
         let configuration = CTraderClientConfiguration(
             endpoint: .custom(connector),
             credentials: testCredentials,

@@ -52,6 +52,23 @@ extension TransportTests {
             return (listener, server)
         }
 
+        /// A client of the server on localhost at `port`, trusting the test CA.
+        private func connectClient(port: Int, _ certificates: TestCertificates) async throws -> TLSTransport {
+            try await TLSTransport.connect(
+                host: "localhost", port: port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
+            )
+        }
+
+        /// A listener presenting `chain`, a client connected to it, and the server's end of that connection.
+        private func connectedPair(
+            _ certificates: TestCertificates, chain: String
+        ) async throws -> (listener: TLSListener, client: TLSTransport, connection: TLSTransport) {
+            let (listener, server) = try await startServer(chain: chain, key: certificates.serverKey)
+            let client = try await connectClient(port: listener.port, certificates)
+            let connection = try await server.value.get()
+            return (listener, client, connection)
+        }
+
         @Test(arguments: BadCertificate.allCases)
         func badServerCertificateIsATypedErrorNamingTheCause(_ certificate: BadCertificate) async throws {
             let certificates = try await TestCertificates.shared.value
@@ -59,10 +76,7 @@ extension TransportTests {
                 let (chain, key) = certificate.files(certificates)
                 let (listener, server) = try await startServer(chain: chain, key: key)
                 let error = await #expect(throws: TransportError.self) {
-                    _ = try await TLSTransport.connect(
-                        host: "localhost", port: listener.port,
-                        configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
-                    )
+                    _ = try await connectClient(port: listener.port, certificates)
                 }
                 // The coarse code stays what callers already match on; the cause is the finer field.
                 #expect(error?.code == .tlsCertificateVerificationFailed, "\(String(describing: error))")
@@ -79,11 +93,7 @@ extension TransportTests {
             // The control for `missingIntermediate`: the same leaf verifies once the intermediate is sent.
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (listener, server) = try await startServer(chain: certificates.chainThroughIntermediate, key: certificates.serverKey)
-                let client = try await TLSTransport.connect(
-                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
-                )
-                let connection = try await server.value.get()
+                let (listener, client, connection) = try await connectedPair(certificates, chain: certificates.chainThroughIntermediate)
                 try await connection.write([7])
                 #expect(try await client.read(exactly: 1) == [7])
                 await client.close()
@@ -103,9 +113,7 @@ extension TransportTests {
                 ])
                 defer { peer.terminate() }
                 let error = await #expect(throws: TransportError.self) {
-                    _ = try await TLSTransport.connect(
-                        host: "localhost", port: port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
-                    )
+                    _ = try await connectClient(port: port, certificates)
                 }
                 #expect(error?.code == .tlsHandshakeFailed, "\(String(describing: error))")
                 #expect(error?.tlsFailure == .protocolVersionTooOld, "\(String(describing: error))")
@@ -130,15 +138,19 @@ extension TransportTests {
 
         // MARK: - Truncation
 
+        /// `openssl s_server` presenting the test server certificate for one connection, answering
+        /// each line reversed (-rev keeps it off its standard input, whose end would close the connection).
+        private func startOpenSSLReversingServer(_ certificates: TestCertificates) async throws -> (PeerProcess, Int) {
+            try await startOpenSSLServer([
+                "-cert", certificates.serverCertificate, "-key", certificates.serverKey, "-naccept", "1", "-rev",
+            ])
+        }
+
         @Test func aPeerEndingTCPWithoutCloseNotifyIsATruncation() async throws {
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (peer, port) = try await startOpenSSLServer([
-                    "-cert", certificates.serverCertificate, "-key", certificates.serverKey, "-naccept", "1", "-rev",
-                ])
-                let client = try await TLSTransport.connect(
-                    host: "localhost", port: port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
-                )
+                let (peer, port) = try await startOpenSSLReversingServer(certificates)
+                let client = try await connectClient(port: port, certificates)
                 try await client.write(Array("hello\n".utf8))
                 #expect(try await client.read(exactly: 6) == Array("olleh\n".utf8))
                 // s_server has read everything we sent, so killing it makes its kernel send a FIN,
@@ -156,11 +168,7 @@ extension TransportTests {
         @Test func ourPeerEndingTCPWithoutCloseNotifyIsATruncation() async throws {
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (listener, server) = try await startServer(chain: certificates.serverCertificate, key: certificates.serverKey)
-                let client = try await TLSTransport.connect(
-                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
-                )
-                let connection = try await server.value.get()
+                let (listener, client, connection) = try await connectedPair(certificates, chain: certificates.serverCertificate)
                 try await connection.write([1, 2, 3])
                 // A FIN straight on the socket, bypassing TLS: what an attacker cutting the stream sends.
                 try await connection.tcp.shutdownWrite()
@@ -179,13 +187,9 @@ extension TransportTests {
         @Test func closeNotifyFromOpenSSLIsACleanEndOfStream() async throws {
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (peer, port) = try await startOpenSSLServer([
-                    "-cert", certificates.serverCertificate, "-key", certificates.serverKey, "-naccept", "1", "-rev",
-                ])
+                let (peer, port) = try await startOpenSSLReversingServer(certificates)
                 defer { peer.terminate() }
-                let client = try await TLSTransport.connect(
-                    host: "localhost", port: port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
-                )
+                let client = try await connectClient(port: port, certificates)
                 try await client.write(Array("hello\n".utf8))
                 #expect(try await client.read(exactly: 6) == Array("olleh\n".utf8))
                 // In -rev mode, the line CLOSE makes s_server end the session with close_notify.
@@ -199,11 +203,7 @@ extension TransportTests {
         @Test func closeNotifyFromOurPeerIsACleanEndOfStream() async throws {
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (listener, server) = try await startServer(chain: certificates.serverCertificate, key: certificates.serverKey)
-                let client = try await TLSTransport.connect(
-                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
-                )
-                let connection = try await server.value.get()
+                let (listener, client, connection) = try await connectedPair(certificates, chain: certificates.serverCertificate)
                 try await connection.write([1, 2, 3])
                 try await connection.shutdownWrite()
                 #expect(try await readToEnd(client) == [1, 2, 3])
