@@ -86,7 +86,7 @@ let package = Package(
         .target(
             name: "CTraderMessaging",
             dependencies: [
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf")
             ],
             swiftSettings: swiftSettings
         ),

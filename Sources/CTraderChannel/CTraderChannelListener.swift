@@ -53,7 +53,8 @@ public final class CTraderChannelListener: Sendable {
         logger: Logger = Logger(label: "ctrader.channel")
     ) -> CTraderChannelListener {
         CTraderChannelListener(listener, wire: "websocket", logger: logger) { transport in
-            let connection = try await WebSocketConnection.accept(transport, configuration: configuration, logger: logger)
+            let connection = try await WebSocketConnection.accept(
+                transport, configuration: configuration, logger: logger)
             return WebSocketChannel(connection: connection, codec: codec, encoder: encoder)
         }
     }

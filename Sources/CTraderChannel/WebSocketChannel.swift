@@ -36,7 +36,9 @@ public final class WebSocketChannel: CTraderRawSendingChannel, @unchecked Sendab
     ///   - codec: decodes what arrives, and encodes what is sent unless `encoder` is given.
     ///   - encoder: writes the envelopes' JSON instead of `codec` (e.g. a server's style of
     ///     JSON); it must produce valid UTF-8. `nil` (the default) uses `codec`.
-    public init(connection: WebSocketConnection, codec: JSONEnvelopeCodec = JSONEnvelopeCodec(), encoder: Encoder? = nil) {
+    public init(
+        connection: WebSocketConnection, codec: JSONEnvelopeCodec = JSONEnvelopeCodec(), encoder: Encoder? = nil
+    ) {
         self.connection = connection
         self.codec = codec
         self.encoder = encoder ?? { envelope in try codec.encode(envelope) }

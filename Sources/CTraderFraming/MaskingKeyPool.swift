@@ -1,10 +1,11 @@
+import _CTraderLocking
+
 #if os(Linux)
 import CSystemShims
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import _CTraderLocking
 
 /// Masking keys drawn from the system's secure generator in batches, for
 /// ``WebSocketMaskingKey/random()``.

@@ -59,7 +59,8 @@ public struct UTF8Validator: Hashable, Sendable {
                 // Safe because `index + 32 <= count` (then `index + 8 <= count`): every load lies
                 // inside `bytes`.
                 while count - index >= 32 {
-                    let any = bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                    let any =
+                        bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)
                         | bytes.loadUnaligned(fromByteOffset: index &+ 8, as: UInt64.self)
                         | bytes.loadUnaligned(fromByteOffset: index &+ 16, as: UInt64.self)
                         | bytes.loadUnaligned(fromByteOffset: index &+ 24, as: UInt64.self)

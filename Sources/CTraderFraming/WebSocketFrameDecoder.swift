@@ -252,7 +252,8 @@ public struct WebSocketFrameDecoder: Sendable {
             }
         } else if opcode == .continuation {
             if !isInFragmentedMessage {
-                throw .protocolError(.unexpectedContinuation, "continuation frame with no fragmented message in progress")
+                throw .protocolError(
+                    .unexpectedContinuation, "continuation frame with no fragmented message in progress")
             }
         } else if isInFragmentedMessage {
             throw .protocolError(.expectedContinuation, "\(opcode) frame inside a fragmented message")

@@ -15,7 +15,9 @@ public enum WebSocketMasking {
     ///   - key: the frame's masking key.
     ///   - offset: the position of `buffer`'s first octet within the frame's payload; only
     ///     `offset % 4` matters. `0` by default.
-    public static func mask(_ buffer: UnsafeMutableRawBufferPointer, key: WebSocketMaskingKey, startingAt offset: Int = 0) {
+    public static func mask(
+        _ buffer: UnsafeMutableRawBufferPointer, key: WebSocketMaskingKey, startingAt offset: Int = 0
+    ) {
         // Safe because every position is loaded before it is stored, once (see the copying mask).
         maskLoop(UnsafeRawBufferPointer(buffer), into: buffer, key: key, startingAt: offset)
     }
@@ -53,7 +55,8 @@ public enum WebSocketMasking {
         guard count > 0 else { return }
         let phase = offset & 3
         // The key rotated so that its octet for the payload octet at `phase` comes first.
-        let rotated = phase == 0 ? key.rawValue : key.rawValue << (8 * UInt32(phase)) | key.rawValue >> (32 - 8 * UInt32(phase))
+        let rotated =
+            phase == 0 ? key.rawValue : key.rawValue << (8 * UInt32(phase)) | key.rawValue >> (32 - 8 * UInt32(phase))
         // Eight key octets in memory order: storing the big-endian value writes the wire order.
         let word: UInt64 = {
             var value: UInt64 = 0
@@ -103,7 +106,9 @@ public enum WebSocketMasking {
     ///   - range: the positions to (un)mask; it must lie within `bytes`' indices.
     ///   - key: the frame's masking key.
     ///   - offset: the position of `range.lowerBound` within the frame's payload. `0` by default.
-    public static func mask(_ bytes: inout [UInt8], range: Range<Int>, key: WebSocketMaskingKey, startingAt offset: Int = 0) {
+    public static func mask(
+        _ bytes: inout [UInt8], range: Range<Int>, key: WebSocketMaskingKey, startingAt offset: Int = 0
+    ) {
         precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range out of bounds")
         bytes.withUnsafeMutableBytes { raw in
             // Safe because the precondition keeps `range` inside the array's storage.

@@ -176,7 +176,8 @@ public struct WebSocketMessageAssembler {
         var current: Pending
         if opcode == .continuation {
             guard let started = pending else {
-                throw .protocolError(.unexpectedContinuation, "continuation frame with no fragmented message in progress")
+                throw .protocolError(
+                    .unexpectedContinuation, "continuation frame with no fragmented message in progress")
             }
             if frame.rsv1 {
                 throw .protocolError(.reservedBitSet, "RSV1 set on a continuation frame")

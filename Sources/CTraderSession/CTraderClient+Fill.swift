@@ -73,7 +73,8 @@ extension CTraderClient {
                         if let outcome = try Self.settle(event, orderId: orderId) { return outcome }
                     }
                 }
-                throw CTraderError(code: .shutdown, reason: "the client was shut down", payloadType: .protoOaNewOrderReq)
+                throw CTraderError(
+                    code: .shutdown, reason: "the client was shut down", payloadType: .protoOaNewOrderReq)
             }
             group.addTask {
                 while let element = try await orderErrors.next() {

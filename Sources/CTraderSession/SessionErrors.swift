@@ -111,7 +111,8 @@ enum SessionErrors {
         if case .tokenRefresh(let id, _) = outgoing.purpose { account = id }
         var error = CTraderError(
             code: .outcomeUnknown,
-            reason: "ProtoOARefreshTokenReq (2173, clientMsgId \(outgoing.clientMsgId)) was sent but the connection ended "
+            reason:
+                "ProtoOARefreshTokenReq (2173, clientMsgId \(outgoing.clientMsgId)) was sent but the connection ended "
                 + "(\(cause.code)) before its answer: the server may have consumed the single-use refresh token, so the "
                 + "refresh token may be spent and the new token pair is lost. It is NOT re-sent. Try the access token "
                 + "you have; if it and the refresh token are refused, authorize again through OAuth for a new pair.",

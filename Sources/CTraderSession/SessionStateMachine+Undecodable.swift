@@ -8,7 +8,9 @@ extension SessionStateMachine {
     /// a trading request with ``CTraderError/Code/outcomeUnknown`` (the order may have been
     /// executed), another with ``CTraderError/Code/unexpectedResponse``. The session's own
     /// requests (authentication, restoration) wait for their timeout.
-    public mutating func receivedUndecodable(_ error: MessagingError, on connection: ConnectionID, now: Duration) -> [Action] {
+    public mutating func receivedUndecodable(
+        _ error: MessagingError, on connection: ConnectionID, now: Duration
+    ) -> [Action] {
         guard openConnection == connection else { return [] }
         lastReceived = now
         guard let clientMsgId = error.clientMsgId, let outgoing = scheduler.inFlight[clientMsgId],

@@ -68,7 +68,9 @@ struct MarketModel: Sendable {
     }
 
     /// One trendbar over `[start, end)`, built from the ticks' bids (and the bids at the bounds).
-    func trendbar(_ symbol: SymbolCatalogue.Symbol, period: ProtoOATrendbarPeriod, start: Int64, end: Int64) -> ProtoOATrendbar {
+    func trendbar(
+        _ symbol: SymbolCatalogue.Symbol, period: ProtoOATrendbarPeriod, start: Int64, end: Int64
+    ) -> ProtoOATrendbar {
         let samples = 24
         let open = bid(symbol, at: start)
         let close = bid(symbol, at: end - 1)

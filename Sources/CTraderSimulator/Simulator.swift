@@ -135,14 +135,18 @@ public final class Simulator: Sendable {
             let webSocket: any TransportListener
             var protobuf: (any TransportListener)?
             if let tls = configuration.tls {
-                let server = TLSConfiguration.server(certificateChainFile: tls.certificateChainFile, privateKeyFile: tls.privateKeyFile)
-                webSocket = try await TLSListener.bind(host: configuration.host, port: configuration.webSocketPort, configuration: server, logger: logger)
+                let server = TLSConfiguration.server(
+                    certificateChainFile: tls.certificateChainFile, privateKeyFile: tls.privateKeyFile)
+                webSocket = try await TLSListener.bind(
+                    host: configuration.host, port: configuration.webSocketPort, configuration: server, logger: logger)
                 listeners.append(webSocket)
                 if let port = configuration.protobufPort {
-                    protobuf = try await TLSListener.bind(host: configuration.host, port: port, configuration: server, logger: logger)
+                    protobuf = try await TLSListener.bind(
+                        host: configuration.host, port: port, configuration: server, logger: logger)
                 }
             } else {
-                webSocket = try await TCPListener.bind(host: configuration.host, port: configuration.webSocketPort, logger: logger)
+                webSocket = try await TCPListener.bind(
+                    host: configuration.host, port: configuration.webSocketPort, logger: logger)
                 listeners.append(webSocket)
                 if let port = configuration.protobufPort {
                     protobuf = try await TCPListener.bind(host: configuration.host, port: port, logger: logger)
@@ -177,7 +181,8 @@ public final class Simulator: Sendable {
         logger: Logger = Logger(label: "ctrader.simulator")
     ) -> Simulator {
         let core = SimulatorCore(
-            configuration: configuration.engine, maximumQueuedMessages: configuration.maximumQueuedMessages, logger: logger)
+            configuration: configuration.engine, maximumQueuedMessages: configuration.maximumQueuedMessages,
+            logger: logger)
         var tasks: [Task<Void, Never>] = []
         let channelListeners = channelListeners(
             configuration, webSocketListener: webSocketListener, protobufListener: protobufListener, logger: logger)

@@ -56,7 +56,10 @@ actor SimulatorCore {
         nextConnection += 1
         outboxes[id] = Outbox(queue: queue, abort: abort)
         engine.connect(id, now: Self.now())
-        for bytes in wireFaults.rawForNextConnection.withLock({ pending in defer { pending = [] }; return pending }) {
+        for bytes in wireFaults.rawForNextConnection.withLock({ pending in
+            defer { pending = [] }
+            return pending
+        }) {
             _ = queue.push(.raw(bytes))
         }
         // A connection whose handshake finished while the simulator stopped is dropped at once.
@@ -173,7 +176,8 @@ actor SimulatorCore {
                         do {
                             try await wire.send(envelope)
                         } catch {
-                            logger.debug("simulator write failed", metadata: ["connection": "\(id)", "error": "\(error)"])
+                            logger.debug(
+                                "simulator write failed", metadata: ["connection": "\(id)", "error": "\(error)"])
                             await wire.abort()
                             return
                         }

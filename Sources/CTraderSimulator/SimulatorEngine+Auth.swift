@@ -7,7 +7,11 @@ extension SimulatorEngine {
         _ req: ProtoOAApplicationAuthReq, id: SimulatorConnectionID, msgId: String?, out: inout Outbox
     ) {
         if connections[id]?.applicationAuthorized == true {
-            out.send(id, errorRes(.chClientAlreadyAuthenticated, "Open API application is already authorized in this channel", msgId: msgId))
+            out.send(
+                id,
+                errorRes(
+                    .chClientAlreadyAuthenticated, "Open API application is already authorized in this channel",
+                    msgId: msgId))
             return
         }
         guard
@@ -98,7 +102,9 @@ extension SimulatorEngine {
         if connections[id]?.authorizedAccounts.contains(accountId) == true {
             out.send(
                 id,
-                errorRes(.alreadyLoggedIn, "Trading account is already authorized in this channel", msgId: msgId, account: accountId))
+                errorRes(
+                    .alreadyLoggedIn, "Trading account is already authorized in this channel", msgId: msgId,
+                    account: accountId))
             return
         }
         let token: SimulatorIdentity.Token
@@ -110,13 +116,18 @@ extension SimulatorEngine {
             token = found
         }
         guard accounts[accountId] != nil else {
-            out.send(id, errorRes(.chCtidTraderAccountNotFound, "Trading account is not found", msgId: msgId, account: accountId))
+            out.send(
+                id,
+                errorRes(.chCtidTraderAccountNotFound, "Trading account is not found", msgId: msgId, account: accountId)
+            )
             return
         }
         guard token.accountIds.contains(accountId) else {
             out.send(
                 id,
-                errorRes(.chAccessTokenInvalid, "Access token does not grant access to trading account \(accountId)", msgId: msgId, account: accountId))
+                errorRes(
+                    .chAccessTokenInvalid, "Access token does not grant access to trading account \(accountId)",
+                    msgId: msgId, account: accountId))
             return
         }
         connections[id]?.authorizedAccounts.insert(accountId)

@@ -21,18 +21,24 @@ extension SimulatorEngine {
     mutating func symbolsForConversion(_ req: ProtoOASymbolsForConversionReq, _ request: Request, out: inout Outbox) {
         let symbols = configuration.catalogue.symbols
         func joining(_ a: Int64, _ b: Int64) -> SymbolCatalogue.Symbol? {
-            symbols.first { ($0.baseAssetId == a && $0.quoteAssetId == b) || ($0.baseAssetId == b && $0.quoteAssetId == a) }
+            symbols.first {
+                ($0.baseAssetId == a && $0.quoteAssetId == b) || ($0.baseAssetId == b && $0.quoteAssetId == a)
+            }
         }
         var chain: [SymbolCatalogue.Symbol] = []
         if let direct = joining(req.firstAssetID, req.lastAssetID) {
             chain = [direct]
-        } else if let first = joining(req.firstAssetID, SymbolCatalogue.usd), let second = joining(SymbolCatalogue.usd, req.lastAssetID) {
+        } else if let first = joining(req.firstAssetID, SymbolCatalogue.usd),
+            let second = joining(SymbolCatalogue.usd, req.lastAssetID)
+        {
             chain = [first, second]
         }
         guard !chain.isEmpty || req.firstAssetID == req.lastAssetID else {
             out.send(
                 request.connection,
-                errorRes(.symbolNotFound, "No symbols convert asset \(req.firstAssetID) to asset \(req.lastAssetID)", msgId: request.clientMsgId, account: request.accountId))
+                errorRes(
+                    .symbolNotFound, "No symbols convert asset \(req.firstAssetID) to asset \(req.lastAssetID)",
+                    msgId: request.clientMsgId, account: request.accountId))
             return
         }
         var res = ProtoOASymbolsForConversionRes()
@@ -43,10 +49,14 @@ extension SimulatorEngine {
 
     /// Deposits and withdrawals: the simulator has none; the span is limited to a week like the server's.
     mutating func cashFlowHistory(_ req: ProtoOACashFlowHistoryListReq, _ request: Request, out: inout Outbox) {
-        guard req.fromTimestamp >= 0, req.fromTimestamp <= req.toTimestamp, req.toTimestamp - req.fromTimestamp <= 604_800_000 else {
+        guard req.fromTimestamp >= 0, req.fromTimestamp <= req.toTimestamp,
+            req.toTimestamp - req.fromTimestamp <= 604_800_000
+        else {
             out.send(
                 request.connection,
-                errorRes(.incorrectBoundaries, "The period from fromTimestamp to toTimestamp must be at most one week", msgId: request.clientMsgId, account: request.accountId))
+                errorRes(
+                    .incorrectBoundaries, "The period from fromTimestamp to toTimestamp must be at most one week",
+                    msgId: request.clientMsgId, account: request.accountId))
             return
         }
         var res = ProtoOACashFlowHistoryListRes()
@@ -56,7 +66,11 @@ extension SimulatorEngine {
 
     mutating func orderDetails(_ req: ProtoOAOrderDetailsReq, _ request: Request, out: inout Outbox) {
         guard let state = accounts[request.accountId], let order = state.orders[req.orderID] else {
-            out.send(request.connection, errorRes(.orderNotFound, "Order \(req.orderID) is not found", msgId: request.clientMsgId, account: request.accountId))
+            out.send(
+                request.connection,
+                errorRes(
+                    .orderNotFound, "Order \(req.orderID) is not found", msgId: request.clientMsgId,
+                    account: request.accountId))
             return
         }
         var res = ProtoOAOrderDetailsRes()
@@ -70,7 +84,9 @@ extension SimulatorEngine {
         out.send(request.connection, Envelope(ProtoOAMarginCallListRes(), clientMsgId: request.clientMsgId))
     }
 
-    mutating func ctidProfile(_ req: ProtoOAGetCtidProfileByTokenReq, id: SimulatorConnectionID, msgId: String?, now: Int64, out: inout Outbox) {
+    mutating func ctidProfile(
+        _ req: ProtoOAGetCtidProfileByTokenReq, id: SimulatorConnectionID, msgId: String?, now: Int64, out: inout Outbox
+    ) {
         switch validToken(req.accessToken, now: now) {
         case .failure(let error):
             out.send(id, errorRes(.chAccessTokenInvalid, error.description, msgId: msgId))

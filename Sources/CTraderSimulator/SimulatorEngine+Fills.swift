@@ -26,7 +26,8 @@ extension SimulatorEngine {
                 // Netting, same side: the position grows at the average price.
                 let v0 = Double(existing.tradeData.volume)
                 let v1 = Double(remaining)
-                existing.price = TradingArithmetic.round((existing.price * v0 + price * v1) / (v0 + v1), digits: symbol.digits)
+                existing.price = TradingArithmetic.round(
+                    (existing.price * v0 + price * v1) / (v0 + v1), digits: symbol.digits)
                 existing.tradeData.volume += remaining
                 let fee = arithmetic.commission(volume: remaining, symbol: symbol, account: state)
                 existing.commission += fee
@@ -35,7 +36,8 @@ extension SimulatorEngine {
             } else {
                 // Netting, opposite side: the position shrinks or closes; any rest opens a new one.
                 let closing = min(existing.tradeData.volume, remaining)
-                let detail = closeDetail(&state, position: &existing, volume: closing, exit: price, symbol: symbol, now: now)
+                let detail = closeDetail(
+                    &state, position: &existing, volume: closing, exit: price, symbol: symbol, now: now)
                 deal.closePositionDetail = detail
                 deal.commission = detail.commission
                 deal.volume = closing
@@ -65,11 +67,13 @@ extension SimulatorEngine {
             if order.hasTakeProfit { position.takeProfit = order.takeProfit }
             if order.hasRelativeStopLoss {
                 let distance = Double(order.relativeStopLoss) / 100_000
-                position.stopLoss = TradingArithmetic.round(buy ? price - distance : price + distance, digits: symbol.digits)
+                position.stopLoss = TradingArithmetic.round(
+                    buy ? price - distance : price + distance, digits: symbol.digits)
             }
             if order.hasRelativeTakeProfit {
                 let distance = Double(order.relativeTakeProfit) / 100_000
-                position.takeProfit = TradingArithmetic.round(buy ? price + distance : price - distance, digits: symbol.digits)
+                position.takeProfit = TradingArithmetic.round(
+                    buy ? price + distance : price - distance, digits: symbol.digits)
             }
             if order.hasTrailingStopLoss { position.trailingStopLoss = order.trailingStopLoss }
             fills.append((position, deal))
@@ -86,13 +90,18 @@ extension SimulatorEngine {
         accounts[accountId] = state
         for (position, deal) in events {
             broadcast(
-                execution(.orderFilled, account: accountId, order: order, position: position, deal: deal, serverEvent: request == nil),
+                execution(
+                    .orderFilled, account: accountId, order: order, position: position, deal: deal,
+                    serverEvent: request == nil),
                 account: accountId, request: request, out: &out)
             marginChanged(position, account: state, request: request, out: &out)
         }
     }
 
-    mutating func makeDeal(order: ProtoOAOrder, volume: Int64, price: Double, symbol: SymbolCatalogue.Symbol, state: AccountState, now: Int64) -> ProtoOADeal {
+    mutating func makeDeal(
+        order: ProtoOAOrder, volume: Int64, price: Double, symbol: SymbolCatalogue.Symbol, state: AccountState,
+        now: Int64
+    ) -> ProtoOADeal {
         var deal = ProtoOADeal()
         deal.dealID = makeId()
         deal.orderID = order.orderID

@@ -40,7 +40,9 @@ extension SimulatorEngine {
             guard let symbol = configuration.catalogue.symbol(symbolId) else {
                 out.send(
                     request.connection,
-                    errorRes(.symbolNotFound, "Symbol \(symbolId) is not found", msgId: request.clientMsgId, account: request.accountId))
+                    errorRes(
+                        .symbolNotFound, "Symbol \(symbolId) is not found", msgId: request.clientMsgId,
+                        account: request.accountId))
                 return
             }
             res.symbol.append(Self.details(of: symbol))
@@ -92,13 +94,19 @@ extension SimulatorEngine {
         let current = connections[id]?.spots[request.accountId] ?? [:]
         for symbolId in req.symbolID {
             guard configuration.catalogue.symbol(symbolId) != nil else {
-                out.send(id, errorRes(.symbolNotFound, "Symbol \(symbolId) is not found", msgId: request.clientMsgId, account: request.accountId))
+                out.send(
+                    id,
+                    errorRes(
+                        .symbolNotFound, "Symbol \(symbolId) is not found", msgId: request.clientMsgId,
+                        account: request.accountId))
                 return
             }
             if current[symbolId] != nil {
                 out.send(
                     id,
-                    errorRes(.alreadySubscribed, "Already subscribed to spots of symbol \(symbolId)", msgId: request.clientMsgId, account: request.accountId))
+                    errorRes(
+                        .alreadySubscribed, "Already subscribed to spots of symbol \(symbolId)",
+                        msgId: request.clientMsgId, account: request.accountId))
                 return
             }
         }
@@ -130,13 +138,19 @@ extension SimulatorEngine {
     mutating func subscribeDepth(_ req: ProtoOASubscribeDepthQuotesReq, _ request: Request, out: inout Outbox) {
         let id = request.connection
         for symbolId in req.symbolID where configuration.catalogue.symbol(symbolId) == nil {
-            out.send(id, errorRes(.symbolNotFound, "Symbol \(symbolId) is not found", msgId: request.clientMsgId, account: request.accountId))
+            out.send(
+                id,
+                errorRes(
+                    .symbolNotFound, "Symbol \(symbolId) is not found", msgId: request.clientMsgId,
+                    account: request.accountId))
             return
         }
         for symbolId in req.symbolID where connections[id]?.depth[request.accountId]?[symbolId] != nil {
             out.send(
                 id,
-                errorRes(.alreadySubscribed, "Already subscribed to depth quotes of symbol \(symbolId)", msgId: request.clientMsgId, account: request.accountId))
+                errorRes(
+                    .alreadySubscribed, "Already subscribed to depth quotes of symbol \(symbolId)",
+                    msgId: request.clientMsgId, account: request.accountId))
             return
         }
         for symbolId in req.symbolID {
@@ -162,22 +176,31 @@ extension SimulatorEngine {
     mutating func subscribeLiveTrendbar(_ req: ProtoOASubscribeLiveTrendbarReq, _ request: Request, out: inout Outbox) {
         let id = request.connection
         guard configuration.catalogue.symbol(req.symbolID) != nil else {
-            out.send(id, errorRes(.symbolNotFound, "Symbol \(req.symbolID) is not found", msgId: request.clientMsgId, account: request.accountId))
+            out.send(
+                id,
+                errorRes(
+                    .symbolNotFound, "Symbol \(req.symbolID) is not found", msgId: request.clientMsgId,
+                    account: request.accountId))
             return
         }
         guard connections[id]?.spots[request.accountId]?[req.symbolID] != nil else {
             out.send(
                 id,
-                errorRes(.notSubscribedToSpots, "Subscribe to spots of symbol \(req.symbolID) first", msgId: request.clientMsgId, account: request.accountId))
+                errorRes(
+                    .notSubscribedToSpots, "Subscribe to spots of symbol \(req.symbolID) first",
+                    msgId: request.clientMsgId, account: request.accountId))
             return
         }
-        connections[id]?.liveTrendbars[request.accountId, default: [:]][req.symbolID, default: []].insert(req.period.rawValue)
+        connections[id]?.liveTrendbars[request.accountId, default: [:]][req.symbolID, default: []].insert(
+            req.period.rawValue)
         var res = ProtoOASubscribeLiveTrendbarRes()
         res.ctidTraderAccountID = request.accountId
         out.send(id, Envelope(res, clientMsgId: request.clientMsgId))
     }
 
-    mutating func unsubscribeLiveTrendbar(_ req: ProtoOAUnsubscribeLiveTrendbarReq, _ request: Request, out: inout Outbox) {
+    mutating func unsubscribeLiveTrendbar(
+        _ req: ProtoOAUnsubscribeLiveTrendbarReq, _ request: Request, out: inout Outbox
+    ) {
         connections[request.connection]?.liveTrendbars[request.accountId]?[req.symbolID]?.remove(req.period.rawValue)
         var res = ProtoOAUnsubscribeLiveTrendbarRes()
         res.ctidTraderAccountID = request.accountId
@@ -204,7 +227,9 @@ extension SimulatorEngine {
 
     /// A spot event when the bid or ask moved since the last one sent (the first one carries
     /// both; later ones only what changed, like the server).
-    mutating func spotEvent(connection id: SimulatorConnectionID, account: Int64, symbolId: Int64, now: Int64, out: inout Outbox) {
+    mutating func spotEvent(
+        connection id: SimulatorConnectionID, account: Int64, symbolId: Int64, now: Int64, out: inout Outbox
+    ) {
         guard let subscription = connections[id]?.spots[account]?[symbolId],
             let symbol = configuration.catalogue.symbol(symbolId)
         else { return }
@@ -228,7 +253,9 @@ extension SimulatorEngine {
     }
 
     /// A depth event: new levels around the current quote, replacing the previous ones.
-    mutating func depthEvent(connection id: SimulatorConnectionID, account: Int64, symbolId: Int64, now: Int64, out: inout Outbox) {
+    mutating func depthEvent(
+        connection id: SimulatorConnectionID, account: Int64, symbolId: Int64, now: Int64, out: inout Outbox
+    ) {
         guard let previous = connections[id]?.depth[account]?[symbolId],
             let symbol = configuration.catalogue.symbol(symbolId)
         else { return }
@@ -263,14 +290,22 @@ extension SimulatorEngine {
     mutating func trendbars(_ req: ProtoOAGetTrendbarsReq, _ request: Request, out: inout Outbox) {
         let id = request.connection
         guard let symbol = configuration.catalogue.symbol(req.symbolID) else {
-            out.send(id, errorRes(.symbolNotFound, "Symbol \(req.symbolID) is not found", msgId: request.clientMsgId, account: request.accountId))
+            out.send(
+                id,
+                errorRes(
+                    .symbolNotFound, "Symbol \(req.symbolID) is not found", msgId: request.clientMsgId,
+                    account: request.accountId))
             return
         }
         let to = req.hasToTimestamp ? req.toTimestamp : request.now
         let maxSpan = MarketModel.maximumTrendbarSpan(req.period)
         let from = req.hasFromTimestamp ? req.fromTimestamp : max(0, to - maxSpan)
         guard from >= 0, to <= 2_147_483_646_000, from <= to else {
-            out.send(id, errorRes(.incorrectBoundaries, "fromTimestamp and toTimestamp must satisfy 0 <= from <= to <= 2147483646000", msgId: request.clientMsgId, account: request.accountId))
+            out.send(
+                id,
+                errorRes(
+                    .incorrectBoundaries, "fromTimestamp and toTimestamp must satisfy 0 <= from <= to <= 2147483646000",
+                    msgId: request.clientMsgId, account: request.accountId))
             return
         }
         guard to - from <= maxSpan else {
@@ -310,21 +345,30 @@ extension SimulatorEngine {
     mutating func tickData(_ req: ProtoOAGetTickDataReq, _ request: Request, out: inout Outbox) {
         let id = request.connection
         guard let symbol = configuration.catalogue.symbol(req.symbolID) else {
-            out.send(id, errorRes(.symbolNotFound, "Symbol \(req.symbolID) is not found", msgId: request.clientMsgId, account: request.accountId))
+            out.send(
+                id,
+                errorRes(
+                    .symbolNotFound, "Symbol \(req.symbolID) is not found", msgId: request.clientMsgId,
+                    account: request.accountId))
             return
         }
         let maxSpan = configuration.maximumTickDataSpan.milliseconds
         let to = req.hasToTimestamp ? req.toTimestamp : request.now
         let from = req.hasFromTimestamp ? req.fromTimestamp : max(0, to - maxSpan)
         guard from >= 0, to <= 2_147_483_646_000, from <= to else {
-            out.send(id, errorRes(.incorrectBoundaries, "fromTimestamp and toTimestamp must satisfy 0 <= from <= to <= 2147483646000", msgId: request.clientMsgId, account: request.accountId))
+            out.send(
+                id,
+                errorRes(
+                    .incorrectBoundaries, "fromTimestamp and toTimestamp must satisfy 0 <= from <= to <= 2147483646000",
+                    msgId: request.clientMsgId, account: request.accountId))
             return
         }
         guard to - from <= maxSpan else {
             out.send(
                 id,
                 errorRes(
-                    .incorrectBoundaries, "The period from fromTimestamp to toTimestamp is longer than \(maxSpan) ms (one week)",
+                    .incorrectBoundaries,
+                    "The period from fromTimestamp to toTimestamp is longer than \(maxSpan) ms (one week)",
                     msgId: request.clientMsgId, account: request.accountId))
             return
         }

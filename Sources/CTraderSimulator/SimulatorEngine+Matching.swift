@@ -14,13 +14,17 @@ extension SimulatorEngine {
                 guard let order = accounts[accountId]?.pendingOrders[orderId],
                     let symbol = configuration.catalogue.symbol(order.tradeData.symbolID)
                 else { continue }
-                if order.timeInForce == .goodTillDate && order.hasExpirationTimestamp && now >= order.expirationTimestamp {
+                if order.timeInForce == .goodTillDate && order.hasExpirationTimestamp
+                    && now >= order.expirationTimestamp
+                {
                     var expired = order
                     expired.orderStatus = .orderStatusExpired
                     expired.utcLastUpdateTimestamp = now
                     accounts[accountId]?.pendingOrders[orderId] = nil
                     accounts[accountId]?.orders[orderId] = expired
-                    broadcast(execution(.orderExpired, account: accountId, order: expired, serverEvent: true), account: accountId, request: nil, out: &out)
+                    broadcast(
+                        execution(.orderExpired, account: accountId, order: expired, serverEvent: true),
+                        account: accountId, request: nil, out: &out)
                     continue
                 }
                 let (bid, ask) = quote(symbol, now: now)
@@ -56,10 +60,12 @@ extension SimulatorEngine {
                 let buy = position.tradeData.tradeSide == .buy
                 let market = TradingArithmetic.price(buy ? bid : ask, digits: symbol.digits)
                 let stopHit = position.hasStopLoss && (buy ? market <= position.stopLoss : market >= position.stopLoss)
-                let takeHit = position.hasTakeProfit && (buy ? market >= position.takeProfit : market <= position.takeProfit)
+                let takeHit =
+                    position.hasTakeProfit && (buy ? market >= position.takeProfit : market <= position.takeProfit)
                 if stopHit || takeHit {
                     closeAtMarket(
-                        position: position, volume: position.tradeData.volume, symbol: symbol, account: accountId, request: nil,
+                        position: position, volume: position.tradeData.volume, symbol: symbol, account: accountId,
+                        request: nil,
                         type: .stopLossTakeProfit, now: now, out: &out)
                 }
             }

@@ -79,7 +79,8 @@ extension SimulatorEngine {
                 out.send(
                     request.connection,
                     errorRes(
-                        .invalidRequest, "SL/TP in absolute values are allowed only for order types: [LIMIT, STOP, STOP_LIMIT]",
+                        .invalidRequest,
+                        "SL/TP in absolute values are allowed only for order types: [LIMIT, STOP, STOP_LIMIT]",
                         msgId: request.clientMsgId, account: request.accountId))
                 return
             }
@@ -91,33 +92,42 @@ extension SimulatorEngine {
             reference = req.limitPrice
         case .stop, .stopLimit:
             guard req.hasStopPrice, req.stopPrice > 0 else {
-                orderError(.tradingBadPrices, "A STOP or STOP_LIMIT order needs a positive stopPrice", request, out: &out)
+                orderError(
+                    .tradingBadPrices, "A STOP or STOP_LIMIT order needs a positive stopPrice", request, out: &out)
                 return
             }
             reference = req.stopPrice
         case .stopLossTakeProfit:
             out.send(
                 request.connection,
-                errorRes(.invalidRequest, "Order type STOP_LOSS_TAKE_PROFIT cannot be sent", msgId: request.clientMsgId, account: request.accountId))
+                errorRes(
+                    .invalidRequest, "Order type STOP_LOSS_TAKE_PROFIT cannot be sent", msgId: request.clientMsgId,
+                    account: request.accountId))
             return
         }
         // Stops on the right side of the reference price.
         let buy = req.tradeSide == .buy
         if req.hasStopLoss && (buy ? req.stopLoss >= reference : req.stopLoss <= reference) {
-            orderError(.tradingBadStops, "Stop loss \(req.stopLoss) is on the wrong side of \(reference)", request, out: &out)
+            orderError(
+                .tradingBadStops, "Stop loss \(req.stopLoss) is on the wrong side of \(reference)", request, out: &out)
             return
         }
         if req.hasTakeProfit && (buy ? req.takeProfit <= reference : req.takeProfit >= reference) {
-            orderError(.tradingBadStops, "Take profit \(req.takeProfit) is on the wrong side of \(reference)", request, out: &out)
+            orderError(
+                .tradingBadStops, "Take profit \(req.takeProfit) is on the wrong side of \(reference)", request,
+                out: &out)
             return
         }
-        if (req.hasRelativeStopLoss && req.relativeStopLoss <= 0) || (req.hasRelativeTakeProfit && req.relativeTakeProfit <= 0) {
+        if (req.hasRelativeStopLoss && req.relativeStopLoss <= 0)
+            || (req.hasRelativeTakeProfit && req.relativeTakeProfit <= 0)
+        {
             orderError(.tradingBadStops, "Relative stop loss and take profit must be positive", request, out: &out)
             return
         }
         // Margin: opening exposure must fit in the free margin.
         let netting = state.account.isNetted ? state.positions.values.first { $0.tradeData.symbolID == symbol.id } : nil
-        let reduces = netting.map { $0.tradeData.tradeSide != req.tradeSide && $0.tradeData.volume >= req.volume } ?? false
+        let reduces =
+            netting.map { $0.tradeData.tradeSide != req.tradeSide && $0.tradeData.volume >= req.volume } ?? false
         if !reduces {
             let arithmetic = self.arithmetic(at: now)
             let required = arithmetic.margin(volume: req.volume, symbol: symbol, account: state)
@@ -144,7 +154,9 @@ extension SimulatorEngine {
         order.closingOrder = false
         if req.hasClientOrderID { order.clientOrderID = req.clientOrderID }
         if req.hasLimitPrice && req.orderType == .limit { order.limitPrice = req.limitPrice }
-        if req.hasStopPrice && (req.orderType == .stop || req.orderType == .stopLimit) { order.stopPrice = req.stopPrice }
+        if req.hasStopPrice && (req.orderType == .stop || req.orderType == .stopLimit) {
+            order.stopPrice = req.stopPrice
+        }
         if req.hasSlippageInPoints { order.slippageInPoints = Int64(req.slippageInPoints) }
         if req.hasBaseSlippagePrice { order.baseSlippagePrice = req.baseSlippagePrice }
         if req.hasStopLoss { order.stopLoss = req.stopLoss }
@@ -172,12 +184,16 @@ extension SimulatorEngine {
                 created.utcLastUpdateTimestamp = now
             }
             accounts[request.accountId] = state
-            broadcast(execution(.orderAccepted, account: request.accountId, order: order, position: created), account: request.accountId, request: request, out: &out)
+            broadcast(
+                execution(.orderAccepted, account: request.accountId, order: order, position: created),
+                account: request.accountId, request: request, out: &out)
             fill(orderId: order.orderID, account: request.accountId, price: marketPrice, request: request, out: &out)
         } else {
             state.pendingOrders[order.orderID] = order
             accounts[request.accountId] = state
-            broadcast(execution(.orderAccepted, account: request.accountId, order: order), account: request.accountId, request: request, out: &out)
+            broadcast(
+                execution(.orderAccepted, account: request.accountId, order: order), account: request.accountId,
+                request: request, out: &out)
         }
     }
 
@@ -194,18 +210,25 @@ extension SimulatorEngine {
         state.pendingOrders[req.orderID] = nil
         state.orders[req.orderID] = order
         accounts[request.accountId] = state
-        broadcast(execution(.orderCancelled, account: request.accountId, order: order), account: request.accountId, request: request, out: &out)
+        broadcast(
+            execution(.orderCancelled, account: request.accountId, order: order), account: request.accountId,
+            request: request, out: &out)
     }
 
     mutating func amendOrder(_ req: ProtoOAAmendOrderReq, _ request: Request, out: inout Outbox) {
         guard var state = accounts[request.accountId] else { return }
-        guard var order = state.pendingOrders[req.orderID], let symbol = configuration.catalogue.symbol(order.tradeData.symbolID) else {
+        guard var order = state.pendingOrders[req.orderID],
+            let symbol = configuration.catalogue.symbol(order.tradeData.symbolID)
+        else {
             orderError(.orderNotFound, "Order \(req.orderID) is not found", request, orderId: req.orderID, out: &out)
             return
         }
         if req.hasVolume {
-            guard req.volume >= symbol.minVolume, req.volume <= symbol.maxVolume, req.volume % symbol.stepVolume == 0 else {
-                orderError(.tradingBadVolume, "Order volume \(req.volume) is not allowed", request, orderId: req.orderID, out: &out)
+            guard req.volume >= symbol.minVolume, req.volume <= symbol.maxVolume, req.volume % symbol.stepVolume == 0
+            else {
+                orderError(
+                    .tradingBadVolume, "Order volume \(req.volume) is not allowed", request, orderId: req.orderID,
+                    out: &out)
                 return
             }
             order.tradeData.volume = req.volume
@@ -219,14 +242,18 @@ extension SimulatorEngine {
         let buy = order.tradeData.tradeSide == .buy
         if req.hasStopLoss {
             guard buy ? req.stopLoss < reference : req.stopLoss > reference else {
-                orderError(.tradingBadStops, "Stop loss \(req.stopLoss) is on the wrong side of \(reference)", request, orderId: req.orderID, out: &out)
+                orderError(
+                    .tradingBadStops, "Stop loss \(req.stopLoss) is on the wrong side of \(reference)", request,
+                    orderId: req.orderID, out: &out)
                 return
             }
             order.stopLoss = req.stopLoss
         }
         if req.hasTakeProfit {
             guard buy ? req.takeProfit > reference : req.takeProfit < reference else {
-                orderError(.tradingBadStops, "Take profit \(req.takeProfit) is on the wrong side of \(reference)", request, orderId: req.orderID, out: &out)
+                orderError(
+                    .tradingBadStops, "Take profit \(req.takeProfit) is on the wrong side of \(reference)", request,
+                    orderId: req.orderID, out: &out)
                 return
             }
             order.takeProfit = req.takeProfit
@@ -237,6 +264,8 @@ extension SimulatorEngine {
         state.pendingOrders[req.orderID] = order
         state.orders[req.orderID] = order
         accounts[request.accountId] = state
-        broadcast(execution(.orderReplaced, account: request.accountId, order: order), account: request.accountId, request: request, out: &out)
+        broadcast(
+            execution(.orderReplaced, account: request.accountId, order: order), account: request.accountId,
+            request: request, out: &out)
     }
 }

@@ -45,21 +45,30 @@ extension SimulatorEngine {
 
     mutating func closePosition(_ req: ProtoOAClosePositionReq, _ request: Request, out: inout Outbox) {
         guard let state = accounts[request.accountId] else { return }
-        guard let position = state.positions[req.positionID], let symbol = configuration.catalogue.symbol(position.tradeData.symbolID) else {
-            orderError(.positionNotFound, "Position \(req.positionID) is not found", request, positionId: req.positionID, out: &out)
+        guard let position = state.positions[req.positionID],
+            let symbol = configuration.catalogue.symbol(position.tradeData.symbolID)
+        else {
+            orderError(
+                .positionNotFound, "Position \(req.positionID) is not found", request, positionId: req.positionID,
+                out: &out)
             return
         }
         guard req.volume > 0, req.volume % symbol.stepVolume == 0 else {
-            orderError(.tradingBadVolume, "Close volume \(req.volume) is not a positive multiple of \(symbol.stepVolume)", request, positionId: req.positionID, out: &out)
+            orderError(
+                .tradingBadVolume, "Close volume \(req.volume) is not a positive multiple of \(symbol.stepVolume)",
+                request, positionId: req.positionID, out: &out)
             return
         }
         let volume = min(req.volume, position.tradeData.volume)
-        closeAtMarket(position: position, volume: volume, symbol: symbol, account: request.accountId, request: request, type: .market, now: request.now, out: &out)
+        closeAtMarket(
+            position: position, volume: volume, symbol: symbol, account: request.accountId, request: request,
+            type: .market, now: request.now, out: &out)
     }
 
     /// Sends a closing order for `volume` of `position` and fills it at the market.
     mutating func closeAtMarket(
-        position: ProtoOAPosition, volume: Int64, symbol: SymbolCatalogue.Symbol, account accountId: Int64, request: Request?,
+        position: ProtoOAPosition, volume: Int64, symbol: SymbolCatalogue.Symbol, account accountId: Int64,
+        request: Request?,
         type: ProtoOAOrderType, now: Int64, out: inout Outbox
     ) {
         guard var state = accounts[accountId] else { return }
@@ -82,7 +91,10 @@ extension SimulatorEngine {
         order.timeInForce = .immediateOrCancel
         order.executedVolume = 0
         order.utcLastUpdateTimestamp = now
-        broadcast(execution(.orderAccepted, account: accountId, order: order, position: position, serverEvent: request == nil), account: accountId, request: request, out: &out)
+        broadcast(
+            execution(
+                .orderAccepted, account: accountId, order: order, position: position, serverEvent: request == nil),
+            account: accountId, request: request, out: &out)
 
         var closed = position
         let detail = closeDetail(&state, position: &closed, volume: volume, exit: exit, symbol: symbol, now: now)
@@ -99,16 +111,22 @@ extension SimulatorEngine {
         state.deals.append(deal)
         accounts[accountId] = state
         broadcast(
-            execution(.orderFilled, account: accountId, order: order, position: closed, deal: deal, serverEvent: request == nil),
+            execution(
+                .orderFilled, account: accountId, order: order, position: closed, deal: deal,
+                serverEvent: request == nil),
             account: accountId, request: request, out: &out)
         marginChanged(closed, account: state, request: request, out: &out)
     }
 
     /// Keeps `position` in `state` while it is open, its used margin brought up to date; removes
     /// it once closed.
-    func store(_ position: inout ProtoOAPosition, in state: inout AccountState, symbol: SymbolCatalogue.Symbol, arithmetic: TradingArithmetic) {
+    func store(
+        _ position: inout ProtoOAPosition, in state: inout AccountState, symbol: SymbolCatalogue.Symbol,
+        arithmetic: TradingArithmetic
+    ) {
         if position.positionStatus == .positionStatusOpen {
-            position.usedMargin = UInt64(max(0, arithmetic.margin(volume: position.tradeData.volume, symbol: symbol, account: state)))
+            position.usedMargin = UInt64(
+                max(0, arithmetic.margin(volume: position.tradeData.volume, symbol: symbol, account: state)))
             state.positions[position.positionID] = position
         } else {
             state.positions[position.positionID] = nil
@@ -119,8 +137,12 @@ extension SimulatorEngine {
 
     mutating func amendPosition(_ req: ProtoOAAmendPositionSLTPReq, _ request: Request, out: inout Outbox) {
         guard var state = accounts[request.accountId] else { return }
-        guard var position = state.positions[req.positionID], let symbol = configuration.catalogue.symbol(position.tradeData.symbolID) else {
-            orderError(.positionNotFound, "Position \(req.positionID) is not found", request, positionId: req.positionID, out: &out)
+        guard var position = state.positions[req.positionID],
+            let symbol = configuration.catalogue.symbol(position.tradeData.symbolID)
+        else {
+            orderError(
+                .positionNotFound, "Position \(req.positionID) is not found", request, positionId: req.positionID,
+                out: &out)
             return
         }
         let (bid, ask) = quote(symbol, now: request.now)
@@ -128,11 +150,15 @@ extension SimulatorEngine {
         // A long position closes at the bid, a short one at the ask.
         let market = TradingArithmetic.price(buy ? bid : ask, digits: symbol.digits)
         if req.hasStopLoss && (buy ? req.stopLoss >= market : req.stopLoss <= market) {
-            orderError(.tradingBadStops, "Stop loss \(req.stopLoss) is on the wrong side of the market price \(market)", request, positionId: req.positionID, out: &out)
+            orderError(
+                .tradingBadStops, "Stop loss \(req.stopLoss) is on the wrong side of the market price \(market)",
+                request, positionId: req.positionID, out: &out)
             return
         }
         if req.hasTakeProfit && (buy ? req.takeProfit <= market : req.takeProfit >= market) {
-            orderError(.tradingBadStops, "Take profit \(req.takeProfit) is on the wrong side of the market price \(market)", request, positionId: req.positionID, out: &out)
+            orderError(
+                .tradingBadStops, "Take profit \(req.takeProfit) is on the wrong side of the market price \(market)",
+                request, positionId: req.positionID, out: &out)
             return
         }
         if req.hasStopLoss { position.stopLoss = req.stopLoss } else { position.clearStopLoss() }
@@ -142,6 +168,8 @@ extension SimulatorEngine {
         position.utcLastUpdateTimestamp = request.now
         state.positions[req.positionID] = position
         accounts[request.accountId] = state
-        broadcast(execution(.orderReplaced, account: request.accountId, position: position), account: request.accountId, request: request, out: &out)
+        broadcast(
+            execution(.orderReplaced, account: request.accountId, position: position), account: request.accountId,
+            request: request, out: &out)
     }
 }

@@ -19,7 +19,11 @@ extension SimulatorEngine {
         let from = req.hasFromTimestamp ? req.fromTimestamp : 0
         let to = req.hasToTimestamp ? req.toTimestamp : 2_147_483_646_000
         guard from >= 0, to <= 2_147_483_646_000, from <= to else {
-            out.send(request.connection, errorRes(.incorrectBoundaries, "fromTimestamp and toTimestamp must satisfy 0 <= from <= to <= 2147483646000", msgId: request.clientMsgId, account: request.accountId))
+            out.send(
+                request.connection,
+                errorRes(
+                    .incorrectBoundaries, "fromTimestamp and toTimestamp must satisfy 0 <= from <= to <= 2147483646000",
+                    msgId: request.clientMsgId, account: request.accountId))
             return
         }
         let deals = state.deals.filter { $0.executionTimestamp >= from && $0.executionTimestamp <= to }
@@ -64,7 +68,9 @@ extension SimulatorEngine {
         guard let state = accounts[request.accountId] else { return }
         var res = ProtoOAOrderListByPositionIdRes()
         res.ctidTraderAccountID = request.accountId
-        res.order = state.orders.keys.sorted().compactMap { state.orders[$0] }.filter { $0.positionID == req.positionID }
+        res.order = state.orders.keys.sorted().compactMap { state.orders[$0] }.filter {
+            $0.positionID == req.positionID
+        }
         res.hasMore_p = false
         out.send(request.connection, Envelope(res, clientMsgId: request.clientMsgId))
     }
@@ -72,7 +78,11 @@ extension SimulatorEngine {
     mutating func expectedMargin(_ req: ProtoOAExpectedMarginReq, _ request: Request, out: inout Outbox) {
         guard let state = accounts[request.accountId] else { return }
         guard let symbol = configuration.catalogue.symbol(req.symbolID) else {
-            out.send(request.connection, errorRes(.symbolNotFound, "Symbol \(req.symbolID) is not found", msgId: request.clientMsgId, account: request.accountId))
+            out.send(
+                request.connection,
+                errorRes(
+                    .symbolNotFound, "Symbol \(req.symbolID) is not found", msgId: request.clientMsgId,
+                    account: request.accountId))
             return
         }
         var res = ProtoOAExpectedMarginRes()
@@ -97,11 +107,14 @@ extension SimulatorEngine {
         res.moneyDigits = state.account.moneyDigits
         let arithmetic = self.arithmetic(at: request.now)
         for positionId in state.positions.keys.sorted() {
-            guard let position = state.positions[positionId], let symbol = configuration.catalogue.symbol(position.tradeData.symbolID) else { continue }
+            guard let position = state.positions[positionId],
+                let symbol = configuration.catalogue.symbol(position.tradeData.symbolID)
+            else { continue }
             let (bid, ask) = quote(symbol, now: request.now)
             let exit = TradingArithmetic.price(position.tradeData.tradeSide == .buy ? bid : ask, digits: symbol.digits)
             let gross = arithmetic.grossProfit(
-                side: position.tradeData.tradeSide, entry: position.price, exit: exit, volume: position.tradeData.volume,
+                side: position.tradeData.tradeSide, entry: position.price, exit: exit,
+                volume: position.tradeData.volume,
                 symbol: symbol, account: state)
             var pnl = ProtoOAPositionUnrealizedPnL()
             pnl.positionID = positionId

@@ -210,7 +210,8 @@ public struct SimulatorEngine: Sendable {
         return out.outputs
     }
 
-    private mutating func handleUndecodable(_ error: MessagingError, from id: SimulatorConnectionID, out: inout Outbox) {
+    private mutating func handleUndecodable(_ error: MessagingError, from id: SimulatorConnectionID, out: inout Outbox)
+    {
         if error.code == .malformedJSON {
             let position = "\(error.line ?? 1):\(error.column ?? 1)"
             out.send(id, errorRes(.invalidRequest, "Malformed JSON message at \(position)"))
@@ -237,7 +238,8 @@ public struct SimulatorEngine: Sendable {
             return
         }
         // Rate limits.
-        let historical = type == .protoOaGetTrendbarsReq || type == .protoOaGetTickdataReq || type == .protoOaDealListReq
+        let historical =
+            type == .protoOaGetTrendbarsReq || type == .protoOaGetTickdataReq || type == .protoOaDealListReq
         if let state = connections[id] {
             var limiter = state.limiter
             let allowed = limiter.admit(
@@ -247,7 +249,8 @@ public struct SimulatorEngine: Sendable {
             if !allowed {
                 var error = ProtoOAErrorRes()
                 error.errorCode = ErrorCode.requestFrequencyExceeded.rawValue
-                error.description_p = "Request frequency is reached: at most \(historical ? configuration.historicalRequestsPerSecond : configuration.requestsPerSecond) \(historical ? "historical " : "")requests per second"
+                error.description_p =
+                    "Request frequency is reached: at most \(historical ? configuration.historicalRequestsPerSecond : configuration.requestsPerSecond) \(historical ? "historical " : "")requests per second"
                 error.retryAfter = 1
                 if let account = Self.accountId(of: message) { error.ctidTraderAccountID = account }
                 out.send(id, Envelope(error, clientMsgId: msgId))
@@ -303,7 +306,9 @@ public struct SimulatorEngine: Sendable {
             return
         }
         guard connections[id]?.authorizedAccounts.contains(accountId) == true, accounts[accountId] != nil else {
-            out.send(id, errorRes(.accountNotAuthorized, "Trading account is not authorized", msgId: msgId, account: accountId))
+            out.send(
+                id,
+                errorRes(.accountNotAuthorized, "Trading account is not authorized", msgId: msgId, account: accountId))
             return
         }
         let request = Request(connection: id, clientMsgId: msgId, accountId: accountId, now: now)

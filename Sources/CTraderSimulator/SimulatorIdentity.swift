@@ -29,7 +29,10 @@ public struct SimulatorIdentity: Sendable, Hashable {
         /// Whether the token has the "trade" scope (`SCOPE_TRADE`) or only "view".
         public var canTrade: Bool
         /// Makes a token.
-        public init(accessToken: String, refreshToken: String, accountIds: [Int64], expiresAt: Int64? = nil, canTrade: Bool = true) {
+        public init(
+            accessToken: String, refreshToken: String, accountIds: [Int64], expiresAt: Int64? = nil,
+            canTrade: Bool = true
+        ) {
             self.accessToken = accessToken
             self.refreshToken = refreshToken
             self.accountIds = accountIds
@@ -121,7 +124,9 @@ public struct SimulatorIdentity: Sendable, Hashable {
         ],
         accounts: [
             Account(ctidTraderAccountId: demoHedgedAccountId, traderLogin: 5_000_001),
-            Account(ctidTraderAccountId: demoNettedAccountId, traderLogin: 5_000_002, isNetted: true, leverageInCents: 3_000),
+            Account(
+                ctidTraderAccountId: demoNettedAccountId, traderLogin: 5_000_002, isNetted: true, leverageInCents: 3_000
+            ),
         ]
     )
 

@@ -79,7 +79,10 @@ public struct SymbolCatalogue: Sendable {
     public var symbols: [Symbol]
 
     /// Makes a catalogue.
-    public init(assets: [ProtoOAAsset], assetClasses: [ProtoOAAssetClass], categories: [ProtoOASymbolCategory], symbols: [Symbol]) {
+    public init(
+        assets: [ProtoOAAsset], assetClasses: [ProtoOAAssetClass], categories: [ProtoOASymbolCategory],
+        symbols: [Symbol]
+    ) {
         self.assets = assets
         self.assetClasses = assetClasses
         self.categories = categories
@@ -131,7 +134,10 @@ public struct SymbolCatalogue: Sendable {
             category.sortingNumber = Double(row.0)
             return category
         }
-        func fx(_ id: Int64, _ name: String, _ base: Int64, _ quote: Int64, _ category: Int64, _ price: Double, _ spread: Int64)
+        func fx(
+            _ id: Int64, _ name: String, _ base: Int64, _ quote: Int64, _ category: Int64, _ price: Double,
+            _ spread: Int64
+        )
             -> Symbol
         {
             let jpy = quote == 4
@@ -158,11 +164,13 @@ public struct SymbolCatalogue: Sendable {
             fx(14, "GBPCHF", 2, 5, 2, 1.12000, 20),
             fx(15, "CADJPY", 7, 4, 2, 110.000, 16),
             Symbol(
-                id: 16, name: "XAUUSD", description: "Gold vs US Dollar", baseAssetId: 9, quoteAssetId: 3, categoryId: 3,
+                id: 16, name: "XAUUSD", description: "Gold vs US Dollar", baseAssetId: 9, quoteAssetId: 3,
+                categoryId: 3,
                 digits: 2, pipPosition: 1, basePrice: 2350.00, spreadPoints: 25, lotSize: 10_000, minVolume: 100,
                 maxVolume: 10_000_000, stepVolume: 100),
             Symbol(
-                id: 17, name: "XAGUSD", description: "Silver vs US Dollar", baseAssetId: 10, quoteAssetId: 3, categoryId: 3,
+                id: 17, name: "XAGUSD", description: "Silver vs US Dollar", baseAssetId: 10, quoteAssetId: 3,
+                categoryId: 3,
                 digits: 3, pipPosition: 2, basePrice: 28.000, spreadPoints: 25, lotSize: 500_000, minVolume: 5_000,
                 maxVolume: 50_000_000, stepVolume: 5_000),
             Symbol(
@@ -182,11 +190,13 @@ public struct SymbolCatalogue: Sendable {
                 digits: 2, pipPosition: 0, basePrice: 38000.00, spreadPoints: 700, lotSize: 100, minVolume: 10,
                 maxVolume: 1_000_000, stepVolume: 10),
             Symbol(
-                id: 22, name: "BTCUSD", description: "Bitcoin vs US Dollar", baseAssetId: 15, quoteAssetId: 3, categoryId: 5,
+                id: 22, name: "BTCUSD", description: "Bitcoin vs US Dollar", baseAssetId: 15, quoteAssetId: 3,
+                categoryId: 5,
                 digits: 2, pipPosition: 0, basePrice: 65000.00, spreadPoints: 3000, lotSize: 100, minVolume: 1,
                 maxVolume: 10_000, stepVolume: 1),
             Symbol(
-                id: 23, name: "ETHUSD", description: "Ethereum vs US Dollar", baseAssetId: 16, quoteAssetId: 3, categoryId: 5,
+                id: 23, name: "ETHUSD", description: "Ethereum vs US Dollar", baseAssetId: 16, quoteAssetId: 3,
+                categoryId: 5,
                 digits: 2, pipPosition: 0, basePrice: 3200.00, spreadPoints: 250, lotSize: 100, minVolume: 1,
                 maxVolume: 100_000, stepVolume: 1),
         ]

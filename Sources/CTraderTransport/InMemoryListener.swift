@@ -41,10 +41,13 @@ public final class InMemoryListener: TransportListener, @unchecked Sendable {
     /// - Throws: ``TransportError/Code/connectionRefused`` when the listener is closed or its
     ///   backlog is full.
     public func connect() throws -> InMemoryTransport {
-        let (client, server) = InMemoryTransport.makePair(chunking: chunking, bufferCapacity: bufferCapacity, name: "memory:\(port)#\(PairCounter.next())")
+        let (client, server) = InMemoryTransport.makePair(
+            chunking: chunking, bufferCapacity: bufferCapacity, name: "memory:\(port)#\(PairCounter.next())")
         let woken: [CheckedContinuation<Void, any Error>] = try lock.withLock {
             if closed { throw TransportError(.connectionRefused, reason: "the in-memory listener \(port) is closed") }
-            if queue.count >= backlog { throw TransportError(.connectionRefused, reason: "the in-memory listener \(port)'s backlog is full") }
+            if queue.count >= backlog {
+                throw TransportError(.connectionRefused, reason: "the in-memory listener \(port)'s backlog is full")
+            }
             queue.append(server)
             return acceptors.takeAllLocked()
         }

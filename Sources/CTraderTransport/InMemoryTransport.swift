@@ -135,7 +135,9 @@ final class MemoryPipe: @unchecked Sendable {
             }
             WaitQueue.resumeAll(woken)
             if case .done(let count) = outcome { return count }
-            try await readers.wait { readerClosed || reset || (!stalled && (bufferedLocked > 0 || writeShutdown || writerClosed)) }
+            try await readers.wait {
+                readerClosed || reset || (!stalled && (bufferedLocked > 0 || writeShutdown || writerClosed))
+            }
         }
     }
 
@@ -163,7 +165,9 @@ final class MemoryPipe: @unchecked Sendable {
                 remaining = remaining.dropFirst(count)
                 continue
             }
-            try await writers.wait { writerClosed || writeShutdown || reset || readerClosed || bufferedLocked < capacity }
+            try await writers.wait {
+                writerClosed || writeShutdown || reset || readerClosed || bufferedLocked < capacity
+            }
         }
     }
 
@@ -231,8 +235,10 @@ public final class InMemoryTransport: Transport {
         precondition(bufferCapacity > 0, "bufferCapacity must be positive")
         let toServer = MemoryPipe(capacity: bufferCapacity, chunking: chunking, salt: 1)
         let toClient = MemoryPipe(capacity: bufferCapacity, chunking: chunking, salt: 2)
-        let client = InMemoryTransport(inbound: toClient, outbound: toServer, localAddress: "\(name)/client", remoteAddress: "\(name)/server")
-        let server = InMemoryTransport(inbound: toServer, outbound: toClient, localAddress: "\(name)/server", remoteAddress: "\(name)/client")
+        let client = InMemoryTransport(
+            inbound: toClient, outbound: toServer, localAddress: "\(name)/client", remoteAddress: "\(name)/server")
+        let server = InMemoryTransport(
+            inbound: toServer, outbound: toClient, localAddress: "\(name)/server", remoteAddress: "\(name)/client")
         return (client, server)
     }
 

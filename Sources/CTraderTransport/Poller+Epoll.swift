@@ -98,7 +98,9 @@ final class Poller: TaskExecutor, @unchecked Sendable {
     /// system call again"; it may still say `EAGAIN`.
     /// - Throws: ``TransportError/Code/closed`` if the socket is (or becomes) closed,
     ///   ``PollerTimeout`` when the deadline passes, `CancellationError` if the task is cancelled.
-    func wait(for interest: PollInterest, on socket: SocketHandle, deadline: ContinuousClock.Instant? = nil) async throws {
+    func wait(
+        for interest: PollInterest, on socket: SocketHandle, deadline: ContinuousClock.Instant? = nil
+    ) async throws {
         let events = interest.epollEvents
         let id: UInt64? = lock.withLock {
             // An edge arrived since the last wait: no need to suspend.
@@ -213,7 +215,9 @@ final class Poller: TaskExecutor, @unchecked Sendable {
     func failWaiters(on socket: SocketHandle) {
         var woken: [CheckedContinuation<Void, any Error>] = []
         lock.withLock {
-            guard socket.pollToken != 0, let registration = registrations.removeValue(forKey: socket.pollToken) else { return }
+            guard socket.pollToken != 0, let registration = registrations.removeValue(forKey: socket.pollToken) else {
+                return
+            }
             socket.pollToken = 0
             for id in registration.waiters {
                 if case .waiting(let waiter) = slots[id] {
@@ -294,7 +298,9 @@ final class Poller: TaskExecutor, @unchecked Sendable {
         while true {
             let timeout = prepareToSleep()
             // safe because: `events` is a contiguous array of `capacity` entries that outlives the call.
-            let count = events.withUnsafeMutableBufferPointer { epoll_wait(epollDescriptor, $0.baseAddress!, Int32(capacity), timeout) }
+            let count = events.withUnsafeMutableBufferPointer {
+                epoll_wait(epollDescriptor, $0.baseAddress!, Int32(capacity), timeout)
+            }
             if count < 0 && currentErrno != EINTR {
                 preconditionFailure("epoll_wait failed: \(errnoDescription(currentErrno))")
             }
@@ -312,7 +318,9 @@ final class Poller: TaskExecutor, @unchecked Sendable {
                 }
                 guard !deadlineWaiters.isEmpty else { return }
                 for id in deadlineWaiters {
-                    guard case .waiting(let waiter) = slots[id], let deadline = waiter.deadline, deadline <= now else { continue }
+                    guard case .waiting(let waiter) = slots[id], let deadline = waiter.deadline, deadline <= now else {
+                        continue
+                    }
                     slots[id] = nil
                     deadlineWaiters.remove(id)
                     removeLocked(id, from: waiter.socket.pollToken)
@@ -342,7 +350,9 @@ final class Poller: TaskExecutor, @unchecked Sendable {
 
     /// Hands the readiness `events` of the socket registered as `token` to its waiters, or keeps it
     /// for the next wait when nobody waits for it.
-    private func deliverLocked(_ events: UInt32, to token: UInt64, into ready: inout [CheckedContinuation<Void, any Error>]) {
+    private func deliverLocked(
+        _ events: UInt32, to token: UInt64, into ready: inout [CheckedContinuation<Void, any Error>]
+    ) {
         // A token no longer registered: the socket was closed after the kernel reported the event.
         registrations[token]?.deliver(events, slots: &slots, deadlineWaiters: &deadlineWaiters, into: &ready)
     }

@@ -1,3 +1,5 @@
+import _CTraderLocking
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import _CTraderLocking
 
 /// The readiness a waiter asks for.
 enum PollInterest: Sendable {
@@ -40,7 +41,9 @@ enum PollSlot<Events> {
 ///
 /// The closed flag is checked under the poller lock: `SocketHandle.close` sets it before it takes
 /// that lock to fail the waiters, so either it sees this waiter or the waiter sees the flag.
-func parkingFailure<Events>(_ id: UInt64, socket: SocketHandle, in slots: inout [UInt64: PollSlot<Events>]) -> (any Error)? {
+func parkingFailure<Events>(
+    _ id: UInt64, socket: SocketHandle, in slots: inout [UInt64: PollSlot<Events>]
+) -> (any Error)? {
     guard case .pending = slots[id] else {
         slots[id] = nil
         return CancellationError()
@@ -53,7 +56,9 @@ func parkingFailure<Events>(_ id: UInt64, socket: SocketHandle, in slots: inout 
 }
 
 /// How many of `slots` wait on `descriptor` for `events` (the pollers' test hook).
-func waitingCount<Events: Equatable>(in slots: some Sequence<PollSlot<Events>>, on descriptor: Int32, for events: Events) -> Int {
+func waitingCount<Events: Equatable>(
+    in slots: some Sequence<PollSlot<Events>>, on descriptor: Int32, for events: Events
+) -> Int {
     slots.reduce(0) { count, slot in
         if case .waiting(let waiter) = slot, waiter.socket.descriptor == descriptor, waiter.events == events {
             return count + 1
@@ -106,7 +111,9 @@ final class Poller: @unchecked Sendable {
     /// A successful return means "try the system call again"; it may still say `EAGAIN`.
     /// - Throws: ``TransportError/Code/closed`` if the socket is (or becomes) closed,
     ///   ``PollerTimeout`` when the deadline passes, `CancellationError` if the task is cancelled.
-    func wait(for interest: PollInterest, on socket: SocketHandle, deadline: ContinuousClock.Instant? = nil) async throws {
+    func wait(
+        for interest: PollInterest, on socket: SocketHandle, deadline: ContinuousClock.Instant? = nil
+    ) async throws {
         let id: UInt64 = lock.withLock {
             nextID &+= 1  // safe because: wrapping after 2^64 waits is harmless for a key.
             slots[nextID] = .pending
@@ -120,7 +127,8 @@ final class Poller: @unchecked Sendable {
                     continuation.resume(throwing: failure)
                     return
                 }
-                slots[id] = .waiting(Waiter(socket: socket, events: interest.events, deadline: deadline, continuation: continuation))
+                slots[id] = .waiting(
+                    Waiter(socket: socket, events: interest.events, deadline: deadline, continuation: continuation))
                 let mustWake = !wakePending
                 wakePending = true
                 lock.unlock()
@@ -189,7 +197,9 @@ final class Poller: @unchecked Sendable {
                 for (fd, events) in interests { pollSet.append(pollfd(fd: fd, events: events, revents: 0)) }
                 if let nearest {
                     let remaining = ContinuousClock.now.duration(to: nearest)
-                    let milliseconds = remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000 + 1
+                    let milliseconds =
+                        remaining.components.seconds * 1000 + remaining.components.attoseconds / 1_000_000_000_000_000
+                        + 1
                     timeout = Int32(clamping: max(0, milliseconds))
                 }
             }
@@ -212,7 +222,9 @@ final class Poller: @unchecked Sendable {
             lock.withLock {
                 for (id, slot) in slots {
                     guard case .waiting(let waiter) = slot else { continue }
-                    if let revents = readyEvents[waiter.socket.descriptor], revents & (waiter.events | failureEvents) != 0 {
+                    if let revents = readyEvents[waiter.socket.descriptor],
+                        revents & (waiter.events | failureEvents) != 0
+                    {
                         slots[id] = nil
                         ready.append(waiter.continuation)
                     } else if let deadline = waiter.deadline, deadline <= now {

@@ -1,3 +1,5 @@
+import _CTraderLocking
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import _CTraderLocking
 
 /// Resolves host names with `getaddrinfo` without blocking Swift's cooperative pool.
 ///

@@ -1,3 +1,5 @@
+import _CTraderLocking
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import _CTraderLocking
 
 /// Owns one non-blocking socket descriptor and coordinates closing it with the operations in
 /// flight, so that a descriptor is never closed (and its number reused) while a task still uses it.
@@ -144,7 +145,8 @@ final class SocketHandle: @unchecked Sendable {
     /// Creates a non-blocking, close-on-exec stream socket for `family` that never raises SIGPIPE.
     static func makeStreamSocket(family: Int32) throws -> Int32 {
         #if os(Linux)
-        let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = socket(
+            family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         #else
         let fd = socket(family, SOCK_STREAM, 0)
         #endif
@@ -228,6 +230,7 @@ struct SocketAddress: Sendable {
         guard result == 0 else { return "unknown" }
         let hostText = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let serviceText = String(decoding: service.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return Int32(address.pointee.sa_family) == AF_INET6 ? "[\(hostText)]:\(serviceText)" : "\(hostText):\(serviceText)"
+        return Int32(address.pointee.sa_family) == AF_INET6
+            ? "[\(hostText)]:\(serviceText)" : "\(hostText):\(serviceText)"
     }
 }

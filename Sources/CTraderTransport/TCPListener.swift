@@ -1,3 +1,5 @@
+public import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -8,7 +10,6 @@ import Darwin
 #if os(Linux)
 import CSystemShims
 #endif
-public import Logging
 
 /// Listens for TCP connections, for the server role.
 ///
@@ -81,9 +82,13 @@ public final class TCPListener: TransportListener {
             let ok = pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } == 0
             guard ok else { return 0 }
             if Int32(pointer.pointee.ss_family) == AF_INET6 {
-                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin6_port)) }
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
             }
-            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { Int(UInt16(bigEndian: $0.pointee.sin_port)) }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                Int(UInt16(bigEndian: $0.pointee.sin_port))
+            }
         }
     }
 
@@ -108,11 +113,15 @@ public final class TCPListener: TransportListener {
                 SocketHandle.setOption(fd, level: SOL_SOCKET, name: SO_NOSIGPIPE, value: 1)
                 #endif
                 let transport = TCPTransport(socket: SocketHandle(takingOwnershipOf: fd))
-                logger.debug("TCP accepted", metadata: ["local": "\(transport.localAddress)", "remote": "\(transport.remoteAddress)"])
+                logger.debug(
+                    "TCP accepted",
+                    metadata: ["local": "\(transport.localAddress)", "remote": "\(transport.remoteAddress)"])
                 return transport
             }
             if number == EINTR || number == ECONNABORTED { continue }
-            guard number == EAGAIN || number == EWOULDBLOCK else { throw TransportError.system(number, while: "accept") }
+            guard number == EAGAIN || number == EWOULDBLOCK else {
+                throw TransportError.system(number, while: "accept")
+            }
             try await Poller.shared.wait(for: .readable, on: socket)
         }
     }

@@ -1,3 +1,5 @@
+public import Logging
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -5,7 +7,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-public import Logging
 
 /// A TCP connection over a non-blocking socket, driven by the module's poller thread.
 ///
@@ -60,10 +61,13 @@ public final class TCPTransport: Transport {
             try Task.checkCancellation()
             do {
                 let transport = try await connect(to: address, deadline: deadline, host: host, timeout: connectTimeout)
-                logger.debug("TCP connected", metadata: ["local": "\(transport.localAddress)", "remote": "\(transport.remoteAddress)"])
+                logger.debug(
+                    "TCP connected",
+                    metadata: ["local": "\(transport.localAddress)", "remote": "\(transport.remoteAddress)"])
                 return transport
             } catch let error as TransportError {
-                logger.debug("TCP connect failed", metadata: ["address": "\(address.description)", "error": "\(error)"])
+                logger.debug(
+                    "TCP connect failed", metadata: ["address": "\(address.description)", "error": "\(error)"])
                 if error.code == .connectTimeout { throw error }
                 lastError = error
             }
@@ -90,7 +94,8 @@ public final class TCPTransport: Transport {
                 do {
                     try await Poller.shared.wait(for: .writable, on: socket, deadline: deadline)
                 } catch is PollerTimeout {
-                    throw TransportError(.connectTimeout, reason: "no connection to \(host) (\(address.description)) within \(timeout)")
+                    throw TransportError(
+                        .connectTimeout, reason: "no connection to \(host) (\(address.description)) within \(timeout)")
                 }
                 let pending = socketError(socket.descriptor)
                 if pending != 0 {

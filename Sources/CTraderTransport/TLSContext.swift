@@ -40,12 +40,15 @@ final class TLSContext: @unchecked Sendable {
             } else {
                 SSL_CTX_set_verify(context, SSL_VERIFY_NONE, nil)
             }
-            if let file = configuration.additionalTrustedCAFile, SSL_CTX_load_verify_locations(context, file, nil) != 1 {
+            if let file = configuration.additionalTrustedCAFile, SSL_CTX_load_verify_locations(context, file, nil) != 1
+            {
                 throw TLSContext.error(.tlsConfigurationInvalid, "cannot load CA file \(file)")
             }
         case .server:
             guard let chain = configuration.certificateChainFile, let key = configuration.privateKeyFile else {
-                throw TransportError(.tlsConfigurationInvalid, reason: "a TLS server needs a certificate chain file and a private key file")
+                throw TransportError(
+                    .tlsConfigurationInvalid,
+                    reason: "a TLS server needs a certificate chain file and a private key file")
             }
             if SSL_CTX_use_certificate_chain_file(context, chain) != 1 {
                 throw TLSContext.error(.tlsConfigurationInvalid, "cannot load certificate chain \(chain)")
@@ -54,7 +57,8 @@ final class TLSContext: @unchecked Sendable {
                 throw TLSContext.error(.tlsConfigurationInvalid, "cannot load private key \(key)")
             }
             if SSL_CTX_check_private_key(context) != 1 {
-                throw TLSContext.error(.tlsConfigurationInvalid, "the private key \(key) does not match the certificate \(chain)")
+                throw TLSContext.error(
+                    .tlsConfigurationInvalid, "the private key \(key) does not match the certificate \(chain)")
             }
         }
     }

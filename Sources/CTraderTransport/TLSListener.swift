@@ -61,7 +61,8 @@ public final class TLSListener: TransportListener {
             do {
                 return try await handshake(over: connection)
             } catch let error as TransportError {
-                logger.info("TLS handshake failed", metadata: ["remote": "\(connection.remoteAddress)", "error": "\(error)"])
+                logger.info(
+                    "TLS handshake failed", metadata: ["remote": "\(connection.remoteAddress)", "error": "\(error)"])
             }
         }
     }

@@ -1,5 +1,6 @@
 import COpenSSL
 public import Logging
+import _CTraderLocking
 
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import _CTraderLocking
 
 /// TLS over a ``TCPTransport``, with OpenSSL 3 working on the non-blocking socket directly.
 ///
@@ -114,7 +114,8 @@ public final class TLSTransport: Transport, @unchecked Sendable {
             throw TransportError(.tlsConfigurationInvalid, reason: "a server configuration was given to a TLS client")
         }
         if !configuration.certificateVerification.verifies {
-            logger.warning("TLS certificate verification is OFF (insecureNoVerification): the server is not authenticated")
+            logger.warning(
+                "TLS certificate verification is OFF (insecureNoVerification): the server is not authenticated")
         }
         return try TLSContext(configuration, logger: logger)
     }
@@ -168,13 +169,16 @@ public final class TLSTransport: Transport, @unchecked Sendable {
             }
             return SSL_set1_host(ssl, serverName) == 1
         }
-        return ok ? nil : TLSContext.error(.tlsConfigurationInvalid, "cannot set the expected server name \(serverName)")
+        return ok
+            ? nil : TLSContext.error(.tlsConfigurationInvalid, "cannot set the expected server name \(serverName)")
     }
 
     private static func isIPAddress(_ text: String) -> Bool {
         var scratch = [UInt8](repeating: 0, count: 16)
         // safe because: `scratch` has room for an IPv6 address (16 bytes).
-        return scratch.withUnsafeMutableBytes { inet_pton(AF_INET, text, $0.baseAddress) == 1 || inet_pton(AF_INET6, text, $0.baseAddress) == 1 }
+        return scratch.withUnsafeMutableBytes {
+            inet_pton(AF_INET, text, $0.baseAddress) == 1 || inet_pton(AF_INET6, text, $0.baseAddress) == 1
+        }
     }
 
     // MARK: - Stepping OpenSSL
@@ -218,12 +222,14 @@ public final class TLSTransport: Transport, @unchecked Sendable {
                     return .failed(recordTruncation(action))
                 }
                 if TLSContext.protocolVersionReasons.contains(where: errors.contains) {
-                    return .failed(TransportError(
-                        .tlsProtocolError,
-                        reason: "\(action): no common protocol version at or above \(context.configuration.minimumVersion) "
-                            + "(the peer offers only older ones): \(errors.text)",
-                        tlsFailure: .protocolVersionTooOld
-                    ))
+                    return .failed(
+                        TransportError(
+                            .tlsProtocolError,
+                            reason:
+                                "\(action): no common protocol version at or above \(context.configuration.minimumVersion) "
+                                + "(the peer offers only older ones): \(errors.text)",
+                            tlsFailure: .protocolVersionTooOld
+                        ))
                 }
                 let text = errors.text.isEmpty ? "unknown OpenSSL error" : errors.text
                 return .failed(TransportError(.tlsProtocolError, reason: "\(action): \(text)"))
@@ -245,7 +251,9 @@ public final class TLSTransport: Transport, @unchecked Sendable {
     /// come") is success here, and must not go through SSL_get_error.
     private func shutdownStep() -> Step {
         sslLock.withLock {
-            guard !hadFatalError else { return .failed(TransportError(.tlsProtocolError, reason: "TLS shutdown after a fatal error")) }
+            guard !hadFatalError else {
+                return .failed(TransportError(.tlsProtocolError, reason: "TLS shutdown after a fatal error"))
+            }
             ERR_clear_error()
             let result = SSL_shutdown(ssl)
             if result >= 0 { return .done(Int(result)) }
@@ -253,7 +261,8 @@ public final class TLSTransport: Transport, @unchecked Sendable {
             case SSL_ERROR_WANT_WRITE: return .wantWrite
             case SSL_ERROR_WANT_READ: return .wantRead
             default:
-                return .failed(TransportError(.tlsProtocolError, reason: "TLS shutdown: \(TLSContext.drainErrorQueue())"))
+                return .failed(
+                    TransportError(.tlsProtocolError, reason: "TLS shutdown: \(TLSContext.drainErrorQueue())"))
             }
         }
     }
@@ -269,7 +278,9 @@ public final class TLSTransport: Transport, @unchecked Sendable {
                 do {
                     switch outcome {
                     case .done:
-                        logger.debug("TLS handshake done", metadata: ["remote": "\(remoteAddress)", "protocol": "\(negotiatedProtocol)"])
+                        logger.debug(
+                            "TLS handshake done",
+                            metadata: ["remote": "\(remoteAddress)", "protocol": "\(negotiatedProtocol)"])
                         return
                     case .wantRead:
                         try await Poller.shared.wait(for: .readable, on: tcp.socket, deadline: deadline)
@@ -281,7 +292,11 @@ public final class TLSTransport: Transport, @unchecked Sendable {
                         throw classifyHandshakeFailure(error, expectedName: expectedName)
                     }
                 } catch is PollerTimeout {
-                    throw TransportError(.tlsHandshakeTimeout, reason: "the TLS handshake with \(remoteAddress) did not finish within \(context.configuration.handshakeTimeout)")
+                    throw TransportError(
+                        .tlsHandshakeTimeout,
+                        reason:
+                            "the TLS handshake with \(remoteAddress) did not finish within \(context.configuration.handshakeTimeout)"
+                    )
                 }
             }
         } catch {
@@ -374,12 +389,14 @@ public final class TLSTransport: Transport, @unchecked Sendable {
             try Task.checkCancellation()
             let count = Int32(clamping: remaining.count)
             // safe because: SSL_write reads at most `count` bytes of the slice's own storage.
-            let outcome = remaining.withUnsafeBytes { raw in step("TLS write") { SSL_write($0, raw.baseAddress, count) } }
+            let outcome = remaining.withUnsafeBytes { raw in step("TLS write") { SSL_write($0, raw.baseAddress, count) }
+            }
             switch outcome {
             case .done(let written): remaining = remaining.dropFirst(written)
             case .wantRead: try await Poller.shared.wait(for: .readable, on: tcp.socket)
             case .wantWrite: try await Poller.shared.wait(for: .writable, on: tcp.socket)
-            case .closedByPeer: throw TransportError(.connectionReset, reason: "TLS write: the peer closed the TLS session")
+            case .closedByPeer:
+                throw TransportError(.connectionReset, reason: "TLS write: the peer closed the TLS session")
             case .failed(let error): throw error
             }
         }
@@ -403,7 +420,10 @@ public final class TLSTransport: Transport, @unchecked Sendable {
                 do {
                     try await Poller.shared.wait(for: .writable, on: tcp.socket, deadline: deadline)
                 } catch is PollerTimeout {
-                    throw TransportError(.tlsShutdownTimeout, reason: "TLS shutdown: close_notify could not be sent within \(timeout): the peer is not reading")
+                    throw TransportError(
+                        .tlsShutdownTimeout,
+                        reason:
+                            "TLS shutdown: close_notify could not be sent within \(timeout): the peer is not reading")
                 }
             case .wantRead:
                 break sending  // Sent; only the peer's close_notify is outstanding.

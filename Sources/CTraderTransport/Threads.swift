@@ -10,24 +10,31 @@ import Darwin
 ///
 /// Used for the module's two long-lived threads: the poller and the name resolver.
 func startDetachedThread(_ body: @escaping @Sendable () -> Void) {
-    final class Box { let body: @Sendable () -> Void; init(_ body: @escaping @Sendable () -> Void) { self.body = body } }
+    final class Box {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
     let context = Unmanaged.passRetained(Box(body)).toOpaque()
     #if canImport(Darwin)
     var thread: pthread_t? = nil
-    let result = pthread_create(&thread, nil, { raw in
-        // safe because: `raw` is the retained Box passed below; it is taken back exactly once.
-        Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
-        return nil
-    }, context)
+    let result = pthread_create(
+        &thread, nil,
+        { raw in
+            // safe because: `raw` is the retained Box passed below; it is taken back exactly once.
+            Unmanaged<Box>.fromOpaque(raw).takeRetainedValue().body()
+            return nil
+        }, context)
     precondition(result == 0, "pthread_create failed: \(result)")
     pthread_detach(thread!)
     #else
     var thread = pthread_t()
-    let result = pthread_create(&thread, nil, { raw in
-        // safe because: `raw` is the retained Box passed below; it is taken back exactly once.
-        Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
-        return nil
-    }, context)
+    let result = pthread_create(
+        &thread, nil,
+        { raw in
+            // safe because: `raw` is the retained Box passed below; it is taken back exactly once.
+            Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue().body()
+            return nil
+        }, context)
     precondition(result == 0, "pthread_create failed: \(result)")
     pthread_detach(thread)
     #endif

@@ -162,7 +162,9 @@ public final class WebSocketConnection: Sendable {
                 while true {
                     buffer.removeAll(keepingCapacity: true)
                     if try await transport.read(into: &buffer, maxLength: 4096) == 0 {
-                        throw WebSocketError(code: .handshakeFailed, detail: "the server closed the connection during the opening handshake")
+                        throw WebSocketError(
+                            code: .handshakeFailed,
+                            detail: "the server closed the connection during the opening handshake")
                     }
                     if let parsed = try parser.parse(buffer) {
                         return (try handshake.validate(parsed.response), parsed.remainder)
@@ -179,9 +181,11 @@ public final class WebSocketConnection: Sendable {
                 role: .client, maxFrameSize: configuration.maxFrameSize, maxMessageSize: configuration.maxMessageSize,
                 maxFragmentCount: configuration.maxFragmentCount, inflater: inflater)
             core.start(reader: reader, initialBytes: remainder)
-            logger.debug("WebSocket connected", metadata: [
-                "target": "\(target)", "extensions": "\(accepted.perMessageDeflate.map { "\($0)" } ?? "none")",
-            ])
+            logger.debug(
+                "WebSocket connected",
+                metadata: [
+                    "target": "\(target)", "extensions": "\(accepted.perMessageDeflate.map { "\($0)" } ?? "none")",
+                ])
             return WebSocketConnection(
                 core: core, requestTarget: nil, negotiatedExtensions: accepted.perMessageDeflate.map { "\($0)" })
         } catch {
@@ -221,7 +225,9 @@ public final class WebSocketConnection: Sendable {
                 while true {
                     buffer.removeAll(keepingCapacity: true)
                     if try await transport.read(into: &buffer, maxLength: 4096) == 0 {
-                        throw WebSocketError(code: .handshakeFailed, detail: "the client closed the connection during the opening handshake")
+                        throw WebSocketError(
+                            code: .handshakeFailed,
+                            detail: "the client closed the connection during the opening handshake")
                     }
                     do {
                         if let parsed = try parser.parse(buffer) {
@@ -245,10 +251,12 @@ public final class WebSocketConnection: Sendable {
                 role: .server, maxFrameSize: configuration.maxFrameSize, maxMessageSize: configuration.maxMessageSize,
                 maxFragmentCount: configuration.maxFragmentCount, inflater: inflater)
             core.start(reader: reader, initialBytes: remainder)
-            logger.debug("WebSocket accepted", metadata: [
-                "target": "\(accepted.request.target)",
-                "extensions": "\(accepted.perMessageDeflate.map { "\($0)" } ?? "none")",
-            ])
+            logger.debug(
+                "WebSocket accepted",
+                metadata: [
+                    "target": "\(accepted.request.target)",
+                    "extensions": "\(accepted.perMessageDeflate.map { "\($0)" } ?? "none")",
+                ])
             return WebSocketConnection(
                 core: core, requestTarget: accepted.request.target,
                 negotiatedExtensions: accepted.perMessageDeflate.map { "\($0)" },
@@ -339,9 +347,11 @@ public final class WebSocketConnection: Sendable {
         case is CancellationError: return error
         case let error as WebSocketError: return error
         case let error as WebSocketHandshakeError:
-            return WebSocketError(code: .handshakeFailed, detail: "opening handshake failed: \(error.detail)", underlying: error)
+            return WebSocketError(
+                code: .handshakeFailed, detail: "opening handshake failed: \(error.detail)", underlying: error)
         case let error as WebSocketFramingError:
-            return WebSocketError(code: .handshakeFailed, detail: "cannot set up the negotiated extensions", underlying: error)
+            return WebSocketError(
+                code: .handshakeFailed, detail: "cannot set up the negotiated extensions", underlying: error)
         default:
             return WebSocketError.transport(error, while: "opening handshake")
         }

@@ -76,15 +76,16 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         self.logger = logger
         self.encoder = WebSocketFrameEncoder(role: role)
         self.deflater = deflater
-        self.state = Locked(State(
-            machine: WebSocketConnectionStateMachine(
-                role: role,
-                closeTimeout: configuration.closeTimeout,
-                autoPing: configuration.autoPing,
-                now: .now
-            ),
-            inbound: SingleConsumerBuffer(limit: configuration.inboundQueueDepth, policy: .backpressure)
-        ))
+        self.state = Locked(
+            State(
+                machine: WebSocketConnectionStateMachine(
+                    role: role,
+                    closeTimeout: configuration.closeTimeout,
+                    autoPing: configuration.autoPing,
+                    now: .now
+                ),
+                inbound: SingleConsumerBuffer(limit: configuration.inboundQueueDepth, policy: .backpressure)
+            ))
         controlBuffer.reserveCapacity(256)
     }
 
@@ -278,7 +279,8 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         for pending in batch {
             controlBuffer.removeAll(keepingCapacity: true)
             // Pongs are coalesced: the one written carries the latest ping's payload.
-            let frame = pending.frame.opcode == .pong
+            let frame =
+                pending.frame.opcode == .pong
                 ? state.withLock { $0.machine.takeOwedPong() } ?? pending.frame : pending.frame
             do {
                 try encoder.encode(frame, into: &controlBuffer)
@@ -337,7 +339,8 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                             state.pendingControl.append(PendingControl(frame: frame, after: .shutdownWrite))
                         }
                     }
-                    throw WebSocketError(code: .compressionFailed, detail: "compressing a message failed", underlying: error)
+                    throw WebSocketError(
+                        code: .compressionFailed, detail: "compressing a message failed", underlying: error)
                 }
             }
             let size = fragmentSize.map { max(1, $0) } ?? Int.max
@@ -371,7 +374,8 @@ final class WebSocketConnectionCore: @unchecked Sendable {
         } catch let error as WebSocketError {
             failure = error
         } catch {
-            failure = WebSocketError(code: .invalidFrame, detail: "cannot encode the message", underlying: error as? WebSocketFramingError)
+            failure = WebSocketError(
+                code: .invalidFrame, detail: "cannot encode the message", underlying: error as? WebSocketFramingError)
         }
         if writeBuffer.capacity > Self.retainedWriteBufferCapacity { writeBuffer = [] }
         await flushAndReleaseWriter()

@@ -80,7 +80,8 @@ public struct WebSocketError: Error, Hashable, Sendable, CustomStringConvertible
             return WebSocketError(code: .transportFailed, detail: "\(action): \(error.reason)", underlying: error)
         }
         if error is CancellationError {
-            return WebSocketError(code: .transportFailed, detail: "\(action): cancelled", underlying: CancellationError())
+            return WebSocketError(
+                code: .transportFailed, detail: "\(action): cancelled", underlying: CancellationError())
         }
         return WebSocketError(code: .transportFailed, detail: "\(action): \(error)")
     }

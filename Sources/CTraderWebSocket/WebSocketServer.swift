@@ -61,7 +61,8 @@ public final class WebSocketServer: Sendable {
                 group.addTask { [configuration, logger, handler] in
                     let connection: WebSocketConnection
                     do {
-                        connection = try await WebSocketConnection.accept(transport, configuration: configuration, logger: logger)
+                        connection = try await WebSocketConnection.accept(
+                            transport, configuration: configuration, logger: logger)
                     } catch {
                         logger.info("WebSocket handshake failed", metadata: ["error": "\(error)"])
                         return

@@ -42,7 +42,9 @@ struct WebSocketURL: Hashable, Sendable {
             }
             hostPart = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
-            if after.hasPrefix(":") { portPart = after.dropFirst() } else if !after.isEmpty {
+            if after.hasPrefix(":") {
+                portPart = after.dropFirst()
+            } else if !after.isEmpty {
                 throw WebSocketError(code: .invalidURL, detail: "unexpected \"\(after)\" after the host in \"\(url)\"")
             }
         } else if let colon = authority.lastIndex(of: ":") {

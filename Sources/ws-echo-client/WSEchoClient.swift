@@ -75,7 +75,9 @@ struct WSEchoClient: AsyncParsableCommand {
     }
 
     /// Echoes every message of one case until the server closes.
-    private func echo(_ target: String, configuration: WebSocketConfiguration, logger: Logger) async throws -> WebSocketCloseStatus {
+    private func echo(
+        _ target: String, configuration: WebSocketConfiguration, logger: Logger
+    ) async throws -> WebSocketCloseStatus {
         let connection = try await WebSocketConnection.connect(to: target, configuration: configuration, logger: logger)
         for await message in connection.messages {
             do {
@@ -94,8 +96,8 @@ struct WSEchoClient: AsyncParsableCommand {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"), UInt8(ascii: "~"):
                 result.append(Character(UnicodeScalar(byte)))
             default:
                 let hex = String(byte, radix: 16, uppercase: true)

@@ -4,8 +4,8 @@ import CTraderChannel
 import CTraderMessaging
 import CTraderTestSupport
 import CTraderTransport
-import Logging
 import CTraderWebSocket
+import Logging
 import Testing
 
 @Suite struct CTraderChannelListenerTests {
@@ -59,7 +59,9 @@ import Testing
             }
             await stray.close()
 
-            let connector = CTraderConnector.webSocket(host: "localhost", configuration: patientWebSocket) { try memory.connect() }
+            let connector = CTraderConnector.webSocket(host: "localhost", configuration: patientWebSocket) {
+                try memory.connect()
+            }
             let client = try await withTimeout { try await connector.open(logger: .init(label: "test")) }
             try await client.send(Envelope(ProtoHeartbeatEvent(), clientMsgId: "ws"))
             #expect(try await withTimeout { try await client.receive() }?.clientMsgId == "ws")

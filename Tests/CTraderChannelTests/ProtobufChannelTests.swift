@@ -7,11 +7,16 @@ import CTraderTransport
 import Testing
 
 @Suite struct ProtobufChannelTests {
-    static func pair(chunking: InMemoryChunking = .asWritten, maximumFrameLength: Int = BinaryFrameDecoder.defaultMaximumFrameLength)
+    static func pair(
+        chunking: InMemoryChunking = .asWritten, maximumFrameLength: Int = BinaryFrameDecoder.defaultMaximumFrameLength
+    )
         -> (client: ProtobufChannel, server: ProtobufChannel)
     {
         let (client, server) = InMemoryTransport.makePair(chunking: chunking)
-        return (ProtobufChannel(transport: client), ProtobufChannel(transport: server, maximumFrameLength: maximumFrameLength))
+        return (
+            ProtobufChannel(transport: client),
+            ProtobufChannel(transport: server, maximumFrameLength: maximumFrameLength)
+        )
     }
 
     @Test func envelopesRoundTripInBothDirections() async throws {

@@ -4,8 +4,8 @@ import CTraderChannel
 import CTraderMessaging
 import CTraderTestSupport
 import CTraderTransport
-import Logging
 import CTraderWebSocket
+import Logging
 import Testing
 
 @Suite struct WebSocketChannelTests {
@@ -13,9 +13,12 @@ import Testing
     static func pair(
         encoder: WebSocketChannel.Encoder? = nil
     ) async throws -> (client: any CTraderChannel, server: any CTraderChannel) {
-        let listener = CTraderChannelListener.webSocket(InMemoryListener(), configuration: patientWebSocket, encoder: encoder)
+        let listener = CTraderChannelListener.webSocket(
+            InMemoryListener(), configuration: patientWebSocket, encoder: encoder)
         let memory = try #require(listener.transportListener as? InMemoryListener)
-        let connector = CTraderConnector.webSocket(host: "localhost", configuration: patientWebSocket) { try memory.connect() }
+        let connector = CTraderConnector.webSocket(host: "localhost", configuration: patientWebSocket) {
+            try memory.connect()
+        }
         async let server = listener.accept()
         let client = try await withTimeout { try await connector.open(logger: .init(label: "test")) }
         return (client, try await server)

@@ -1,5 +1,6 @@
-@testable import CTraderFraming
 import Testing
+
+@testable import CTraderFraming
 
 private func hex(_ bytes: [UInt8]) -> String {
     bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
@@ -20,7 +21,9 @@ private func parseResponseByteByByte(
     return nil
 }
 
-private func parseRequestByteByByte(_ bytes: [UInt8]) throws -> (request: WebSocketHandshakeRequest, remainder: [UInt8])? {
+private func parseRequestByteByByte(
+    _ bytes: [UInt8]
+) throws -> (request: WebSocketHandshakeRequest, remainder: [UInt8])? {
     var parser = WebSocketHandshakeRequestParser()
     for (index, byte) in bytes.enumerated() {
         if let parsed = try parser.parse([byte]) {
@@ -40,7 +43,11 @@ private func response(_ lines: [String]) -> WebSocketHandshakeResponse {
 }
 
 private func okResponse(extraLines: [String] = [], accept: String = rfcAccept) -> WebSocketHandshakeResponse {
-    response(["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade", "Sec-WebSocket-Accept: \(accept)"] + extraLines)
+    response(
+        [
+            "HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade",
+            "Sec-WebSocket-Accept: \(accept)",
+        ] + extraLines)
 }
 
 private func request(_ lines: [String]) throws -> WebSocketHandshakeRequest {
@@ -58,10 +65,12 @@ private let validRequestLines = [
     @Test func sha1KnownVectors() {
         #expect(hex(SHA1.hash(Array("abc".utf8))) == "a9993e364706816aba3e25717850c26c9cd0d89d")
         #expect(hex(SHA1.hash([UInt8]())) == "da39a3ee5e6b4b0d3255bfef95601890afd80709")
-        #expect(hex(SHA1.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
-            == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
-        #expect(hex(SHA1.hash([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)))
-            == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
+        #expect(
+            hex(SHA1.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)))
+                == "84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+        #expect(
+            hex(SHA1.hash([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)))
+                == "34aa973cd4c4daa4f61eeb2bdbad27316534016f")
     }
 
     @Test func rfc6455AcceptExample() {
@@ -97,19 +106,20 @@ private let validRequestLines = [
             subprotocols: ["json", "chat"], extraHeaders: ["Origin": "https://example.com"], key: rfcKey
         )
         let text = String(decoding: handshake.requestBytes, as: UTF8.self)
-        #expect(text == """
-            GET /feed?x=1 HTTP/1.1\r
-            Host: demo.ctraderapi.com:5036\r
-            Upgrade: websocket\r
-            Connection: Upgrade\r
-            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r
-            Sec-WebSocket-Version: 13\r
-            Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r
-            Sec-WebSocket-Protocol: json, chat\r
-            Origin: https://example.com\r
-            \r
+        #expect(
+            text == """
+                GET /feed?x=1 HTTP/1.1\r
+                Host: demo.ctraderapi.com:5036\r
+                Upgrade: websocket\r
+                Connection: Upgrade\r
+                Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r
+                Sec-WebSocket-Version: 13\r
+                Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r
+                Sec-WebSocket-Protocol: json, chat\r
+                Origin: https://example.com\r
+                \r
 
-            """)
+                """)
     }
 
     @Test func hostHeaderOmitsDefaultPorts() {
@@ -168,16 +178,21 @@ private let validRequestLines = [
         for text in ["{\"payloadType\":2106}", "{\"payloadType\":2106}", "{\"payloadType\":2107}"] {
             let message = Array(text.utf8)
             var atServer: [UInt8] = []
-            try serverInflater.inflate(try #require(try clientDeflater.deflate(message[...]))[...], isFinalFragment: true, into: &atServer, limit: 1 << 20)
+            try serverInflater.inflate(
+                try #require(try clientDeflater.deflate(message[...]))[...], isFinalFragment: true, into: &atServer,
+                limit: 1 << 20)
             #expect(atServer == message)
             var atClient: [UInt8] = []
-            try clientInflater.inflate(try #require(try serverDeflater.deflate(message[...]))[...], isFinalFragment: true, into: &atClient, limit: 1 << 20)
+            try clientInflater.inflate(
+                try #require(try serverDeflater.deflate(message[...]))[...], isFinalFragment: true, into: &atClient,
+                limit: 1 << 20)
             #expect(atClient == message)
         }
     }
 
     @Test func noExtensionsWhenServerDeclines() throws {
-        let client = WebSocketClientHandshake(host: "h", extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration()), key: rfcKey)
+        let client = WebSocketClientHandshake(
+            host: "h", extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration()), key: rfcKey)
         let result = try client.validate(okResponse())
         #expect(result.perMessageDeflate == nil)
         #expect(result.subprotocol == nil)
@@ -197,85 +212,130 @@ private let validRequestLines = [
 
     @Test func validationFailures() {
         let client = WebSocketClientHandshake(
-            host: "h", extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration(clientMaxWindowBits: nil)),
+            host: "h",
+            extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration(clientMaxWindowBits: nil)),
             subprotocols: ["a"], key: rfcKey
         )
         func expectFailure(_ code: WebSocketHandshakeError.Code, _ response: WebSocketHandshakeResponse) {
             #expect(throws: WebSocketHandshakeError(code: code, detail: "")) { try client.validate(response) }
         }
         expectFailure(.invalidAccept, okResponse(accept: "AAAAAAAAAAAAAAAAAAAAAAAAAAA="))
-        expectFailure(.invalidAccept, response(["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade"]))
-        expectFailure(.missingUpgrade, response(["HTTP/1.1 101 Switching Protocols", "Connection: Upgrade", "Sec-WebSocket-Accept: \(rfcAccept)"]))
-        expectFailure(.missingUpgrade, response(["HTTP/1.1 101 Switching Protocols", "Upgrade: h2c", "Connection: Upgrade", "Sec-WebSocket-Accept: \(rfcAccept)"]))
-        expectFailure(.missingConnectionUpgrade, response(["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Sec-WebSocket-Accept: \(rfcAccept)"]))
+        expectFailure(
+            .invalidAccept, response(["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade"]))
+        expectFailure(
+            .missingUpgrade,
+            response(["HTTP/1.1 101 Switching Protocols", "Connection: Upgrade", "Sec-WebSocket-Accept: \(rfcAccept)"]))
+        expectFailure(
+            .missingUpgrade,
+            response([
+                "HTTP/1.1 101 Switching Protocols", "Upgrade: h2c", "Connection: Upgrade",
+                "Sec-WebSocket-Accept: \(rfcAccept)",
+            ]))
+        expectFailure(
+            .missingConnectionUpgrade,
+            response(["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Sec-WebSocket-Accept: \(rfcAccept)"]))
         expectFailure(.unofferedExtension, okResponse(extraLines: ["Sec-WebSocket-Extensions: x-webkit-deflate-frame"]))
-        expectFailure(.unofferedExtensionParameter, okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10"]))
-        expectFailure(.unofferedExtensionParameter, okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; mystery"]))
-        expectFailure(.invalidExtensionHeader, okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; server_no_context_takeover"]))
-        expectFailure(.invalidExtensionHeader, okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16"]))
-        expectFailure(.invalidExtensionHeader, okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate, permessage-deflate"]))
-        expectFailure(.invalidExtensionHeader, okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=\"1"]))
+        expectFailure(
+            .unofferedExtensionParameter,
+            okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10"]))
+        expectFailure(
+            .unofferedExtensionParameter,
+            okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; mystery"]))
+        expectFailure(
+            .invalidExtensionHeader,
+            okResponse(extraLines: [
+                "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; server_no_context_takeover"
+            ]))
+        expectFailure(
+            .invalidExtensionHeader,
+            okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=16"]))
+        expectFailure(
+            .invalidExtensionHeader,
+            okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate, permessage-deflate"]))
+        expectFailure(
+            .invalidExtensionHeader,
+            okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=\"1"]))
         expectFailure(.unofferedSubprotocol, okResponse(extraLines: ["Sec-WebSocket-Protocol: b"]))
         expectFailure(.unofferedSubprotocol, okResponse(extraLines: ["Sec-WebSocket-Protocol: a, a"]))
     }
 
     @Test func upgradeTokensAreCaseInsensitive() throws {
         let client = WebSocketClientHandshake(host: "h", key: rfcKey)
-        let result = try client.validate(response([
-            "HTTP/1.1 101 Switching Protocols", "upgrade: WebSocket", "CONNECTION: keep-alive, UPGRADE", "sec-websocket-accept: \(rfcAccept)",
-        ]))
+        let result = try client.validate(
+            response([
+                "HTTP/1.1 101 Switching Protocols", "upgrade: WebSocket", "CONNECTION: keep-alive, UPGRADE",
+                "sec-websocket-accept: \(rfcAccept)",
+            ]))
         #expect(result.response.status == 101)
     }
 
     @Test func serverMayRestrictItsOwnWindowUnasked() throws {
-        let client = WebSocketClientHandshake(host: "h", extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration()), key: rfcKey)
-        let result = try client.validate(okResponse(extraLines: [
-            "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=11",
-        ]))
+        let client = WebSocketClientHandshake(
+            host: "h", extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration()), key: rfcKey)
+        let result = try client.validate(
+            okResponse(extraLines: [
+                "Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12; client_max_window_bits=11"
+            ]))
         let agreed = try #require(result.perMessageDeflate)
-        #expect(agreed == PerMessageDeflateParameters(
-            serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 12, clientMaxWindowBits: .bits(11)
-        ))
+        #expect(
+            agreed
+                == PerMessageDeflateParameters(
+                    serverNoContextTakeover: true, clientNoContextTakeover: true, serverMaxWindowBits: 12,
+                    clientMaxWindowBits: .bits(11)
+                ))
         let config = agreed.configuration(for: .client)
         #expect(config.outbound == .init(noContextTakeover: true, maxWindowBits: 11))
         #expect(config.inbound == .init(noContextTakeover: true, maxWindowBits: 12))
     }
 
     @Test func clientWindowOfEightIsHonoured() throws {
-        let client = WebSocketClientHandshake(host: "h", extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration()), key: rfcKey)
-        let result = try client.validate(okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=8"]))
+        let client = WebSocketClientHandshake(
+            host: "h", extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration()), key: rfcKey)
+        let result = try client.validate(
+            okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=8"]))
         #expect(result.perMessageDeflate?.configuration(for: .client).outbound.maxWindowBits == 8)
         // The server's own window of 8 only affects inflating, which a 9-bit window handles.
         #expect(throws: Never.self) {
-            try client.validate(okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=8"]))
+            try client.validate(
+                okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=8"]))
         }
     }
 
     @Test func serverWindowAboveTheOfferIsRefused() {
         let client = WebSocketClientHandshake(
-            host: "h", extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration(serverMaxWindowBits: 10)), key: rfcKey
+            host: "h",
+            extensionOffer: .perMessageDeflate(PerMessageDeflateClientConfiguration(serverMaxWindowBits: 10)),
+            key: rfcKey
         )
         #expect(throws: WebSocketHandshakeError(code: .unofferedExtensionParameter, detail: "")) {
-            try client.validate(okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=12"]))
+            try client.validate(
+                okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=12"]))
         }
     }
 
     @Test func rawOfferForAutobahn() throws {
-        let client = WebSocketClientHandshake(host: "127.0.0.1", port: 9001, extensionOffer: .raw("permessage-deflate; client_max_window_bits"), key: rfcKey)
-        #expect(String(decoding: client.requestBytes, as: UTF8.self).contains("\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"))
-        let result = try client.validate(okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9"]))
+        let client = WebSocketClientHandshake(
+            host: "127.0.0.1", port: 9001, extensionOffer: .raw("permessage-deflate; client_max_window_bits"),
+            key: rfcKey)
+        #expect(
+            String(decoding: client.requestBytes, as: UTF8.self).contains(
+                "\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"))
+        let result = try client.validate(
+            okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9"]))
         #expect(result.perMessageDeflate?.clientMaxWindowBits == .bits(9))
         #expect(result.perMessageDeflate?.configuration(for: .client).outbound.maxWindowBits == 9)
 
         let plain = WebSocketClientHandshake(host: "h", extensionOffer: .raw("permessage-deflate"), key: rfcKey)
         #expect(throws: WebSocketHandshakeError(code: .unofferedExtensionParameter, detail: "")) {
-            try plain.validate(okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9"]))
+            try plain.validate(
+                okResponse(extraLines: ["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9"]))
         }
     }
 
     @Test func headerTooLarge() {
         var parser = WebSocketHandshakeResponseParser(maximumHeaderSize: 64)
-        let head = Array("HTTP/1.1 101 Switching Protocols\r\nX-Padding: \(String(repeating: "p", count: 100))\r\n\r\n".utf8)
+        let head = Array(
+            "HTTP/1.1 101 Switching Protocols\r\nX-Padding: \(String(repeating: "p", count: 100))\r\n\r\n".utf8)
         #expect(throws: WebSocketHandshakeError(code: .headerTooLarge, detail: "")) {
             for byte in head { _ = try parser.parse([byte]) }
         }
@@ -292,7 +352,9 @@ private let validRequestLines = [
 
     @Test func malformedHeads() {
         var parser = WebSocketHandshakeResponseParser()
-        #expect(throws: WebSocketHandshakeError(code: .malformedHTTP, detail: "")) { try parser.parse(Array("SMTP ready\r\n\r\n".utf8)) }
+        #expect(throws: WebSocketHandshakeError(code: .malformedHTTP, detail: "")) {
+            try parser.parse(Array("SMTP ready\r\n\r\n".utf8))
+        }
         var folded = WebSocketHandshakeResponseParser()
         #expect(throws: WebSocketHandshakeError(code: .malformedHTTP, detail: "")) {
             try folded.parse(Array("HTTP/1.1 101 OK\r\nUpgrade: websocket\r\n  continued\r\n\r\n".utf8))
@@ -304,7 +366,10 @@ private let validRequestLines = [
     @Test func acceptsAndAnswersRFCExample() throws {
         let accepted = try WebSocketServerHandshake().accept(try request(validRequestLines))
         let text = String(decoding: accepted.responseBytes, as: UTF8.self)
-        #expect(text == "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(rfcAccept)\r\n\r\n")
+        #expect(
+            text
+                == "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: \(rfcAccept)\r\n\r\n"
+        )
         #expect(accepted.perMessageDeflate == nil)
         #expect(accepted.request.path == "/chat")
         #expect(accepted.request.query == nil)
@@ -329,7 +394,9 @@ private let validRequestLines = [
             var lines = validRequestLines.filter { !$0.hasPrefix(prefix) }
             if let line { lines.insert(line, at: prefix == "GET" ? 0 : 1) }
             let parsed = try request(lines)
-            #expect(throws: WebSocketHandshakeError(code: code, detail: ""), "\(code)") { try WebSocketServerHandshake().accept(parsed) }
+            #expect(throws: WebSocketHandshakeError(code: code, detail: ""), "\(code)") {
+                try WebSocketServerHandshake().accept(parsed)
+            }
         }
         try expectFailure(.invalidMethod, replacing: "GET", with: "POST /chat HTTP/1.1")
         try expectFailure(.invalidHTTPVersion, replacing: "GET", with: "GET /chat HTTP/1.0")
@@ -339,41 +406,54 @@ private let validRequestLines = [
         try expectFailure(.invalidKey, replacing: "Sec-WebSocket-Key", with: nil)
         try expectFailure(.invalidKey, replacing: "Sec-WebSocket-Key", with: "Sec-WebSocket-Key: c2hvcnQ=")
         try expectFailure(.unsupportedVersion, replacing: "Sec-WebSocket-Version", with: nil)
-        let rejection = String(decoding: WebSocketServerHandshake.rejectionBytes(for: WebSocketHandshakeError(code: .missingHost, detail: "no Host")), as: UTF8.self)
+        let rejection = String(
+            decoding: WebSocketServerHandshake.rejectionBytes(
+                for: WebSocketHandshakeError(code: .missingHost, detail: "no Host")), as: UTF8.self)
         #expect(rejection.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
         #expect(rejection.hasSuffix("\r\n\r\nmissingHost: no Host\n"))
     }
 
     @Test func requestHeaderTooLarge() {
         var parser = WebSocketHandshakeRequestParser(maximumHeaderSize: 128)
-        let head = Array((validRequestLines + ["Cookie: \(String(repeating: "c", count: 200))"]).joined(separator: "\r\n").utf8)
+        let head = Array(
+            (validRequestLines + ["Cookie: \(String(repeating: "c", count: 200))"]).joined(separator: "\r\n").utf8)
         #expect(throws: WebSocketHandshakeError(code: .headerTooLarge, detail: "")) {
             for byte in head { _ = try parser.parse([byte]) }
         }
-        let answer = String(decoding: WebSocketServerHandshake.rejectionBytes(for: WebSocketHandshakeError(code: .headerTooLarge, detail: "")), as: UTF8.self)
+        let answer = String(
+            decoding: WebSocketServerHandshake.rejectionBytes(
+                for: WebSocketHandshakeError(code: .headerTooLarge, detail: "")), as: UTF8.self)
         #expect(answer.hasPrefix("HTTP/1.1 431 "))
     }
 
     @Test func negotiatesFirstAcceptableOfferAndSubprotocol() throws {
-        let lines = validRequestLines + [
-            "Sec-WebSocket-Extensions: x-unknown; a=1, permessage-deflate; server_max_window_bits=8",
-            "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits; client_max_window_bits, permessage-deflate; client_max_window_bits; server_no_context_takeover",
-            "Sec-WebSocket-Protocol: chat, superchat",
-        ]
+        let lines =
+            validRequestLines + [
+                "Sec-WebSocket-Extensions: x-unknown; a=1, permessage-deflate; server_max_window_bits=8",
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits; client_max_window_bits, permessage-deflate; client_max_window_bits; server_no_context_takeover",
+                "Sec-WebSocket-Protocol: chat, superchat",
+            ]
         let server = WebSocketServerHandshake(
-            perMessageDeflate: PerMessageDeflateServerConfiguration(clientMaxWindowBits: 12), subprotocols: ["superchat", "chat"]
+            perMessageDeflate: PerMessageDeflateServerConfiguration(clientMaxWindowBits: 12),
+            subprotocols: ["superchat", "chat"]
         )
         let accepted = try server.accept(try request(lines))
-        #expect(accepted.perMessageDeflate == PerMessageDeflateParameters(serverNoContextTakeover: true, clientMaxWindowBits: .bits(12)))
+        #expect(
+            accepted.perMessageDeflate
+                == PerMessageDeflateParameters(serverNoContextTakeover: true, clientMaxWindowBits: .bits(12)))
         #expect(accepted.subprotocol == "superchat")
         let text = String(decoding: accepted.responseBytes, as: UTF8.self)
-        #expect(text.contains("\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits=12\r\n"))
+        #expect(
+            text.contains(
+                "\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover; client_max_window_bits=12\r\n"
+            ))
         #expect(text.contains("\r\nSec-WebSocket-Protocol: superchat\r\n"))
     }
 
     @Test func malformedExtensionHeaderOnlyDisablesCompression() throws {
         let server = WebSocketServerHandshake(perMessageDeflate: PerMessageDeflateServerConfiguration())
-        let accepted = try server.accept(try request(validRequestLines + ["Sec-WebSocket-Extensions: permessage-deflate; =x"]))
+        let accepted = try server.accept(
+            try request(validRequestLines + ["Sec-WebSocket-Extensions: permessage-deflate; =x"]))
         #expect(accepted.perMessageDeflate == nil)
         #expect(!String(decoding: accepted.responseBytes, as: UTF8.self).contains("Extensions"))
     }

@@ -1,6 +1,6 @@
 import CTraderFraming
-import _CTraderLocking
 import Testing
+import _CTraderLocking
 
 /// A small, fast, seeded generator (SplitMix64), so random tests are reproducible.
 struct SeededGenerator: RandomNumberGenerator {

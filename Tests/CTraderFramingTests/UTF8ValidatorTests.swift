@@ -87,15 +87,18 @@ import Testing
 
     @Test func agreesWithTheStandardLibraryOnRandomInput() {
         var generator = SeededGenerator(seed: 42)
-        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
-                                    0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        let interesting: [UInt8] = [
+            0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+            0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF,
+        ]
         for _ in 0..<20_000 {
             let length = Int.random(in: 0...12, using: &generator)
             let bytes = (0..<length).map { _ in interesting.randomElement(using: &generator)! }
             let expected = String(validating: bytes, as: UTF8.self) != nil
             let split = Int.random(in: 0...length, using: &generator)
             var validator = UTF8Validator()
-            let result = validator.validate(bytes[..<split]) && validator.validate(bytes[split...]) && validator.finish()
+            let result =
+                validator.validate(bytes[..<split]) && validator.validate(bytes[split...]) && validator.finish()
             #expect(result == expected, "\(bytes) split at \(split)")
         }
     }

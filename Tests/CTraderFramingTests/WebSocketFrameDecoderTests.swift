@@ -74,7 +74,8 @@ import Testing
         try encoder.encode(opcode: .continuation, payload: pattern(70_000), fin: false, maskingKey: key, into: &output)
         try encoder.encode(opcode: .continuation, payload: [], maskingKey: key, into: &output)
         try encoder.encode(opcode: .pong, payload: [], maskingKey: key, into: &output)
-        try encoder.encodeClose(WebSocketClosePayload(code: .normalClosure, reason: "bye"), maskingKey: key, into: &output)
+        try encoder.encodeClose(
+            WebSocketClosePayload(code: .normalClosure, reason: "bye"), maskingKey: key, into: &output)
         return output
     }
 

@@ -73,8 +73,9 @@ import Testing
     }
 
     @Test func frameRoundTripKeepsEveryField() throws {
-        let frame = WebSocketFrame(fin: false, rsv1: true, rsv2: true, rsv3: true, opcode: .binary,
-                                   maskingKey: WebSocketMaskingKey(rawValue: 0x0102_0304), payload: pattern(9)[...])
+        let frame = WebSocketFrame(
+            fin: false, rsv1: true, rsv2: true, rsv3: true, opcode: .binary,
+            maskingKey: WebSocketMaskingKey(rawValue: 0x0102_0304), payload: pattern(9)[...])
         var output: [UInt8] = []
         try client.encode(frame, into: &output)
         let decoded = try decodeFrames(
@@ -111,8 +112,9 @@ import Testing
 
     @Test func fragmentsAMessage() throws {
         var output: [UInt8] = []
-        try client.encodeMessage(pattern(10)[...], opcode: .binary, rsv1: true, fragmentCount: 4,
-                                 maskingKey: Self.rfcKey, into: &output)
+        try client.encodeMessage(
+            pattern(10)[...], opcode: .binary, rsv1: true, fragmentCount: 4,
+            maskingKey: Self.rfcKey, into: &output)
         let frames = try decodeFrames(output, decoder: WebSocketFrameDecoder(role: .server, allowedReservedBits: .rsv1))
         #expect(frames.map(\.opcode) == [.binary, .continuation, .continuation, .continuation])
         #expect(frames.map(\.fin) == [false, false, false, true])
@@ -132,13 +134,15 @@ import Testing
 
     @Test func closeReasonLimitIs123Bytes() throws {
         var output: [UInt8] = []
-        try server.encodeClose(WebSocketClosePayload(code: .goingAway, reason: String(repeating: "a", count: 123)),
-                               into: &output)
+        try server.encodeClose(
+            WebSocketClosePayload(code: .goingAway, reason: String(repeating: "a", count: 123)),
+            into: &output)
         #expect(output.count == 2 + 125)
         var rejected: [UInt8] = [0xAB]
         expectFramingError(.controlFrameTooLong, closeCode: .protocolError) {
-            try server.encodeClose(WebSocketClosePayload(code: .goingAway, reason: String(repeating: "é", count: 62)),
-                                   into: &rejected)
+            try server.encodeClose(
+                WebSocketClosePayload(code: .goingAway, reason: String(repeating: "é", count: 62)),
+                into: &rejected)
         }
         #expect(rejected == [0xAB], "a rejected frame leaves the output unchanged")
     }
@@ -172,8 +176,9 @@ import Testing
     @Test func deflaterSetsRSV1OnlyWhenItCompresses() throws {
         var deflater = ReversingDeflater()
         var output: [UInt8] = []
-        try server.encodeMessage([1, 2, 3, 4, 5][...], opcode: .binary, deflater: &deflater, fragmentCount: 2,
-                                 into: &output)
+        try server.encodeMessage(
+            [1, 2, 3, 4, 5][...], opcode: .binary, deflater: &deflater, fragmentCount: 2,
+            into: &output)
         #expect(output == hex("42 03 05 04 03 80 02 02 01"))
         output.removeAll()
         try server.encodeMessage([1, 2][...], opcode: .binary, deflater: &deflater, into: &output)

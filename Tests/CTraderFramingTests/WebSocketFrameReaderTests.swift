@@ -22,16 +22,18 @@ import Testing
 
     @Test(arguments: [1, 3, 1000])
     func rfcExamplesBecomeEvents(chunkSize: Int) throws {
-        let input = hex("81 05 48 65 6c 6c 6f") + hex("01 03 48 65 6c") + hex("89 05 48 65 6c 6c 6f")
+        let input =
+            hex("81 05 48 65 6c 6c 6f") + hex("01 03 48 65 6c") + hex("89 05 48 65 6c 6c 6f")
             + hex("80 02 6c 6f") + hex("82 7E 01 00") + pattern(256) + hex("88 02 03 e8")
         let result = try events(input, reader: WebSocketFrameReader(role: .client), chunkSize: chunkSize)
-        #expect(result == [
-            .message(WebSocketMessage(text: "Hello")),
-            .ping(Array("Hello".utf8)[...]),
-            .message(WebSocketMessage(text: "Hello")),
-            .message(WebSocketMessage(binary: pattern(256))),
-            .close(WebSocketClosePayload(code: .normalClosure)),
-        ])
+        #expect(
+            result == [
+                .message(WebSocketMessage(text: "Hello")),
+                .ping(Array("Hello".utf8)[...]),
+                .message(WebSocketMessage(text: "Hello")),
+                .message(WebSocketMessage(binary: pattern(256))),
+                .close(WebSocketClosePayload(code: .normalClosure)),
+            ])
     }
 
     @Test func inflaterTurnsOnRSV1() throws {
@@ -47,7 +49,8 @@ import Testing
 
     @Test func errorsCarryTheirCloseCode() {
         expectFramingError(.frameTooLarge, closeCode: .messageTooBig) {
-            _ = try events(hex("82 7E 01 00"), reader: WebSocketFrameReader(role: .client, maxFrameSize: 255), chunkSize: 4)
+            _ = try events(
+                hex("82 7E 01 00"), reader: WebSocketFrameReader(role: .client, maxFrameSize: 255), chunkSize: 4)
         }
         expectFramingError(.invalidUTF8, closeCode: .invalidFramePayloadData) {
             _ = try events(hex("81 02 c3 28"), reader: WebSocketFrameReader(role: .client), chunkSize: 4)
@@ -73,16 +76,19 @@ import Testing
     @Test(arguments: [WebSocketRole.client, .server])
     func messageBeforeAProtocolErrorInTheSameReadComesFirst(role: WebSocketRole) throws {
         let hello = Array("Hello, world!".utf8)
-        let reservedData = try wire([(.text, hello, true)], to: role)
+        let reservedData =
+            try wire([(.text, hello, true)], to: role)
             + (role == .server ? hex("85 80 00 00 00 00") : hex("85 00"))
             + wire([(.ping, [], true)], to: role)
-        let reservedControl = try wire([(.text, hello, true)], to: role)
+        let reservedControl =
+            try wire([(.text, hello, true)], to: role)
             + (role == .server ? hex("8d 80 00 00 00 00") : hex("8d 00"))
             + wire([(.ping, [], true)], to: role)
-        let strayContinuation = try wire([
-            (.text, Array("fragment1".utf8), false), (.continuation, Array("fragment2".utf8), true),
-            (.continuation, Array("fragment3".utf8), false), (.text, Array("fragment4".utf8), true),
-        ], to: role)
+        let strayContinuation = try wire(
+            [
+                (.text, Array("fragment1".utf8), false), (.continuation, Array("fragment2".utf8), true),
+                (.continuation, Array("fragment3".utf8), false), (.text, Array("fragment4".utf8), true),
+            ], to: role)
         let cases: [([UInt8], WebSocketMessage, WebSocketFramingError.Code)] = [
             (reservedData, WebSocketMessage(text: "Hello, world!"), .reservedOpcode),
             (reservedControl, WebSocketMessage(text: "Hello, world!"), .reservedOpcode),
@@ -133,14 +139,17 @@ import Testing
     @Test(arguments: [WebSocketRole.client, .server], [1, 2, 3, 5, 7, 64])
     func textArrivingInPiecesIsUnchanged(role: WebSocketRole, chunkSize: Int) throws {
         let text = "héllo wörld, κόσμε, 𝄞 " + String(repeating: "ascii ", count: 20)
-        let input = try wire([
-            (.text, Array(text.utf8.prefix(50)), false), (.ping, [1, 2, 3], true),
-            (.continuation, Array(text.utf8.dropFirst(50)), true), (.binary, pattern(300), true),
-        ], to: role)
+        let input = try wire(
+            [
+                (.text, Array(text.utf8.prefix(50)), false), (.ping, [1, 2, 3], true),
+                (.continuation, Array(text.utf8.dropFirst(50)), true), (.binary, pattern(300), true),
+            ], to: role)
         let result = try events(input, reader: WebSocketFrameReader(role: role), chunkSize: chunkSize)
-        #expect(result == [
-            .ping([1, 2, 3]), .message(WebSocketMessage(text: text)), .message(WebSocketMessage(binary: pattern(300))),
-        ])
+        #expect(
+            result == [
+                .ping([1, 2, 3]), .message(WebSocketMessage(text: text)),
+                .message(WebSocketMessage(binary: pattern(300))),
+            ])
     }
 
     /// A frame that breaks another rule is left to the whole-frame check, so its close code

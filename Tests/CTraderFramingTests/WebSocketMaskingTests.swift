@@ -17,7 +17,8 @@ import Testing
             // Mask a range starting at an odd position, so the word loads are unaligned.
             var buffer = [0xAA] + original + [0x55]
             WebSocketMasking.mask(&buffer, range: 1..<(1 + length), key: key, startingAt: offset)
-            #expect(Array(buffer[1..<(1 + length)]) == naiveMask(original, key: key, offset: offset), "length \(length)")
+            #expect(
+                Array(buffer[1..<(1 + length)]) == naiveMask(original, key: key, offset: offset), "length \(length)")
             #expect(buffer.first == 0xAA && buffer.last == 0x55, "bytes outside the range were touched")
         }
     }
@@ -38,7 +39,9 @@ import Testing
                         key: key, startingAt: offset)
                 }
             }
-            #expect(Array(destination[1..<(1 + length)]) == naiveMask(original, key: key, offset: offset), "length \(length)")
+            #expect(
+                Array(destination[1..<(1 + length)]) == naiveMask(original, key: key, offset: offset),
+                "length \(length)")
             #expect(destination.first == 0x11 && destination.last == 0x11, "bytes outside the destination were touched")
             #expect(Array(source.dropFirst()) == original, "the source changed")
         }

@@ -1,7 +1,8 @@
 // swift-ctrader: tests of the message layer.
 
-@testable import CTraderMessaging
 import Testing
+
+@testable import CTraderMessaging
 
 /// The named error codes, checked against the `.proto` files read at test time.
 @Suite(.timeLimit(.minutes(5))) struct ErrorCodeTests {

@@ -52,7 +52,9 @@ import Testing
         let decoded = try codec.decode(#"{"payloadType":51}"#)
         #expect(decoded.message is ProtoHeartbeatEvent)
         #expect(try json(Envelope(ProtoHeartbeatEvent())) == #"{"payloadType":51,"payload":{}}"#)
-        #expect(try JSONEnvelopeCodec(omitsEmptyPayload: true).encodeString(Envelope(ProtoHeartbeatEvent())) == #"{"payloadType":51}"#)
+        #expect(
+            try JSONEnvelopeCodec(omitsEmptyPayload: true).encodeString(Envelope(ProtoHeartbeatEvent()))
+                == #"{"payloadType":51}"#)
     }
 
     /// The server's answer to `hello`, from the official introduction to exchanging messages

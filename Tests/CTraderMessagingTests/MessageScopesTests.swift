@@ -56,8 +56,10 @@ import Testing
         let protos = try ProtoFiles.load()
         let types = Self.swiftTypes()
         let needsTrade = Set(
-            protos.payloadMessages.filter { $0.comment.range(of: "\"trade\" permissions", options: .caseInsensitive) != nil }
-                .map(\.name))
+            protos.payloadMessages.filter {
+                $0.comment.range(of: "\"trade\" permissions", options: .caseInsensitive) != nil
+            }
+            .map(\.name))
         #expect(
             needsTrade == [
                 "ProtoOANewOrderReq", "ProtoOACancelOrderReq", "ProtoOAAmendOrderReq", "ProtoOAAmendPositionSLTPReq",
@@ -109,7 +111,8 @@ import Testing
         depth.symbolID = 2
         let messages: [any CTraderMessage] = [spot, depth]
         let keys = messages.map { message -> [Int64] in
-            guard let scoped = message as? any AccountScopedMessage & SymbolScopedMessage, let account = scoped.accountId
+            guard let scoped = message as? any AccountScopedMessage & SymbolScopedMessage,
+                let account = scoped.accountId
             else { return [] }
             return [account] + scoped.symbolIds
         }

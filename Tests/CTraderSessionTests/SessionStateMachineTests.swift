@@ -213,7 +213,8 @@ func readyMachine(
         let resent = machine.tick(now: .seconds(2)).sent.filter { $0.payloadType == .protoOaVersionReq }
         #expect(resent.count == 1)
         #expect(resent.first?.clientMsgId != request.clientMsgId)
-        let answered = machine.received(reply(ProtoOAVersionRes(), to: try #require(resent.first)), on: connection, now: .seconds(2))
+        let answered = machine.received(
+            reply(ProtoOAVersionRes(), to: try #require(resent.first)), on: connection, now: .seconds(2))
         #expect(answered.succeeded(id(10)))
     }
 

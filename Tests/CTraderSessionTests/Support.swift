@@ -124,7 +124,8 @@ final class ServerConnection: Sendable {
     /// The next envelope, heartbeats included.
     func nextEnvelope() async throws -> Envelope {
         let channel = self.channel
-        guard let envelope = try await withTimeout(.seconds(60), "server receive", { try await channel.receive() }) else {
+        guard let envelope = try await withTimeout(.seconds(60), "server receive", { try await channel.receive() })
+        else {
             throw ClientClosed()
         }
         return envelope

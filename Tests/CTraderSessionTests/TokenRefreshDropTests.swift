@@ -21,7 +21,8 @@ import Testing
         // Never re-sent on the next connection.
         let next = try #require(machine.tick(now: .seconds(30)).opened.first)
         let appAuth = machine.connectionOpened(next, now: .seconds(30)).sent
-        let afterAuth = machine.received(reply(ProtoOAApplicationAuthRes(), to: appAuth[0]), on: next, now: .seconds(30))
+        let afterAuth = machine.received(
+            reply(ProtoOAApplicationAuthRes(), to: appAuth[0]), on: next, now: .seconds(30))
         #expect(!afterAuth.sent.contains { $0.payloadType == .protoOaRefreshTokenReq })
     }
 

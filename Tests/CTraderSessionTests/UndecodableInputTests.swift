@@ -70,7 +70,8 @@ import Testing
         async let answer = client.send(ProtoOAVersionReq())
         let (_, request) = try await connection.expect(ProtoOAVersionReq.self)
         let clientMsgId = try #require(request.clientMsgId)
-        let garbage = #"{"clientMsgId":"\#(clientMsgId)","payloadType":2105,"payload":{"version":{"secret-token-xyz":1}}}"#
+        let garbage =
+            #"{"clientMsgId":"\#(clientMsgId)","payloadType":2105,"payload":{"version":{"secret-token-xyz":1}}}"#
         try await channel.sendRaw(Array(garbage.utf8))
         do {
             _ = try await answer

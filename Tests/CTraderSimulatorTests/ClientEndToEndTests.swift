@@ -29,7 +29,8 @@ let expiringIdentity: SimulatorIdentity = {
 /// A simulator with fast timings: a 20 ms market tick.
 func startFastSimulator(identity: SimulatorIdentity = .standard) async throws -> Simulator {
     try await Simulator.start(
-        Simulator.Configuration(engine: SimulatorEngine.Configuration(seed: 7, identity: identity), tickInterval: .milliseconds(20))
+        Simulator.Configuration(
+            engine: SimulatorEngine.Configuration(seed: 7, identity: identity), tickInterval: .milliseconds(20))
     )
 }
 
@@ -371,8 +372,10 @@ struct ClientEndToEndMarketDataTests {
         try await withSimulatorClient(
             seconds: 90,
             configure: {
-                makeClient($0, rateLimits: CTraderRateLimits(
-                    requestsPerSecond: 20, historicalRequestsPerSecond: 2, windowMargin: .milliseconds(100)))
+                makeClient(
+                    $0,
+                    rateLimits: CTraderRateLimits(
+                        requestsPerSecond: 20, historicalRequestsPerSecond: 2, windowMargin: .milliseconds(100)))
             }
         ) { _, client in
             try await connectAndAuthorize(client)
@@ -417,7 +420,10 @@ struct ClientEndToEndMarketDataTests {
     /// `retryAfter` 1; the client sends them again after the pause, and all 10 succeed.
     @Test func theServersRateLimitRefusalsAreRetriedAfterRetryAfter() async throws {
         try await withSimulatorClient(
-            configure: { makeClient($0, rateLimits: CTraderRateLimits(requestsPerSecond: 1_000, historicalRequestsPerSecond: 1_000)) }
+            configure: {
+                makeClient(
+                    $0, rateLimits: CTraderRateLimits(requestsPerSecond: 1_000, historicalRequestsPerSecond: 1_000))
+            }
         ) { _, client in
             try await connectAndAuthorize(client)
             let now = Int64(Date().timeIntervalSince1970 * 1_000)
@@ -430,7 +436,9 @@ struct ClientEndToEndMarketDataTests {
                         bars.period = .h1
                         bars.fromTimestamp = now - 86_400_000
                         bars.toTimestamp = now
-                        return await ctraderError { _ = try await client.send(bars, expecting: ProtoOAGetTrendbarsRes.self) }
+                        return await ctraderError {
+                            _ = try await client.send(bars, expecting: ProtoOAGetTrendbarsRes.self)
+                        }
                     }
                 }
                 var errors: [CTraderError] = []
@@ -511,7 +519,9 @@ struct ClientEndToEndTradingTests {
             #expect(pending.position.isEmpty)
 
             await simulator.setQuote(symbolId: eurusd, bid: 107_990, ask: 107_995)
-            let filled = try await nextMessage(&executions) { $0.order.orderID == orderId && $0.executionType == .orderFilled }
+            let filled = try await nextMessage(&executions) {
+                $0.order.orderID == orderId && $0.executionType == .orderFilled
+            }
             #expect(filled.isServerEvent)
             #expect(filled.position.stopLoss == 1.07)
             #expect(filled.position.takeProfit == 1.09)
@@ -531,7 +541,9 @@ struct ClientEndToEndTradingTests {
             #expect(accepted.executionType == .orderAccepted)
             let orderId = accepted.order.orderID
             await simulator.setQuote(symbolId: eurusd, bid: 107_990, ask: 107_996)
-            let filled = try await nextMessage(&executions) { $0.order.orderID == orderId && $0.executionType == .orderFilled }
+            let filled = try await nextMessage(&executions) {
+                $0.order.orderID == orderId && $0.executionType == .orderFilled
+            }
             #expect(filled.position.tradeData.tradeSide == .sell)
             #expect(filled.position.stopLoss == 1.09)
             #expect(filled.deal.executionPrice == 1.0799)
@@ -556,7 +568,9 @@ struct ClientEndToEndTradingTests {
             var reconcile = try await client.reconcile(account: hedged)
             #expect(reconcile.order.map(\.orderID) == [orderId])
             await simulator.setQuote(symbolId: eurusd, bid: 108_998, ask: 109_004)
-            let filled = try await nextMessage(&executions) { $0.order.orderID == orderId && $0.executionType == .orderFilled }
+            let filled = try await nextMessage(&executions) {
+                $0.order.orderID == orderId && $0.executionType == .orderFilled
+            }
             #expect(filled.deal.executionPrice == 1.09004)
             #expect(filled.position.takeProfit == 1.1)
             reconcile = try await client.reconcile(account: hedged)

@@ -72,7 +72,9 @@ struct ClientWaitForFillTests {
             try await connectAndAuthorize(client)
             await simulator.setQuote(symbolId: eurusd, bid: 108_500, ask: 108_506)
             await simulator.faults.rejectOrders(withErrorCode: "MARKET_CLOSED")
-            let refused = await ctraderError { _ = try await client.placeOrder(order(.market, clientOrderId: "x"), until: .filled) }
+            let refused = await ctraderError {
+                _ = try await client.placeOrder(order(.market, clientOrderId: "x"), until: .filled)
+            }
             #expect(refused?.code == .orderError)
             #expect(refused?.errorCode == "MARKET_CLOSED")
             await simulator.faults.rejectOrders(withErrorCode: nil)

@@ -162,7 +162,8 @@ struct EngineAuthTests {
 @Suite("Engine: custom credentials", .timeLimit(.minutes(5)))
 struct EngineCustomIdentityTests {
     @Test func demoIdentityWithOtherCredentials() {
-        let identity = SimulatorIdentity.demo(clientId: "id", clientSecret: "secret", accessToken: "tok", refreshToken: "ref")
+        let identity = SimulatorIdentity.demo(
+            clientId: "id", clientSecret: "secret", accessToken: "tok", refreshToken: "ref")
         var h = EngineHarness(configuration: .init(seed: 1, identity: identity))
         var app = ProtoOAApplicationAuthReq()
         app.clientID = SimulatorIdentity.demoClientId

@@ -224,7 +224,10 @@ struct EngineMarketDataTests {
         #expect(outputs.count == 2)
         let sent = EngineHarness.envelopes(outputs)
         #expect(sent.count == 1)
-        #expect(h.json(sent[0]).hasPrefix(#"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:"#))
+        #expect(
+            h.json(sent[0]).hasPrefix(
+                #"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:"#
+            ))
         if case .close(1, _) = outputs.last {} else { Issue.record("expected a close") }
 
         let tooLarge = h.engine.receive(.undecodable(MessagingError(code: .messageTooLarge)), from: 1, now: h.now)
@@ -234,7 +237,8 @@ struct EngineMarketDataTests {
     @Test func unknownPayloadType() {
         var h = EngineHarness()
         h.authorizeApplication()
-        let raw = Envelope(payloadType: 2999, clientMsgId: "x", rawPayload: RawPayload(bytes: Array("{}".utf8), format: .json))
+        let raw = Envelope(
+            payloadType: 2999, clientMsgId: "x", rawPayload: RawPayload(bytes: Array("{}".utf8), format: .json))
         let reply = EngineHarness.envelopes(h.engine.receive(.envelope(raw), from: 1, now: h.now)).first
         #expect(reply?.error?.errorCode == "UNSUPPORTED_MESSAGE")
         #expect(reply?.clientMsgId == "x")

@@ -9,8 +9,13 @@ struct EngineTradingTests {
     @Test func marketOrderIsAcceptedThenFilled() {
         var h = EngineHarness.ready()
         let (_, ask) = h.bidAsk(1)
-        let replies = h.order(.market, .buy) { $0.relativeStopLoss = 500; $0.relativeTakeProfit = 1_000; $0.label = "t1" }
-        #expect(replies.map(\.payloadType) == [.protoOaExecutionEvent, .protoOaExecutionEvent, .protoOaMarginChangedEvent])
+        let replies = h.order(.market, .buy) {
+            $0.relativeStopLoss = 500
+            $0.relativeTakeProfit = 1_000
+            $0.label = "t1"
+        }
+        #expect(
+            replies.map(\.payloadType) == [.protoOaExecutionEvent, .protoOaExecutionEvent, .protoOaMarginChangedEvent])
         #expect(replies[0].clientMsgId == replies[1].clientMsgId)
         let accepted = replies[0].execution
         #expect(accepted?.executionType == .orderAccepted)
@@ -41,8 +46,16 @@ struct EngineTradingTests {
     @Test func orderErrors() {
         var h = EngineHarness.ready()
         #expect(h.order(.market, .buy, volume: 1_234).first?.orderError?.errorCode == "TRADING_BAD_VOLUME")
-        #expect(h.order(.limit, .buy) { $0.limitPrice = 1.0; $0.stopLoss = 1.1 }.first?.orderError?.errorCode == "TRADING_BAD_STOPS")
-        #expect(h.order(.limit, .sell) { $0.limitPrice = 1.5; $0.takeProfit = 1.6 }.first?.orderError?.errorCode == "TRADING_BAD_STOPS")
+        #expect(
+            h.order(.limit, .buy) {
+                $0.limitPrice = 1.0
+                $0.stopLoss = 1.1
+            }.first?.orderError?.errorCode == "TRADING_BAD_STOPS")
+        #expect(
+            h.order(.limit, .sell) {
+                $0.limitPrice = 1.5
+                $0.takeProfit = 1.6
+            }.first?.orderError?.errorCode == "TRADING_BAD_STOPS")
         #expect(h.order(.market, .buy, volume: 1_000_000_000).first?.orderError?.errorCode == "NOT_ENOUGH_MONEY")
         #expect(h.order(.market, .buy, symbol: 999).first?.orderError?.errorCode == "SYMBOL_NOT_FOUND")
         var close = ProtoOAClosePositionReq()
@@ -76,7 +89,11 @@ struct EngineTradingTests {
         var h = EngineHarness.ready()
         let (bid, ask) = h.bidAsk(1)
         let limit = Double(ask - 1_000) / 100_000
-        let accepted = h.order(.limit, .buy) { $0.limitPrice = limit; $0.stopLoss = limit - 0.01; $0.takeProfit = limit + 0.02 }
+        let accepted = h.order(.limit, .buy) {
+            $0.limitPrice = limit
+            $0.stopLoss = limit - 0.01
+            $0.takeProfit = limit + 0.02
+        }
         #expect(accepted.map(\.payloadType) == [.protoOaExecutionEvent])
         #expect(accepted.first?.execution?.executionType == .orderAccepted)
         #expect(accepted.first?.execution?.hasPosition == false)
@@ -163,7 +180,8 @@ struct EngineTradingTests {
         close.positionID = position?.positionID ?? 0
         close.volume = 100_000
         let partial = h.request(close)
-        #expect(partial.map(\.payloadType) == [.protoOaExecutionEvent, .protoOaExecutionEvent, .protoOaMarginChangedEvent])
+        #expect(
+            partial.map(\.payloadType) == [.protoOaExecutionEvent, .protoOaExecutionEvent, .protoOaMarginChangedEvent])
         #expect(partial[0].execution?.order.closingOrder == true)
         let filled = partial[1].execution
         #expect(filled?.position.positionStatus == .positionStatusOpen)
@@ -180,7 +198,9 @@ struct EngineTradingTests {
 
         var trader = ProtoOATraderReq()
         trader.ctidTraderAccountID = EngineHarness.hedged
-        #expect(h.request(trader).first?.message(as: ProtoOATraderRes.self)?.trader.balance == full?.deal.closePositionDetail.balance)
+        #expect(
+            h.request(trader).first?.message(as: ProtoOATraderRes.self)?.trader.balance
+                == full?.deal.closePositionDetail.balance)
     }
 
     @Test func nettedAccountKeepsOnePositionPerSymbol() {
@@ -281,9 +301,15 @@ struct EngineOtherRequestTests {
         conversion.ctidTraderAccountID = EngineHarness.hedged
         conversion.firstAssetID = 1  // EUR
         conversion.lastAssetID = 3  // USD
-        #expect(h.request(conversion).first?.message(as: ProtoOASymbolsForConversionRes.self)?.symbol.map(\.symbolName) == ["EURUSD"])
+        #expect(
+            h.request(conversion).first?.message(as: ProtoOASymbolsForConversionRes.self)?.symbol.map(\.symbolName) == [
+                "EURUSD"
+            ])
         conversion.lastAssetID = 8  // NZD, through USD
-        #expect(h.request(conversion).first?.message(as: ProtoOASymbolsForConversionRes.self)?.symbol.map(\.symbolName) == ["EURUSD", "NZDUSD"])
+        #expect(
+            h.request(conversion).first?.message(as: ProtoOASymbolsForConversionRes.self)?.symbol.map(\.symbolName) == [
+                "EURUSD", "NZDUSD",
+            ])
 
         let orderId = h.order(.market, .buy)[1].execution?.order.orderID ?? 0
         var details = ProtoOAOrderDetailsReq()
@@ -303,7 +329,8 @@ struct EngineOtherRequestTests {
 
         var profile = ProtoOAGetCtidProfileByTokenReq()
         profile.accessToken = SimulatorIdentity.demoAccessToken
-        #expect(h.request(profile).first?.message(as: ProtoOAGetCtidProfileByTokenRes.self)?.profile.userID == 7_000_000)
+        #expect(
+            h.request(profile).first?.message(as: ProtoOAGetCtidProfileByTokenRes.self)?.profile.userID == 7_000_000)
     }
 }
 

@@ -64,7 +64,9 @@ struct SimulatorServerTests {
                 texts.append(message.text ?? "")
             }
             #expect(
-                texts == [#"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:21"}}"#])
+                texts == [
+                    #"{"payloadType":2142,"payload":{"errorCode":"INVALID_REQUEST","description":"Malformed JSON message at 1:21"}}"#
+                ])
             let status = await connection.waitUntilClosed()
             #expect(status.code == .normalClosure)
         }
@@ -75,7 +77,8 @@ struct SimulatorServerTests {
         let simulator = try await Simulator.start(.init(maximumMessageSize: 1_024))
         try await withTimeout {
             let client = try await JSONClient.connect(simulator)
-            try await client.connection.send(text: #"{"payloadType":2100,"payload":{"clientId":""# + String(repeating: "x", count: 2_000) + #""}}"#)
+            try await client.connection.send(
+                text: #"{"payloadType":2100,"payload":{"clientId":""# + String(repeating: "x", count: 2_000) + #""}}"#)
             let reply = try await client.next()
             #expect(reply?.message(as: ProtoOAErrorRes.self)?.errorCode == "FRAME_TOO_LONG")
             #expect(try await client.next() == nil)
@@ -112,9 +115,13 @@ struct SimulatorServerTests {
                 for index in 0..<200 {
                     group.addTask {
                         let client = try await JSONClient.connect(simulator)
-                        try await client.authorize(account: index % 2 == 0 ? SimulatorIdentity.demoHedgedAccountId : SimulatorIdentity.demoNettedAccountId)
+                        try await client.authorize(
+                            account: index % 2 == 0
+                                ? SimulatorIdentity.demoHedgedAccountId : SimulatorIdentity.demoNettedAccountId)
                         var sub = ProtoOASubscribeSpotsReq()
-                        sub.ctidTraderAccountID = index % 2 == 0 ? SimulatorIdentity.demoHedgedAccountId : SimulatorIdentity.demoNettedAccountId
+                        sub.ctidTraderAccountID =
+                            index % 2 == 0
+                            ? SimulatorIdentity.demoHedgedAccountId : SimulatorIdentity.demoNettedAccountId
                         sub.symbolID = [Int64(index % 20 + 1)]
                         try await client.send(sub, clientMsgId: "s\(index)")
                         var spots = 0
@@ -259,17 +266,21 @@ struct SimulatorTLSTests {
     @Test func secureWebSocketAndProtobuf() async throws {
         let certificates = try await TestCertificates.shared.value
         let simulator = try await Simulator.start(
-            .init(tls: .init(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey)))
+            .init(
+                tls: .init(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey)
+            ))
         #expect(simulator.url.hasPrefix("wss://127.0.0.1:"))
         let tls = TLSConfiguration.client(trustedCAFile: certificates.caFile)
         let port = try #require(simulator.protobufPort)
         try await withTimeout {
-            let connection = try await WebSocketConnection.connect(to: "wss://localhost:\(simulator.webSocketPort)", tls: tls)
+            let connection = try await WebSocketConnection.connect(
+                to: "wss://localhost:\(simulator.webSocketPort)", tls: tls)
             let client = JSONClient(connection: connection)
             try await client.authorize()
             await connection.close()
 
-            let transport = try await TLSTransport.connect(host: "localhost", port: port, configuration: tls, logger: Logger(label: "test"))
+            let transport = try await TLSTransport.connect(
+                host: "localhost", port: port, configuration: tls, logger: Logger(label: "test"))
             let codec = BinaryEnvelopeCodec()
             var version = ProtoOAVersionReq()
             version.payloadType = .protoOaVersionReq

@@ -49,7 +49,8 @@ public struct TestCertificates: Sendable {
         let process = try PeerProcess(openssl, arguments, currentDirectory: URL(fileURLWithPath: directory))
         let status = try await process.waitForExit()
         guard status == 0 else {
-            throw CertificateSetupFailed(description: "openssl \(arguments.joined(separator: " ")) exited \(status): \(process.standardError)")
+            throw CertificateSetupFailed(
+                description: "openssl \(arguments.joined(separator: " ")) exited \(status): \(process.standardError)")
         }
     }
 
@@ -58,13 +59,27 @@ public struct TestCertificates: Sendable {
         let directory = NSTemporaryDirectory() + "ctrader-tls-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try await run(openssl, ["req", "-x509"] + ec + ["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=swift-ctrader test CA"], in: directory)
-        for (name, subjectAltName, serial) in [("server", "DNS:localhost,IP:127.0.0.1", "2"), ("wrong", "DNS:wrong.example", "3")] {
+        try await run(
+            openssl,
+            ["req", "-x509"] + ec + [
+                "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=swift-ctrader test CA",
+            ], in: directory)
+        for (name, subjectAltName, serial) in [
+            ("server", "DNS:localhost,IP:127.0.0.1", "2"), ("wrong", "DNS:wrong.example", "3"),
+        ] {
             try "subjectAltName=\(subjectAltName)\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
                 .write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
             let commonName = name == "server" ? "localhost" : "wrong.example"
-            try await run(openssl, ["req", "-new"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(commonName)"], in: directory)
-            try await run(openssl, ["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", serial, "-days", "2", "-out", "\(name).pem", "-extfile", "\(name).ext"], in: directory)
+            try await run(
+                openssl,
+                ["req", "-new"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(commonName)"],
+                in: directory)
+            try await run(
+                openssl,
+                [
+                    "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", serial,
+                    "-days", "2", "-out", "\(name).pem", "-extfile", "\(name).ext",
+                ], in: directory)
         }
         try await makeFailureModes(openssl, in: directory)
         return TestCertificates(directory: directory)
@@ -84,7 +99,9 @@ public struct TestCertificates: Sendable {
         let caExtensions = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
         try write(caExtensions, "ca-ext.ext")
         // Every leaf below is for localhost, with the server's key.
-        try await run(openssl, ["req", "-new", "-key", "server.key", "-out", "localhost.csr", "-subj", "/CN=localhost"], in: directory)
+        try await run(
+            openssl, ["req", "-new", "-key", "server.key", "-out", "localhost.csr", "-subj", "/CN=localhost"],
+            in: directory)
         try write(
             """
             [ ca ]
@@ -102,36 +119,62 @@ public struct TestCertificates: Sendable {
             """, "ca.cnf")
         try write("", "index.txt")
         try write("10\n", "serial.txt")
-        for (name, start, end) in [("expired", "20200101000000Z", "20200102000000Z"), ("future", "20991201000000Z", "20991231000000Z")] {
-            try await run(openssl, [
-                "ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in", "localhost.csr",
-                "-startdate", start, "-enddate", end, "-extfile", "server.ext", "-out", "\(name).pem",
-            ], in: directory)
+        for (name, start, end) in [
+            ("expired", "20200101000000Z", "20200102000000Z"), ("future", "20991201000000Z", "20991231000000Z"),
+        ] {
+            try await run(
+                openssl,
+                [
+                    "ca", "-batch", "-notext", "-config", "ca.cnf", "-cert", "ca.pem", "-keyfile", "ca.key", "-in",
+                    "localhost.csr",
+                    "-startdate", start, "-enddate", end, "-extfile", "server.ext", "-out", "\(name).pem",
+                ], in: directory)
         }
-        try await run(openssl, [
-            "req", "-x509", "-key", "server.key", "-out", "selfsigned.pem", "-days", "2", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-addext", "basicConstraints=CA:FALSE",
-        ], in: directory)
+        try await run(
+            openssl,
+            [
+                "req", "-x509", "-key", "server.key", "-out", "selfsigned.pem", "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-addext", "basicConstraints=CA:FALSE",
+            ], in: directory)
         // The test CA → an intermediate → a leaf.
-        try await run(openssl, ["req", "-new"] + ec + ["-keyout", "intermediate.key", "-out", "intermediate.csr", "-subj", "/CN=swift-ctrader test intermediate"], in: directory)
-        try await run(openssl, [
-            "x509", "-req", "-in", "intermediate.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "4", "-days", "2",
-            "-extfile", "ca-ext.ext", "-out", "intermediate.pem",
-        ], in: directory)
-        try await run(openssl, [
-            "x509", "-req", "-in", "localhost.csr", "-CA", "intermediate.pem", "-CAkey", "intermediate.key", "-set_serial", "5",
-            "-days", "2", "-extfile", "server.ext", "-out", "leaf-of-intermediate.pem",
-        ], in: directory)
+        try await run(
+            openssl,
+            ["req", "-new"] + ec + [
+                "-keyout", "intermediate.key", "-out", "intermediate.csr", "-subj",
+                "/CN=swift-ctrader test intermediate",
+            ], in: directory)
+        try await run(
+            openssl,
+            [
+                "x509", "-req", "-in", "intermediate.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-set_serial", "4",
+                "-days", "2",
+                "-extfile", "ca-ext.ext", "-out", "intermediate.pem",
+            ], in: directory)
+        try await run(
+            openssl,
+            [
+                "x509", "-req", "-in", "localhost.csr", "-CA", "intermediate.pem", "-CAkey", "intermediate.key",
+                "-set_serial", "5",
+                "-days", "2", "-extfile", "server.ext", "-out", "leaf-of-intermediate.pem",
+            ], in: directory)
         try concatenate(["leaf-of-intermediate.pem", "intermediate.pem"], into: "chain-through-intermediate.pem")
         // A second root, trusted by no one, and a leaf it signed.
-        try await run(openssl, [
-            "req", "-x509"] + ec + ["-keyout", "other-root.key", "-out", "other-root.pem", "-days", "2", "-subj", "/CN=swift-ctrader untrusted root",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        ], in: directory)
-        try await run(openssl, [
-            "x509", "-req", "-in", "localhost.csr", "-CA", "other-root.pem", "-CAkey", "other-root.key", "-set_serial", "6",
-            "-days", "2", "-extfile", "server.ext", "-out", "leaf-of-other-root.pem",
-        ], in: directory)
+        try await run(
+            openssl,
+            [
+                "req", "-x509",
+            ] + ec + [
+                "-keyout", "other-root.key", "-out", "other-root.pem", "-days", "2", "-subj",
+                "/CN=swift-ctrader untrusted root",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            ], in: directory)
+        try await run(
+            openssl,
+            [
+                "x509", "-req", "-in", "localhost.csr", "-CA", "other-root.pem", "-CAkey", "other-root.key",
+                "-set_serial", "6",
+                "-days", "2", "-extfile", "server.ext", "-out", "leaf-of-other-root.pem",
+            ], in: directory)
         try concatenate(["leaf-of-other-root.pem", "other-root.pem"], into: "chain-to-untrusted-root.pem")
     }
 }

@@ -20,7 +20,10 @@ public enum TestPeers {
         let env = ProcessInfo.processInfo.environment
         let candidate = env["CTRADER_TEST_PYTHON"] ?? packageRoot.appendingPathComponent(".ci/venv/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: candidate) else {
-            throw PeerUnavailable(peer: "Python venv at \(candidate)", install: "bash .ci/run (or: python3 -m venv .ci/venv && .ci/venv/bin/pip install -r .ci/requirements.txt)")
+            throw PeerUnavailable(
+                peer: "Python venv at \(candidate)",
+                install:
+                    "bash .ci/run (or: python3 -m venv .ci/venv && .ci/venv/bin/pip install -r .ci/requirements.txt)")
         }
         return candidate
     }
@@ -60,13 +63,16 @@ public final class PeerProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var partial = Data()
     private var stderrData = Data()
-    private var waiters: [(id: UInt64, predicate: (String) -> Bool, continuation: CheckedContinuation<String, any Error>)] = []
+    private var waiters:
+        [(id: UInt64, predicate: (String) -> Bool, continuation: CheckedContinuation<String, any Error>)] = []
     private var nextWaiterID: UInt64 = 0
     private var cancelledWaiters: Set<UInt64> = []
     private var ended = false
 
     /// Starts `executable` with `arguments`.
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil, currentDirectory: URL? = nil) throws {
+    public init(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil, currentDirectory: URL? = nil
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment {
@@ -124,7 +130,8 @@ public final class PeerProcess: @unchecked Sendable {
                 return true
             }
             if ended {
-                ready.append((waiter.continuation, .failure(PeerExited(stderr: String(decoding: stderrData, as: UTF8.self)))))
+                ready.append(
+                    (waiter.continuation, .failure(PeerExited(stderr: String(decoding: stderrData, as: UTF8.self)))))
                 return true
             }
             return false
@@ -135,7 +142,9 @@ public final class PeerProcess: @unchecked Sendable {
 
     /// Waits for a stdout line that satisfies `predicate` (already printed or still to come),
     /// failing if the process exits first or `timeout` passes.
-    public func waitForLine(timeout: Duration = .seconds(60), where predicate: @escaping @Sendable (String) -> Bool) async throws -> String {
+    public func waitForLine(
+        timeout: Duration = .seconds(60), where predicate: @escaping @Sendable (String) -> Bool
+    ) async throws -> String {
         let name = process.executableURL?.lastPathComponent ?? "peer"
         do {
             return try await withTimeout(timeout, "a line from \(name)") { try await self.nextLine(where: predicate) }
@@ -176,15 +185,26 @@ public final class PeerProcess: @unchecked Sendable {
     }
 
     /// All stdout lines so far.
-    public var output: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    public var output: [String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return lines
+    }
     /// Standard error so far (at most 1 MiB).
-    public var standardError: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrData, as: UTF8.self) }
+    public var standardError: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: stderrData, as: UTF8.self)
+    }
 
     /// Waits for the process to exit and returns its status.
     public func waitForExit(timeout: Duration = .seconds(120)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
-            if ContinuousClock.now > deadline { terminate(); throw PeerTimeout(what: "exit", stderr: standardError) }
+            if ContinuousClock.now > deadline {
+                terminate()
+                throw PeerTimeout(what: "exit", stderr: standardError)
+            }
             try await Task.sleep(for: .milliseconds(20))
         }
         return process.terminationStatus

@@ -1,5 +1,6 @@
 import Logging
 import Testing
+
 @testable import CTraderTransport
 
 #if canImport(Glibc)

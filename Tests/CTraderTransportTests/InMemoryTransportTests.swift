@@ -1,6 +1,7 @@
 import CTraderTestSupport
 import Testing
 import _CTraderLocking
+
 @testable import CTraderTransport
 
 /// Waits (yielding, bounded by the caller's timeout) until `condition` holds.
@@ -45,7 +46,8 @@ extension TransportTests {
         @Test func randomChunkingPreservesTheStreamAndIsReproducible() async throws {
             @Sendable func run(seed: UInt64) async throws -> (bytes: [UInt8], sizes: [Int]) {
                 // Everything is buffered before the first read, so the split depends on the seed only.
-                let (client, server) = InMemoryTransport.makePair(chunking: .random(seed: seed, maxChunk: 300), bufferCapacity: 100_000)
+                let (client, server) = InMemoryTransport.makePair(
+                    chunking: .random(seed: seed, maxChunk: 300), bufferCapacity: 100_000)
                 let message = pattern(100_000)
                 try await client.write(message)
                 try await client.shutdownWrite()

@@ -1,5 +1,6 @@
 import CTraderTestSupport
 import Testing
+
 @testable import CTraderTransport
 
 #if canImport(Glibc)
@@ -35,12 +36,14 @@ extension TransportTests {
             try await withTimeout {
                 let listener = try await TLSListener.bind(
                     port: 0,
-                    configuration: .server(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
+                    configuration: .server(
+                        certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
                     logger: testLogger
                 )
                 async let accepted = listener.acceptConnection()
                 let client = try await TLSTransport.connect(
-                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
+                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile),
+                    logger: testLogger
                 )
                 let server = try await accepted
                 let reader = Task { try await client.read(maxLength: 100) }
@@ -71,12 +74,14 @@ extension TransportTests {
                 // TLS: OpenSSL's own socket BIO would raise SIGPIPE here; ours must not.
                 let listener = try await TLSListener.bind(
                     port: 0,
-                    configuration: .server(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
+                    configuration: .server(
+                        certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
                     logger: testLogger
                 )
                 async let accepted = listener.acceptConnection()
                 let tlsClient = try await TLSTransport.connect(
-                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
+                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile),
+                    logger: testLogger
                 )
                 let tlsServer = try await accepted
                 await tlsServer.close()
@@ -93,7 +98,8 @@ extension TransportTests {
                 let listener = try await TCPListener.bind(port: 0, logger: testLogger)
                 func cycle() async throws {
                     async let accepted = listener.acceptConnection()
-                    let client = try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, logger: testLogger)
+                    let client = try await TCPTransport.connect(
+                        host: "127.0.0.1", port: listener.port, logger: testLogger)
                     let server = try await accepted
                     try await client.write([1])
                     #expect(try await server.read(maxLength: 1) == [1])
@@ -109,7 +115,9 @@ extension TransportTests {
                 // Exactly equal when nothing else in the process opens files meanwhile; the slack
                 // tolerates other test targets running in parallel (a leak would be ≥ 1000, and a
                 // thread per connection ≥ 200).
-                #expect(descriptorsAfter <= descriptorsBefore + 64, "descriptors \(descriptorsBefore) → \(descriptorsAfter)")
+                #expect(
+                    descriptorsAfter <= descriptorsBefore + 64, "descriptors \(descriptorsBefore) → \(descriptorsAfter)"
+                )
                 if let threadsBefore, let threadsAfter {
                     #expect(threadsAfter <= threadsBefore + 32, "threads \(threadsBefore) → \(threadsAfter)")
                 }
@@ -136,7 +144,8 @@ extension TransportTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for index in 0..<200 {
                         group.addTask {
-                            let client = try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, logger: testLogger)
+                            let client = try await TCPTransport.connect(
+                                host: "127.0.0.1", port: listener.port, logger: testLogger)
                             let message = pattern(10_000, offset: index)
                             try await client.write(message)
                             try await client.shutdownWrite()

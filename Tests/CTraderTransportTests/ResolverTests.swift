@@ -1,6 +1,7 @@
 import CTraderTestSupport
 import Foundation
 import Testing
+
 @testable import CTraderTransport
 
 /// The resolver pool: a lookup that never ends must not hold its caller past the deadline or a

@@ -1,5 +1,6 @@
 import CTraderTestSupport
 import Testing
+
 @testable import CTraderTransport
 
 #if canImport(Glibc)
@@ -41,8 +42,14 @@ extension TransportTests {
             try await withTimeout {
                 let (client, server) = try await makeTCPPair()
                 let size = 4 << 20
-                async let clientSent: Void = { try await client.write(pattern(size)); try await client.shutdownWrite() }()
-                async let serverSent: Void = { try await server.write(pattern(size, offset: 7)); try await server.shutdownWrite() }()
+                async let clientSent: Void = {
+                    try await client.write(pattern(size))
+                    try await client.shutdownWrite()
+                }()
+                async let serverSent: Void = {
+                    try await server.write(pattern(size, offset: 7))
+                    try await server.shutdownWrite()
+                }()
                 async let atServer = readToEnd(server)
                 async let atClient = readToEnd(client)
                 try await clientSent
@@ -139,7 +146,9 @@ extension TransportTests {
                 let (client, server) = try await makeTCPPair()
                 let reader = Task { try await client.read(maxLength: 10) }
                 // Wait until the read is parked on the poller.
-                while Poller.shared.waiterCount(on: client.socket.descriptor, for: .readable) == 0 { await Task.yield() }
+                while Poller.shared.waiterCount(on: client.socket.descriptor, for: .readable) == 0 {
+                    await Task.yield()
+                }
                 await client.close()
                 let result = await reader.result
                 #expect(throws: TransportError(.closed, reason: "")) { try result.get() }
@@ -169,7 +178,10 @@ extension TransportTests {
             var timedOut: TransportError?
             for _ in 0..<32 {
                 do {
-                    connected.append(try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, connectTimeout: .milliseconds(300), logger: testLogger))
+                    connected.append(
+                        try await TCPTransport.connect(
+                            host: "127.0.0.1", port: listener.port, connectTimeout: .milliseconds(300),
+                            logger: testLogger))
                 } catch let error as TransportError {
                     timedOut = error
                     break

@@ -1,6 +1,7 @@
 import CTraderTestSupport
 import Foundation
 import Testing
+
 @testable import CTraderTransport
 
 /// The TLS failure modes of issue 19: each bad certificate and a too-old protocol version is a
@@ -39,7 +40,9 @@ extension TransportTests {
 
         /// A TLS listener presenting `chain` that attempts one server handshake, whose outcome
         /// the returned task reports.
-        private func startServer(chain: String, key: String) async throws -> (TLSListener, Task<Result<TLSTransport, any Error>, Never>) {
+        private func startServer(
+            chain: String, key: String
+        ) async throws -> (TLSListener, Task<Result<TLSTransport, any Error>, Never>) {
             let listener = try await TLSListener.bind(
                 port: 0, configuration: .server(certificateChainFile: chain, privateKeyFile: key), logger: testLogger
             )
@@ -55,7 +58,8 @@ extension TransportTests {
         /// A client of the server on localhost at `port`, trusting the test CA.
         private func connectClient(port: Int, _ certificates: TestCertificates) async throws -> TLSTransport {
             try await TLSTransport.connect(
-                host: "localhost", port: port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
+                host: "localhost", port: port, configuration: .client(trustedCAFile: certificates.caFile),
+                logger: testLogger
             )
         }
 
@@ -81,7 +85,9 @@ extension TransportTests {
                 // The coarse code stays what callers already match on; the cause is the finer field.
                 #expect(error?.code == .tlsCertificateVerificationFailed, "\(String(describing: error))")
                 #expect(error?.tlsFailure == certificate.expectedFailure, "\(String(describing: error))")
-                #expect(error?.description.contains("(\(certificate.expectedFailure))") == true, "\(String(describing: error))")
+                #expect(
+                    error?.description.contains("(\(certificate.expectedFailure))") == true,
+                    "\(String(describing: error))")
                 // The server sees the client's alert: its handshake fails too.
                 let outcome = await server.value
                 #expect(throws: TransportError.self) { try outcome.get() }
@@ -93,7 +99,8 @@ extension TransportTests {
             // The control for `missingIntermediate`: the same leaf verifies once the intermediate is sent.
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (listener, client, connection) = try await connectedPair(certificates, chain: certificates.chainThroughIntermediate)
+                let (listener, client, connection) = try await connectedPair(
+                    certificates, chain: certificates.chainThroughIntermediate)
                 try await connection.write([7])
                 #expect(try await client.read(exactly: 1) == [7])
                 await client.close()
@@ -123,10 +130,14 @@ extension TransportTests {
         @Test func aClientOfferingOnlyTLS1_1IsRefusedAsTooOld() async throws {
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (listener, server) = try await startServer(chain: certificates.serverCertificate, key: certificates.serverKey)
-                let client = try PeerProcess(try TestPeers.openssl(), [
-                    "s_client", "-connect", "127.0.0.1:\(listener.port)", "-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0",
-                ])
+                let (listener, server) = try await startServer(
+                    chain: certificates.serverCertificate, key: certificates.serverKey)
+                let client = try PeerProcess(
+                    try TestPeers.openssl(),
+                    [
+                        "s_client", "-connect", "127.0.0.1:\(listener.port)", "-tls1_1", "-cipher",
+                        "DEFAULT:@SECLEVEL=0",
+                    ])
                 defer { client.terminate() }
                 let outcome = await server.value
                 let error = #expect(throws: TransportError.self) { try outcome.get() }
@@ -168,7 +179,8 @@ extension TransportTests {
         @Test func ourPeerEndingTCPWithoutCloseNotifyIsATruncation() async throws {
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (listener, client, connection) = try await connectedPair(certificates, chain: certificates.serverCertificate)
+                let (listener, client, connection) = try await connectedPair(
+                    certificates, chain: certificates.serverCertificate)
                 try await connection.write([1, 2, 3])
                 // A FIN straight on the socket, bypassing TLS: what an attacker cutting the stream sends.
                 try await connection.tcp.shutdownWrite()
@@ -203,7 +215,8 @@ extension TransportTests {
         @Test func closeNotifyFromOurPeerIsACleanEndOfStream() async throws {
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (listener, client, connection) = try await connectedPair(certificates, chain: certificates.serverCertificate)
+                let (listener, client, connection) = try await connectedPair(
+                    certificates, chain: certificates.serverCertificate)
                 try await connection.write([1, 2, 3])
                 try await connection.shutdownWrite()
                 #expect(try await readToEnd(client) == [1, 2, 3])
@@ -219,11 +232,15 @@ extension TransportTests {
         /// the connection fails; returns once that writer waits for room in the send buffer.
         private func clientBlockedOnAPeerThatDoesNotRead(
             _ certificates: TestCertificates, closeNotifyTimeout: Duration
-        ) async throws -> (client: TLSTransport, writer: Task<Void, any Error>, server: TLSTransport, listener: TLSListener) {
-            let (listener, server) = try await startServer(chain: certificates.serverCertificate, key: certificates.serverKey)
+        ) async throws -> (
+            client: TLSTransport, writer: Task<Void, any Error>, server: TLSTransport, listener: TLSListener
+        ) {
+            let (listener, server) = try await startServer(
+                chain: certificates.serverCertificate, key: certificates.serverKey)
             var configuration = TLSConfiguration.client(trustedCAFile: certificates.caFile)
             configuration.closeNotifyTimeout = closeNotifyTimeout
-            let client = try await TLSTransport.connect(host: "localhost", port: listener.port, configuration: configuration, logger: testLogger)
+            let client = try await TLSTransport.connect(
+                host: "localhost", port: listener.port, configuration: configuration, logger: testLogger)
             let connection = try await server.value.get()
             let writer = Task {
                 let chunk = [UInt8](repeating: 0x55, count: 1 << 20)
@@ -269,7 +286,9 @@ extension TransportTests {
 
         @Test func closeNotifyTimeoutIsAConfigurationParameter() {
             #expect(TLSConfiguration.client().closeNotifyTimeout == TLSConfiguration.defaultCloseNotifyTimeout)
-            #expect(TLSConfiguration.server(certificateChainFile: "c", privateKeyFile: "k").closeNotifyTimeout == .seconds(2))
+            #expect(
+                TLSConfiguration.server(certificateChainFile: "c", privateKeyFile: "k").closeNotifyTimeout
+                    == .seconds(2))
         }
     }
 }

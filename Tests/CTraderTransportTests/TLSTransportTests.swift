@@ -1,13 +1,16 @@
 import CTraderTestSupport
 import Foundation
 import Testing
+
 @testable import CTraderTransport
 
 extension TransportTests {
     @Suite(.enabled(if: TestPeers.available(TestPeers.openssl)))
     struct TLS {
         /// Starts a TLS listener presenting `certificate` and serves one echo connection.
-        private func startEchoServer(certificate: String, key: String) async throws -> (TLSListener, Task<Void, any Error>) {
+        private func startEchoServer(
+            certificate: String, key: String
+        ) async throws -> (TLSListener, Task<Void, any Error>) {
             let listener = try await TLSListener.bind(
                 port: 0,
                 configuration: .server(certificateChainFile: certificate, privateKeyFile: key),
@@ -28,7 +31,8 @@ extension TransportTests {
             try await withTimeout {
                 // By name (SNI + host name check), then by IP address (IP SAN check, no SNI).
                 for serverName in ["localhost", nil as String?] {
-                    let (listener, server) = try await startEchoServer(certificate: certificates.serverCertificate, key: certificates.serverKey)
+                    let (listener, server) = try await startEchoServer(
+                        certificate: certificates.serverCertificate, key: certificates.serverKey)
                     let client = try await TLSTransport.connect(
                         host: "127.0.0.1", port: listener.port, serverName: serverName,
                         configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
@@ -47,7 +51,8 @@ extension TransportTests {
 
         @Test func certificateForAnotherHostIsRefused() async throws {
             let certificates = try await TestCertificates.shared.value
-            let (listener, server) = try await startEchoServer(certificate: certificates.wrongCertificate, key: certificates.wrongKey)
+            let (listener, server) = try await startEchoServer(
+                certificate: certificates.wrongCertificate, key: certificates.wrongKey)
             let error = await #expect(throws: TransportError.self) {
                 _ = try await TLSTransport.connect(
                     host: "127.0.0.1", port: listener.port, serverName: "localhost",
@@ -55,19 +60,23 @@ extension TransportTests {
                 )
             }
             #expect(error?.code == .tlsCertificateVerificationFailed)
-            #expect(error?.description.lowercased().contains("hostname mismatch") == true, "\(String(describing: error))")
+            #expect(
+                error?.description.lowercased().contains("hostname mismatch") == true, "\(String(describing: error))")
             server.cancel()
             await listener.close()
         }
 
         @Test func certificateFromAnUntrustedCAIsRefused() async throws {
             let certificates = try await TestCertificates.shared.value
-            let (listener, server) = try await startEchoServer(certificate: certificates.serverCertificate, key: certificates.serverKey)
+            let (listener, server) = try await startEchoServer(
+                certificate: certificates.serverCertificate, key: certificates.serverKey)
             let error = await #expect(throws: TransportError.self) {
                 _ = try await TLSTransport.connect(host: "localhost", port: listener.port, logger: testLogger)
             }
             #expect(error?.code == .tlsCertificateVerificationFailed)
-            #expect(error?.description.contains("certificate verify failed: unable to get local issuer certificate") == true, "\(String(describing: error))")
+            #expect(
+                error?.description.contains("certificate verify failed: unable to get local issuer certificate")
+                    == true, "\(String(describing: error))")
             server.cancel()
             await listener.close()
         }
@@ -75,7 +84,8 @@ extension TransportTests {
         @Test func insecureNoVerificationAcceptsAnyCertificate() async throws {
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (listener, server) = try await startEchoServer(certificate: certificates.wrongCertificate, key: certificates.wrongKey)
+                let (listener, server) = try await startEchoServer(
+                    certificate: certificates.wrongCertificate, key: certificates.wrongKey)
                 let client = try await TLSTransport.connect(
                     host: "127.0.0.1", port: listener.port,
                     configuration: .client(certificateVerification: .insecureNoVerification), logger: testLogger
@@ -107,14 +117,16 @@ extension TransportTests {
         @Test func listenerSkipsAFailedHandshakeAndServesTheNextClient() async throws {
             let certificates = try await TestCertificates.shared.value
             try await withTimeout {
-                let (listener, server) = try await startEchoServer(certificate: certificates.serverCertificate, key: certificates.serverKey)
+                let (listener, server) = try await startEchoServer(
+                    certificate: certificates.serverCertificate, key: certificates.serverKey)
                 // A client that speaks plain text instead of TLS: its handshake fails on the server.
                 let plain = try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, logger: testLogger)
                 try await plain.write(Array("GET / HTTP/1.1\r\n\r\n".utf8))
                 _ = try? await readToEnd(plain)
                 await plain.close()
                 let client = try await TLSTransport.connect(
-                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
+                    host: "localhost", port: listener.port, configuration: .client(trustedCAFile: certificates.caFile),
+                    logger: testLogger
                 )
                 try await client.write([1, 2, 3])
                 try await client.shutdownWrite()
@@ -129,7 +141,8 @@ extension TransportTests {
             let error = await #expect(throws: TransportError.self) {
                 _ = try await TLSListener.bind(
                     port: 0,
-                    configuration: .server(certificateChainFile: "/nonexistent/cert.pem", privateKeyFile: "/nonexistent/key.pem"),
+                    configuration: .server(
+                        certificateChainFile: "/nonexistent/cert.pem", privateKeyFile: "/nonexistent/key.pem"),
                     logger: testLogger
                 )
             }
@@ -141,13 +154,16 @@ extension TransportTests {
             try await withTimeout {
                 let listener = try await TLSListener.bind(
                     port: 0,
-                    configuration: .server(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
+                    configuration: .server(
+                        certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
                     logger: testLogger
                 )
-                let client = try PeerProcess(try TestPeers.openssl(), [
-                    "s_client", "-connect", "127.0.0.1:\(listener.port)", "-CAfile", certificates.caFile,
-                    "-verify_return_error", "-servername", "localhost", "-ign_eof",
-                ])
+                let client = try PeerProcess(
+                    try TestPeers.openssl(),
+                    [
+                        "s_client", "-connect", "127.0.0.1:\(listener.port)", "-CAfile", certificates.caFile,
+                        "-verify_return_error", "-servername", "localhost", "-ign_eof",
+                    ])
                 let connection = try await listener.accept()
                 try await connection.write(Array("hello from swift\n".utf8))
                 try await connection.shutdownWrite()
@@ -170,10 +186,12 @@ extension TransportTests {
                     let probe = try await TCPListener.bind(port: 0, logger: testLogger)
                     port = probe.port
                     await probe.close()
-                    let candidate = try PeerProcess(try TestPeers.openssl(), [
-                        "s_server", "-accept", "\(port)", "-cert", certificates.serverCertificate,
-                        "-key", certificates.serverKey, "-naccept", "1", "-rev",
-                    ])
+                    let candidate = try PeerProcess(
+                        try TestPeers.openssl(),
+                        [
+                            "s_server", "-accept", "\(port)", "-cert", certificates.serverCertificate,
+                            "-key", certificates.serverKey, "-naccept", "1", "-rev",
+                        ])
                     do {
                         _ = try await candidate.waitForLine { $0 == "ACCEPT" }
                         server = candidate
@@ -183,7 +201,8 @@ extension TransportTests {
                 }
                 let peer = try #require(server)
                 let client = try await TLSTransport.connect(
-                    host: "localhost", port: port, configuration: .client(trustedCAFile: certificates.caFile), logger: testLogger
+                    host: "localhost", port: port, configuration: .client(trustedCAFile: certificates.caFile),
+                    logger: testLogger
                 )
                 try await client.write(Array("hello\n".utf8))
                 #expect(try await client.read(exactly: 6) == Array("olleh\n".utf8))

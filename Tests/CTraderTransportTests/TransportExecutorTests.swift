@@ -1,5 +1,6 @@
 import CTraderTestSupport
 import Testing
+
 @testable import CTraderTransport
 
 #if os(Linux)

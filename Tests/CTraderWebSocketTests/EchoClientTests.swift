@@ -48,5 +48,7 @@ extension ProcessTests {
 
 struct EchoClientNotBuilt: Error, CustomStringConvertible {
     var searched: [String]
-    var description: String { "ws-echo-client not found in \(searched); build it with: swift build --product ws-echo-client" }
+    var description: String {
+        "ws-echo-client not found in \(searched); build it with: swift build --product ws-echo-client"
+    }
 }

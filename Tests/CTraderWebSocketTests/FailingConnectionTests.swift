@@ -13,10 +13,12 @@ import Testing
             let listener = try await TCPListener.bind(port: 0, logger: testLogger)
             defer { Task { await listener.close() } }
             async let accepted = listener.accept()
-            let clientTransport = try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, logger: testLogger)
+            let clientTransport = try await TCPTransport.connect(
+                host: "127.0.0.1", port: listener.port, logger: testLogger)
             let serverTransport = try await accepted
             async let raw = RawPeer.acceptingServer(serverTransport)
-            let client = try await WebSocketConnection.connect(over: clientTransport, host: "127.0.0.1", logger: testLogger)
+            let client = try await WebSocketConnection.connect(
+                over: clientTransport, host: "127.0.0.1", logger: testLogger)
             var peer = try await raw
 
             // A frame with a reserved opcode (0x3) is a protocol violation: 1002. More data follows
@@ -53,10 +55,12 @@ import Testing
             let listener = try await TCPListener.bind(port: 0, logger: testLogger)
             defer { Task { await listener.close() } }
             async let accepted = listener.accept()
-            let clientTransport = try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, logger: testLogger)
+            let clientTransport = try await TCPTransport.connect(
+                host: "127.0.0.1", port: listener.port, logger: testLogger)
             let serverTransport = try await accepted
             async let raw = RawPeer.acceptingServer(serverTransport)
-            let client = try await WebSocketConnection.connect(over: clientTransport, host: "127.0.0.1", logger: testLogger)
+            let client = try await WebSocketConnection.connect(
+                over: clientTransport, host: "127.0.0.1", logger: testLogger)
             var peer = try await raw
             try await serverTransport.write([0x83, 0x00][...])
             #expect(try await peer.closeCode() == .protocolError)

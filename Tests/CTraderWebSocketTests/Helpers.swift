@@ -48,11 +48,15 @@ struct RawPeer {
         var buffer: [UInt8] = []
         while true {
             buffer.removeAll()
-            guard try await transport.read(into: &buffer, maxLength: 4096) > 0 else { throw UnexpectedEnd(what: "request") }
+            guard try await transport.read(into: &buffer, maxLength: 4096) > 0 else {
+                throw UnexpectedEnd(what: "request")
+            }
             if let parsed = try parser.parse(buffer) {
                 let accepted = try WebSocketServerHandshake().accept(parsed.request)
                 try await transport.write(accepted.responseBytes)
-                var peer = RawPeer(transport: transport, decoder: WebSocketFrameDecoder(role: .server), encoder: WebSocketFrameEncoder(role: .server))
+                var peer = RawPeer(
+                    transport: transport, decoder: WebSocketFrameDecoder(role: .server),
+                    encoder: WebSocketFrameEncoder(role: .server))
                 peer.decoder.append(parsed.remainder)
                 return peer
             }
@@ -67,10 +71,14 @@ struct RawPeer {
         var buffer: [UInt8] = []
         while true {
             buffer.removeAll()
-            guard try await transport.read(into: &buffer, maxLength: 4096) > 0 else { throw UnexpectedEnd(what: "response") }
+            guard try await transport.read(into: &buffer, maxLength: 4096) > 0 else {
+                throw UnexpectedEnd(what: "response")
+            }
             if let parsed = try parser.parse(buffer) {
                 _ = try handshake.validate(parsed.response)
-                var peer = RawPeer(transport: transport, decoder: WebSocketFrameDecoder(role: .client), encoder: WebSocketFrameEncoder(role: .client))
+                var peer = RawPeer(
+                    transport: transport, decoder: WebSocketFrameDecoder(role: .client),
+                    encoder: WebSocketFrameEncoder(role: .client))
                 peer.decoder.append(parsed.remainder)
                 return peer
             }

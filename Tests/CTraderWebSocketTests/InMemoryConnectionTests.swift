@@ -1,8 +1,9 @@
 import CTraderFraming
 import CTraderTestSupport
 import CTraderTransport
-@testable import CTraderWebSocket
 import Testing
+
+@testable import CTraderWebSocket
 
 @Suite(.timeLimit(.minutes(5))) struct InMemoryConnectionTests {
     @Test(arguments: [false, true])
@@ -114,11 +115,14 @@ import Testing
     ]
 
     @Test(arguments: violations)
-    func protocolErrorPutsTheRightCloseCodeOnTheWire(violation: (name: String, bytes: [UInt8], code: UInt16)) async throws {
+    func protocolErrorPutsTheRightCloseCodeOnTheWire(
+        violation: (name: String, bytes: [UInt8], code: UInt16)
+    ) async throws {
         try await withTimeout {
             let (clientTransport, serverTransport) = InMemoryTransport.makePair()
             async let accepted = RawPeer.acceptingServer(serverTransport)
-            let client = try await WebSocketConnection.connect(over: clientTransport, host: "memory", logger: testLogger)
+            let client = try await WebSocketConnection.connect(
+                over: clientTransport, host: "memory", logger: testLogger)
             var peer = try await accepted
             try await serverTransport.write(violation.bytes)
             let code = try await peer.closeCode()
@@ -162,7 +166,8 @@ import Testing
         try await withTimeout {
             let (clientTransport, serverTransport) = InMemoryTransport.makePair()
             async let accepted = WebSocketConnection.accept(serverTransport, logger: testLogger)
-            let request = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n"
+            let request =
+                "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n"
             try await clientTransport.write(Array(request.utf8))
             var response: [UInt8] = []
             while try await clientTransport.read(into: &response, maxLength: 4096) > 0 {}
@@ -183,7 +188,8 @@ import Testing
             var configuration = WebSocketConfiguration()
             configuration.handshakeTimeout = .milliseconds(200)
             await #expect(throws: WebSocketError(code: .handshakeTimeout, detail: "")) {
-                _ = try await WebSocketConnection.connect(over: clientTransport, host: "memory", configuration: configuration, logger: testLogger)
+                _ = try await WebSocketConnection.connect(
+                    over: clientTransport, host: "memory", configuration: configuration, logger: testLogger)
             }
             _ = serverTransport
         }
@@ -255,8 +261,10 @@ import Testing
             var serverConfiguration = WebSocketConfiguration()
             serverConfiguration.inboundQueueDepth = 2
             let (clientTransport, serverTransport) = InMemoryTransport.makePair(bufferCapacity: 4096)
-            async let accepted = WebSocketConnection.accept(serverTransport, configuration: serverConfiguration, logger: testLogger)
-            let client = try await WebSocketConnection.connect(over: clientTransport, host: "memory", logger: testLogger)
+            async let accepted = WebSocketConnection.accept(
+                serverTransport, configuration: serverConfiguration, logger: testLogger)
+            let client = try await WebSocketConnection.connect(
+                over: clientTransport, host: "memory", logger: testLogger)
             let server = try await accepted
             // 2 queued + 1 held by the reader + the 4 KiB transport buffer: the rest must wait.
             let sentCount = SentCounter()

@@ -22,8 +22,12 @@ struct InteropConfiguration: Sendable, CustomTestStringConvertible {
     var clientOffer: WebSocketClientHandshake.ExtensionOffer {
         switch mode {
         case "default": .perMessageDeflate(PerMessageDeflateClientConfiguration())
-        case "no_context": .perMessageDeflate(PerMessageDeflateClientConfiguration(serverNoContextTakeover: true, clientNoContextTakeover: true))
-        case "window": .perMessageDeflate(PerMessageDeflateClientConfiguration(serverMaxWindowBits: 10, clientMaxWindowBits: .bits(11)))
+        case "no_context":
+            .perMessageDeflate(
+                PerMessageDeflateClientConfiguration(serverNoContextTakeover: true, clientNoContextTakeover: true))
+        case "window":
+            .perMessageDeflate(
+                PerMessageDeflateClientConfiguration(serverMaxWindowBits: 10, clientMaxWindowBits: .bits(11)))
         default: .none
         }
     }
@@ -32,7 +36,8 @@ struct InteropConfiguration: Sendable, CustomTestStringConvertible {
     var serverAccept: PerMessageDeflateServerConfiguration? {
         switch mode {
         case "default": PerMessageDeflateServerConfiguration()
-        case "no_context": PerMessageDeflateServerConfiguration(serverNoContextTakeover: true, clientNoContextTakeover: true)
+        case "no_context":
+            PerMessageDeflateServerConfiguration(serverNoContextTakeover: true, clientNoContextTakeover: true)
         case "window": PerMessageDeflateServerConfiguration(serverMaxWindowBits: 10, clientMaxWindowBits: 11)
         default: nil
         }
@@ -120,13 +125,15 @@ extension ProcessTests {
                 let certificates = try await TestCertificates.shared.value
                 listener = try await TLSListener.bind(
                     port: 0,
-                    configuration: .server(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
+                    configuration: .server(
+                        certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
                     logger: testLogger)
                 arguments = [certificates.caFile]
             } else {
                 listener = try await TCPListener.bind(port: 0, logger: testLogger)
             }
-            let server = WebSocketServer(listener: listener, configuration: webSocketConfiguration, logger: testLogger) { connection in
+            let server = WebSocketServer(listener: listener, configuration: webSocketConfiguration, logger: testLogger)
+            { connection in
                 for await message in connection.messages {
                     let fragmentSize = message.data.count > 32 * 1024 ? 16 * 1024 : nil
                     try? await connection.send(message.data, opcode: message.opcode, fragmentSize: fragmentSize)
@@ -137,7 +144,8 @@ extension ProcessTests {
 
             let url = "\(configuration.tls ? "wss" : "ws")://localhost:\(listener.port)/echo"
             let client = try PeerProcess(
-                python, [peersDirectory.appendingPathComponent("echo_client.py").path, url, configuration.mode] + arguments,
+                python,
+                [peersDirectory.appendingPathComponent("echo_client.py").path, url, configuration.mode] + arguments,
                 currentDirectory: peersDirectory)
             defer { client.terminate() }
             let result = try await client.waitForLine(timeout: .seconds(120)) { $0.hasPrefix("RESULT ") }

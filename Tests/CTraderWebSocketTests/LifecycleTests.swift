@@ -39,7 +39,9 @@ extension ProcessTests {
                 let threadsAfter = ProcessResources.threadCount()
                 // Slack for other test targets running in the same process (a leak would
                 // be ≥ 1000).
-                #expect(descriptorsAfter <= descriptorsBefore + 64, "descriptors \(descriptorsBefore) → \(descriptorsAfter)")
+                #expect(
+                    descriptorsAfter <= descriptorsBefore + 64, "descriptors \(descriptorsBefore) → \(descriptorsAfter)"
+                )
                 if let threadsBefore, let threadsAfter {
                     #expect(threadsAfter <= threadsBefore + 32, "threads \(threadsBefore) → \(threadsAfter)")
                 }

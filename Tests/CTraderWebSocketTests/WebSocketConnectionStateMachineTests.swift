@@ -187,7 +187,6 @@ import Testing
     }
 }
 
-
 /// Pongs owed are coalesced (issue 19): a flood of pings owes one pong, with the latest payload.
 @Suite(.timeLimit(.minutes(5))) struct WebSocketConnectionStateMachinePongTests {
     let t0 = ContinuousClock.now
@@ -216,9 +215,15 @@ import Testing
 
     @Test func aPingAfterThePongWasTakenOwesANewOne() {
         var machine = WebSocketConnectionStateMachine(role: .server, now: t0)
-        guard case .send = machine.receivedPing([1], now: t0) else { Issue.record("expected a pong"); return }
+        guard case .send = machine.receivedPing([1], now: t0) else {
+            Issue.record("expected a pong")
+            return
+        }
         #expect(machine.takeOwedPong()?.payload == [1])
-        guard case .send(let frame) = machine.receivedPing([2], now: t0) else { Issue.record("expected a pong"); return }
+        guard case .send(let frame) = machine.receivedPing([2], now: t0) else {
+            Issue.record("expected a pong")
+            return
+        }
         #expect(frame.payload == [2])
         #expect(machine.receivedPing([3], now: t0) == .none)
         #expect(machine.takeOwedPong()?.payload == [3])

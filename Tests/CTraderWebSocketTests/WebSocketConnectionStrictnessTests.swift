@@ -32,7 +32,8 @@ import Testing
                 expected = "fragment1fragment2"
                 try peer.encoder.encode(opcode: .text, payload: Array("fragment1".utf8), fin: false, into: &bytes)
                 try peer.encoder.encode(opcode: .continuation, payload: Array("fragment2".utf8), into: &bytes)
-                try peer.encoder.encode(opcode: .continuation, payload: Array("fragment3".utf8), fin: false, into: &bytes)
+                try peer.encoder.encode(
+                    opcode: .continuation, payload: Array("fragment3".utf8), fin: false, into: &bytes)
                 try peer.encoder.encode(opcode: .text, payload: Array("fragment4".utf8), into: &bytes)
             }
             try await peer.transport.write(bytes)
@@ -84,8 +85,9 @@ import Testing
     func anEmptyMessageAfterACompressedOneRoundTrips(noContextTakeover: Bool) async throws {
         try await withTimeout {
             var clientConfiguration = WebSocketConfiguration(minimumSizeToCompress: 0)
-            clientConfiguration.perMessageDeflateOffer = .perMessageDeflate(PerMessageDeflateClientConfiguration(
-                serverNoContextTakeover: noContextTakeover, clientNoContextTakeover: noContextTakeover))
+            clientConfiguration.perMessageDeflateOffer = .perMessageDeflate(
+                PerMessageDeflateClientConfiguration(
+                    serverNoContextTakeover: noContextTakeover, clientNoContextTakeover: noContextTakeover))
             let (client, server) = try await makeConnectedPair(
                 client: clientConfiguration, server: WebSocketConfiguration(minimumSizeToCompress: 0))
             #expect(client.negotiatedExtensions != nil)

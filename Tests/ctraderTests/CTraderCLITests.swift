@@ -86,7 +86,8 @@ struct CTraderBinary {
         if killed.withLock({ wasKilled }) {
             stderr += "\n[test: ctrader \(arguments.joined(separator: " ")) was killed after \(Int(timeout)) s]"
         }
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: stderr)
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: stderr)
     }
 }
 
@@ -151,7 +152,8 @@ struct CTraderBinary {
                 == #"{"clientMsgId":"o1","payloadType":2106,"payload":{"ctidTraderAccountId":9007199254740993,"symbolId":1,"orderType":1,"tradeSide":1,"volume":100}}"#
                 + "\n"
         )
-        #expect(try await CTraderBinary.runAsync(["encode", "2104"]).stdout == #"{"payloadType":2104,"payload":{}}"# + "\n")
+        #expect(
+            try await CTraderBinary.runAsync(["encode", "2104"]).stdout == #"{"payloadType":2104,"payload":{}}"# + "\n")
     }
 
     @Test(arguments: [

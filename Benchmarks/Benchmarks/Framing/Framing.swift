@@ -21,7 +21,8 @@ let benchmarks: @Sendable () -> Void = {
             let peer = WebSocketFrameEncoder(role: role == .client ? .server : .client)
             for fragments in [1, 16] {
                 var wire: [UInt8] = []
-                try! peer.encodeMessage(payload[...], opcode: .text, fragmentCount: fragments, maskingKey: key, into: &wire)
+                try! peer.encodeMessage(
+                    payload[...], opcode: .text, fragmentCount: fragments, maskingKey: key, into: &wire)
                 let suffix = "\(roleName).\(sizeName).x\(fragments)"
 
                 Benchmark("Decode.\(suffix)", configuration: .ctrader(scalingFactor: scaling)) { benchmark in
@@ -42,7 +43,8 @@ let benchmarks: @Sendable () -> Void = {
                 Benchmark("Encode.\(suffix)", configuration: .ctrader(scalingFactor: scaling)) { benchmark in
                     let encoder = WebSocketFrameEncoder(role: role)
                     var output: [UInt8] = []
-                    try encoder.encodeMessage(payload[...], opcode: .text, fragmentCount: fragments, maskingKey: key, into: &output)
+                    try encoder.encodeMessage(
+                        payload[...], opcode: .text, fragmentCount: fragments, maskingKey: key, into: &output)
                     benchmark.startMeasurement()
                     for _ in benchmark.scaledIterations {
                         output.removeAll(keepingCapacity: true)

@@ -38,7 +38,8 @@ public enum Samples {
     /// A ProtoOASymbolsListRes with `count` light symbols: the largest routine response.
     public static func symbolsListJSON(count: Int = 1000) -> [UInt8] {
         let currencies = ["EUR", "USD", "GBP", "JPY", "CHF", "AUD", "CAD", "NZD", "SEK", "NOK", "XAU", "XAG"]
-        var text = #"{"clientMsgId":"cm_symbols","payloadType":2115,"payload":{"ctidTraderAccountId":44322853,"symbol":["#
+        var text =
+            #"{"clientMsgId":"cm_symbols","payloadType":2115,"payload":{"ctidTraderAccountId":44322853,"symbol":["#
         for index in 0..<count {
             let base = currencies[index % currencies.count]
             let quote = currencies[(index / currencies.count + index + 1) % currencies.count]
@@ -56,7 +57,9 @@ public enum Samples {
         bytes.reserveCapacity(count + 200)
         var index = 0
         while bytes.count < count {
-            bytes += Array(#"{"symbolId":\#(index % 40),"bid":\#(108_000 + index * 7 % 997),"ask":\#(108_002 + index * 7 % 997)},"#.utf8)
+            bytes += Array(
+                #"{"symbolId":\#(index % 40),"bid":\#(108_000 + index * 7 % 997),"ask":\#(108_002 + index * 7 % 997)},"#
+                    .utf8)
             index += 1
         }
         return Array(bytes.prefix(count))

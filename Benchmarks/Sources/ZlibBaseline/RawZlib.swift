@@ -11,7 +11,9 @@ public final class RawDeflater {
     private var output: [UInt8]
     private let resetsEachMessage: Bool
 
-    public init(level: Int32 = 6, windowBits: Int32 = 15, memoryLevel: Int32 = 8, noContextTakeover: Bool, maximumInput: Int) {
+    public init(
+        level: Int32 = 6, windowBits: Int32 = 15, memoryLevel: Int32 = 8, noContextTakeover: Bool, maximumInput: Int
+    ) {
         stream.initialize(to: z_stream())
         let status = CBenchZlib_deflateInit2(stream, level, Z_DEFLATED, -windowBits, memoryLevel, Z_DEFAULT_STRATEGY)
         precondition(status == Z_OK)

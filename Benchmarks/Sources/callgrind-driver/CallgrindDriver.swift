@@ -29,7 +29,9 @@ import Darwin
 
 let arguments = CommandLine.arguments
 guard arguments.count == 3, let passes = Int(arguments[2]) else {
-    print("usage: callgrind-driver inflate-spots|zlib-inflate-spots|inflate-symbols|zlib-inflate-symbols|deflate-spots|zlib-deflate-spots|deflate-symbols|zlib-deflate-symbols|decode-spot|mask-1mib PASSES")
+    print(
+        "usage: callgrind-driver inflate-spots|zlib-inflate-spots|inflate-symbols|zlib-inflate-symbols|deflate-spots|zlib-deflate-spots|deflate-symbols|zlib-deflate-symbols|decode-spot|mask-1mib PASSES"
+    )
     exit(2)
 }
 

@@ -39,11 +39,14 @@ struct WSBenchClient {
                 caFile = arguments[index + 1]
                 arguments.removeSubrange(index...(index + 1))
             }
-            guard arguments.count == 5, ["small", "large"].contains(arguments[1]), ["on", "off"].contains(arguments[2]),
+            guard arguments.count == 5, ["small", "large"].contains(arguments[1]),
+                ["on", "off"].contains(arguments[2]),
                 let seconds = Double(arguments[3]), seconds > 0, let window = Int(arguments[4]), window >= 1
             else {
                 FileHandle.standardError.write(
-                    Data("usage: ws-bench-client URL small|large on|off SECONDS WINDOW [--payloads DIR] [--ca-file CA.pem]\n".utf8))
+                    Data(
+                        "usage: ws-bench-client URL small|large on|off SECONDS WINDOW [--payloads DIR] [--ca-file CA.pem]\n"
+                            .utf8))
                 exit(2)
             }
             let messages = try loadMessages(kind: arguments[1], directory: payloadDirectory)
@@ -51,7 +54,8 @@ struct WSBenchClient {
             // latency-minded application would run its quote handler.
             let result = try await withTaskExecutorPreference(TransportExecutor.preferred) {
                 try await run(
-                    url: arguments[0], messages: messages, deflate: arguments[2] == "on", seconds: seconds, window: window,
+                    url: arguments[0], messages: messages, deflate: arguments[2] == "on", seconds: seconds,
+                    window: window,
                     caFile: caFile)
             }
             let line =
@@ -73,9 +77,12 @@ struct WSBenchClient {
         var description: String
     }
 
-    static func run(url: String, messages: [[UInt8]], deflate: Bool, seconds: Double, window: Int, caFile: String?) async throws -> Result {
+    static func run(
+        url: String, messages: [[UInt8]], deflate: Bool, seconds: Double, window: Int, caFile: String?
+    ) async throws -> Result {
         var configuration = WebSocketConfiguration(maxFrameSize: 32 << 20, maxMessageSize: 32 << 20)
-        configuration.perMessageDeflateOffer = deflate ? .perMessageDeflate(PerMessageDeflateClientConfiguration()) : .none
+        configuration.perMessageDeflateOffer =
+            deflate ? .perMessageDeflate(PerMessageDeflateClientConfiguration()) : .none
         var logger = Logger(label: "ws-bench-client")
         logger.logLevel = .warning
         let connection = try await WebSocketConnection.connect(
@@ -134,7 +141,9 @@ struct WSBenchClient {
         }
         let data = Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/small.bin")))
         guard data.count == EchoPayloads.smallSize * EchoPayloads.smallCount else {
-            throw Failure(description: "small.bin must hold \(EchoPayloads.smallCount) messages of \(EchoPayloads.smallSize) bytes")
+            throw Failure(
+                description:
+                    "small.bin must hold \(EchoPayloads.smallCount) messages of \(EchoPayloads.smallSize) bytes")
         }
         return stride(from: 0, to: data.count, by: EchoPayloads.smallSize).map {
             Array(data[$0..<($0 + EchoPayloads.smallSize)])

@@ -25,13 +25,15 @@ struct WSEchoServer {
             if value == 0 { certificateChainFile = arguments[index + 1] } else { privateKeyFile = arguments[index + 1] }
             arguments.removeSubrange(index...(index + 1))
         }
-        guard let first = arguments.first, let port = Int(first), arguments.dropFirst().allSatisfy({ $0 == "--deflate" }),
+        guard let first = arguments.first, let port = Int(first),
+            arguments.dropFirst().allSatisfy({ $0 == "--deflate" }),
             (certificateChainFile == nil) == (privateKeyFile == nil)
         else { usage() }
         var logger = Logger(label: "ws-echo-server")
         logger.logLevel = .warning
         var configuration = WebSocketConfiguration(maxFrameSize: 32 << 20, maxMessageSize: 32 << 20)
-        configuration.perMessageDeflateAccept = arguments.contains("--deflate") ? PerMessageDeflateServerConfiguration() : nil
+        configuration.perMessageDeflateAccept =
+            arguments.contains("--deflate") ? PerMessageDeflateServerConfiguration() : nil
         do {
             let listener: any TransportListener
             if let certificateChainFile, let privateKeyFile {
@@ -42,7 +44,8 @@ struct WSEchoServer {
             } else {
                 listener = try await TCPListener.bind(port: port, logger: logger)
             }
-            let server = WebSocketServer(listener: listener, configuration: configuration, logger: logger) { connection in
+            let server = WebSocketServer(listener: listener, configuration: configuration, logger: logger) {
+                connection in
                 for await message in connection.messages {
                     do {
                         try await connection.send(message.data, opcode: message.opcode)

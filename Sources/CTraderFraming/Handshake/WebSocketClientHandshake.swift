@@ -53,7 +53,8 @@ public struct WebSocketClientHandshake: Hashable, Sendable {
         var headerValue: String? {
             switch storage {
             case .none: nil
-            case .perMessageDeflate(let offers): offers.isEmpty ? nil : offers.map(\.offer.description).joined(separator: ", ")
+            case .perMessageDeflate(let offers):
+                offers.isEmpty ? nil : offers.map(\.offer.description).joined(separator: ", ")
             case .raw(let text): text
             }
         }
@@ -183,14 +184,16 @@ public struct WebSocketClientHandshake: Hashable, Sendable {
     ///   ``WebSocketHandshakeError/Code/unofferedSubprotocol``.
     public func validate(_ response: WebSocketHandshakeResponse) throws(WebSocketHandshakeError) -> Accepted {
         guard response.status == 101 else {
-            throw WebSocketHandshakeError(code: .unexpectedStatus, detail: "expected status 101, got \"\(response.statusLine)\"")
+            throw WebSocketHandshakeError(
+                code: .unexpectedStatus, detail: "expected status 101, got \"\(response.statusLine)\"")
         }
         let headers = response.headers
         guard headers.listElements("Upgrade").contains(where: { $0.lowercased() == "websocket" }) else {
             throw WebSocketHandshakeError(code: .missingUpgrade, detail: "no \"Upgrade: websocket\" in the response")
         }
         guard headers.listElements("Connection").contains(where: { $0.lowercased() == "upgrade" }) else {
-            throw WebSocketHandshakeError(code: .missingConnectionUpgrade, detail: "no \"Connection: Upgrade\" in the response")
+            throw WebSocketHandshakeError(
+                code: .missingConnectionUpgrade, detail: "no \"Connection: Upgrade\" in the response")
         }
         let accepts = headers["Sec-WebSocket-Accept"]
         guard accepts.count == 1, accepts[0] == expectedAccept else {
@@ -210,7 +213,9 @@ public struct WebSocketClientHandshake: Hashable, Sendable {
         return Accepted(response: response, perMessageDeflate: perMessageDeflate, subprotocol: protocols.first)
     }
 
-    private func negotiatedDeflate(_ headerValues: [String]) throws(WebSocketHandshakeError) -> PerMessageDeflateParameters? {
+    private func negotiatedDeflate(
+        _ headerValues: [String]
+    ) throws(WebSocketHandshakeError) -> PerMessageDeflateParameters? {
         let accepted = try WebSocketExtension.parse(headerValues)
         let offeredElements = extensionOffer.elements
         let offeredNames = Set(offeredElements.map(\.name))
@@ -221,13 +226,16 @@ public struct WebSocketClientHandshake: Hashable, Sendable {
         var agreed: PerMessageDeflateParameters?
         for element in accepted {
             guard offeredNames.contains(element.name) else {
-                throw WebSocketHandshakeError(code: .unofferedExtension, detail: "server accepted \(element.name), which was not offered")
+                throw WebSocketHandshakeError(
+                    code: .unofferedExtension, detail: "server accepted \(element.name), which was not offered")
             }
             guard element.name == PerMessageDeflateParameters.extensionName, !offers.isEmpty else {
-                throw WebSocketHandshakeError(code: .unofferedExtension, detail: "server accepted \(element.name), which this client cannot run")
+                throw WebSocketHandshakeError(
+                    code: .unofferedExtension, detail: "server accepted \(element.name), which this client cannot run")
             }
             guard agreed == nil else {
-                throw WebSocketHandshakeError(code: .invalidExtensionHeader, detail: "permessage-deflate accepted twice")
+                throw WebSocketHandshakeError(
+                    code: .invalidExtensionHeader, detail: "permessage-deflate accepted twice")
             }
             let response = try PerMessageDeflateParameters(element)
             // The response answers one of the offers; the first it is a valid answer to wins.

@@ -46,7 +46,8 @@ public struct WebSocketExtension: Hashable, Sendable, CustomStringConvertible {
         for value in headerValues {
             var scanner = Scanner(bytes: Array(value.utf8))
             guard let elements = scanner.parseList() else {
-                throw WebSocketHandshakeError(code: .invalidExtensionHeader, detail: "malformed Sec-WebSocket-Extensions: \"\(value)\"")
+                throw WebSocketHandshakeError(
+                    code: .invalidExtensionHeader, detail: "malformed Sec-WebSocket-Extensions: \"\(value)\"")
             }
             result.append(contentsOf: elements)
         }
@@ -59,7 +60,9 @@ public struct WebSocketExtension: Hashable, Sendable, CustomStringConvertible {
         var index = 0
 
         mutating func skipWhitespace() {
-            while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") { index += 1 }
+            while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") {
+                index += 1
+            }
         }
 
         mutating func token() -> String? {
@@ -95,7 +98,10 @@ public struct WebSocketExtension: Hashable, Sendable, CustomStringConvertible {
             while true {
                 skipWhitespace()
                 if index == bytes.count { return elements }
-                if bytes[index] == UInt8(ascii: ",") { index += 1; continue }  // empty element
+                if bytes[index] == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }  // empty element
                 guard let name = token() else { return nil }
                 var element = WebSocketExtension(name: name)
                 skipWhitespace()

@@ -76,7 +76,8 @@ func isHTTPToken(_ text: some StringProtocol) -> Bool {
 /// Whether `byte` is a `tchar` (RFC 9110 §5.6.2).
 func isTokenByte(_ byte: UInt8) -> Bool {
     switch byte {
-    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+    case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"):
         true
     default:
         Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
@@ -97,7 +98,9 @@ struct HTTPHeadAccumulator {
 
     /// Appends `bytes`; returns the head's lines and the bytes after the blank line once the
     /// head is complete, `nil` while it is not.
-    mutating func append(_ bytes: some Sequence<UInt8>) throws(WebSocketHandshakeError) -> (lines: [String], remainder: [UInt8])? {
+    mutating func append(
+        _ bytes: some Sequence<UInt8>
+    ) throws(WebSocketHandshakeError) -> (lines: [String], remainder: [UInt8])? {
         buffer.append(contentsOf: bytes)
         var i = max(0, searchFrom - 3)
         while i + 4 <= buffer.count {

@@ -64,7 +64,8 @@ private func percentDecoded(_ text: Substring) -> String {
         if byte == UInt8(ascii: "+") {
             bytes.append(UInt8(ascii: " "))
         } else if byte == UInt8(ascii: "%"), utf8.count >= 2,
-                  let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+            let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
+        {
             bytes.append(value)
             utf8 = utf8.dropFirst(2)
         } else {
@@ -97,7 +98,9 @@ public struct WebSocketHandshakeResponseParser {
     ///   incomplete.
     /// - Throws: ``WebSocketHandshakeError`` (``WebSocketHandshakeError/Code/headerTooLarge``,
     ///   ``WebSocketHandshakeError/Code/malformedHTTP``).
-    public mutating func parse(_ bytes: some Sequence<UInt8>) throws(WebSocketHandshakeError) -> (response: WebSocketHandshakeResponse, remainder: [UInt8])? {
+    public mutating func parse(
+        _ bytes: some Sequence<UInt8>
+    ) throws(WebSocketHandshakeError) -> (response: WebSocketHandshakeResponse, remainder: [UInt8])? {
         guard let (lines, remainder) = try accumulator.append(bytes) else { return nil }
         let statusLine = lines[0]
         let parts = statusLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
@@ -138,7 +141,9 @@ public struct WebSocketHandshakeRequestParser {
     ///   incomplete.
     /// - Throws: ``WebSocketHandshakeError`` (``WebSocketHandshakeError/Code/headerTooLarge``,
     ///   ``WebSocketHandshakeError/Code/malformedHTTP``).
-    public mutating func parse(_ bytes: some Sequence<UInt8>) throws(WebSocketHandshakeError) -> (request: WebSocketHandshakeRequest, remainder: [UInt8])? {
+    public mutating func parse(
+        _ bytes: some Sequence<UInt8>
+    ) throws(WebSocketHandshakeError) -> (request: WebSocketHandshakeRequest, remainder: [UInt8])? {
         guard let (lines, remainder) = try accumulator.append(bytes) else { return nil }
         let requestLine = lines[0]
         let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)

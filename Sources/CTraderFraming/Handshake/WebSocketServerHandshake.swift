@@ -69,11 +69,13 @@ public struct WebSocketServerHandshake: Hashable, Sendable {
             throw WebSocketHandshakeError(code: .invalidMethod, detail: "method \(request.method), expected GET")
         }
         guard request.version == "HTTP/1.1" else {
-            throw WebSocketHandshakeError(code: .invalidHTTPVersion, detail: "version \(request.version), expected HTTP/1.1")
+            throw WebSocketHandshakeError(
+                code: .invalidHTTPVersion, detail: "version \(request.version), expected HTTP/1.1")
         }
         let headers = request.headers
         guard headers["Host"].count == 1 else {
-            throw WebSocketHandshakeError(code: .missingHost, detail: "expected one Host header, got \(headers["Host"].count)")
+            throw WebSocketHandshakeError(
+                code: .missingHost, detail: "expected one Host header, got \(headers["Host"].count)")
         }
         guard headers.listElements("Upgrade").contains(where: { $0.lowercased() == "websocket" }) else {
             throw WebSocketHandshakeError(code: .missingUpgrade, detail: "no \"Upgrade: websocket\" in the request")
@@ -83,11 +85,13 @@ public struct WebSocketServerHandshake: Hashable, Sendable {
         }
         let versions = headers["Sec-WebSocket-Version"]
         guard versions == ["13"] else {
-            throw WebSocketHandshakeError(code: .unsupportedVersion, detail: "Sec-WebSocket-Version \(versions), only 13 is supported")
+            throw WebSocketHandshakeError(
+                code: .unsupportedVersion, detail: "Sec-WebSocket-Version \(versions), only 13 is supported")
         }
         let keys = headers["Sec-WebSocket-Key"]
         guard keys.count == 1, Base64.decode(keys[0])?.count == 16 else {
-            throw WebSocketHandshakeError(code: .invalidKey, detail: "Sec-WebSocket-Key \(keys) is not base64 of 16 bytes")
+            throw WebSocketHandshakeError(
+                code: .invalidKey, detail: "Sec-WebSocket-Key \(keys) is not base64 of 16 bytes")
         }
 
         var deflate: PerMessageDeflateParameters?
@@ -105,7 +109,8 @@ public struct WebSocketServerHandshake: Hashable, Sendable {
         if let subprotocol { text += "Sec-WebSocket-Protocol: \(subprotocol)\r\n" }
         for field in extraResponseHeaders { text += "\(field.name): \(field.value)\r\n" }
         text += "\r\n"
-        return Accepted(request: request, responseBytes: Array(text.utf8), perMessageDeflate: deflate, subprotocol: subprotocol)
+        return Accepted(
+            request: request, responseBytes: Array(text.utf8), perMessageDeflate: deflate, subprotocol: subprotocol)
     }
 
     /// The HTTP response that refuses a handshake, naming the problem in its body:
@@ -129,7 +134,8 @@ public struct WebSocketServerHandshake: Hashable, Sendable {
             status = "400 Bad Request"
         }
         let body = Array("\(error.code): \(error.detail)\n".utf8)
-        let head = "HTTP/1.1 \(status)\r\n\(extra)Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+        let head =
+            "HTTP/1.1 \(status)\r\n\(extra)Content-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
         return Array(head.utf8) + body
     }
 }

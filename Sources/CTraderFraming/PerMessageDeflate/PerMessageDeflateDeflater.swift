@@ -52,8 +52,11 @@ public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {
         let storedOnly = configuration.maxWindowBits == 8
         self.level = storedOnly ? 0 : level
         self.minimumSizeToCompress = minimumSizeToCompress
-        guard (8...15).contains(configuration.maxWindowBits), (0...9).contains(level), (1...9).contains(memoryLevel) else {
-            throw Self.failure("unsupported settings: window \(configuration.maxWindowBits) bits, level \(level), memLevel \(memoryLevel)")
+        guard (8...15).contains(configuration.maxWindowBits), (0...9).contains(level), (1...9).contains(memoryLevel)
+        else {
+            throw Self.failure(
+                "unsupported settings: window \(configuration.maxWindowBits) bits, level \(level), memLevel \(memoryLevel)"
+            )
         }
         // Set up the stream before `self.stream` is assigned: a class whose properties are all
         // initialized runs deinit even when init throws, which must not free it twice.
@@ -63,7 +66,8 @@ public final class PerMessageDeflateDeflater: WebSocketMessageDeflater {
         // Safe because `stream` is allocated, initialized, and lives until deinit; the negative
         // windowBits selects raw DEFLATE (no zlib header or trailer), as RFC 7692 requires.
         let status = CZlib_deflateInit2(
-            stream, Int32(self.level), Z_DEFLATED, -Int32(max(9, configuration.maxWindowBits)), Int32(memoryLevel), Z_DEFAULT_STRATEGY
+            stream, Int32(self.level), Z_DEFLATED, -Int32(max(9, configuration.maxWindowBits)), Int32(memoryLevel),
+            Z_DEFAULT_STRATEGY
         )
         guard status == Z_OK else {
             stream.deinitialize(count: 1)

@@ -46,7 +46,9 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
     ///   - chunkSize: the most bytes inflated per zlib call, so the most work done past the limit;
     ///     16 KiB by default.
     /// - Throws: ``WebSocketFramingError/Code/compressionFailure`` when zlib cannot be set up.
-    public init(_ configuration: PerMessageDeflateConfiguration.Direction, chunkSize: Int = 16 * 1024) throws(WebSocketFramingError) {
+    public init(
+        _ configuration: PerMessageDeflateConfiguration.Direction, chunkSize: Int = 16 * 1024
+    ) throws(WebSocketFramingError) {
         self.configuration = configuration
         self.chunkSize = max(1, chunkSize)
         // Set up the stream before `self.stream` is assigned: a class whose properties are all
@@ -61,7 +63,9 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
         guard status == Z_OK else {
             stream.deinitialize(count: 1)
             stream.deallocate()
-            throw WebSocketFramingError(code: .compressionFailure, closeCode: .internalServerError, detail: "inflateInit2 failed with \(status)")
+            throw WebSocketFramingError(
+                code: .compressionFailure, closeCode: .internalServerError, detail: "inflateInit2 failed with \(status)"
+            )
         }
         // Allocated last, once nothing can throw: deinit frees them.
         self.scratch = .allocate(capacity: self.chunkSize)
@@ -123,11 +127,14 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
     private func reset() throws(WebSocketFramingError) {
         // Safe: the stream is initialized; reset keeps its settings and drops the window.
         guard inflateReset(stream) == Z_OK else {
-            throw WebSocketFramingError(code: .compressionFailure, closeCode: .internalServerError, detail: "inflateReset failed")
+            throw WebSocketFramingError(
+                code: .compressionFailure, closeCode: .internalServerError, detail: "inflateReset failed")
         }
     }
 
-    private func inflateInput(_ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], limit: Int) throws(WebSocketFramingError) {
+    private func inflateInput(
+        _ input: UnsafeBufferPointer<UInt8>, into output: inout [UInt8], limit: Int
+    ) throws(WebSocketFramingError) {
         guard !messageStreamEnded else { return }
         var consumed = 0
         // For small input the first call writes into the scratch buffer, and its output is copied:
@@ -143,11 +150,13 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
             // Into `output`, the room offered grows with the message (as the array's capacity
             // does) and starts at four times the compressed bytes left: few calls, so zlib copies
             // little into its window after each.
-            let offered = min(intoOutput ? max(chunkSize, output.count, (input.count - consumed) * 4) : chunkSize, room + 1)
+            let offered = min(
+                intoOutput ? max(chunkSize, output.count, (input.count - consumed) * 4) : chunkSize, room + 1)
             var produced = 0
             let status: Int32
             if intoOutput {
-                status = inflateAppending(input: input, consumed: &consumed, offered: offered, produced: &produced, to: &output)
+                status = inflateAppending(
+                    input: input, consumed: &consumed, offered: offered, produced: &produced, to: &output)
             } else {
                 // Safe because `offered <= chunkSize`, the scratch buffer's size, and zlib writes
                 // only within the `offered` bytes it is given; the bytes read back are those it wrote.
@@ -177,9 +186,11 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
                 // No progress possible: input exhausted (more comes with the next frame).
                 return
             case Z_DATA_ERROR, Z_NEED_DICT:
-                throw WebSocketFramingError.invalidData(.invalidCompressedData, "invalid DEFLATE data (zlib status \(status))")
+                throw WebSocketFramingError.invalidData(
+                    .invalidCompressedData, "invalid DEFLATE data (zlib status \(status))")
             default:
-                throw WebSocketFramingError(code: .compressionFailure, closeCode: .internalServerError, detail: "inflate failed with \(status)")
+                throw WebSocketFramingError(
+                    code: .compressionFailure, closeCode: .internalServerError, detail: "inflate failed with \(status)")
             }
         }
     }

@@ -84,9 +84,11 @@ extension PerMessageDeflateParameters {
         }
         switch (response.clientMaxWindowBits, offer.clientMaxWindowBits) {
         case (.valueless, _):
-            throw WebSocketHandshakeError(code: .invalidExtensionHeader, detail: "client_max_window_bits without a value in a response")
+            throw WebSocketHandshakeError(
+                code: .invalidExtensionHeader, detail: "client_max_window_bits without a value in a response")
         case (.bits, nil):
-            throw WebSocketHandshakeError(code: .unofferedExtensionParameter, detail: "client_max_window_bits was not offered")
+            throw WebSocketHandshakeError(
+                code: .unofferedExtensionParameter, detail: "client_max_window_bits was not offered")
         case (.bits(let answered), .bits(let offered)):
             agreed.clientMaxWindowBits = .bits(min(answered, offered))
         case (.bits, .valueless), (nil, .valueless), (nil, nil):

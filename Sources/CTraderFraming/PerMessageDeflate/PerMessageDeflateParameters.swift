@@ -64,7 +64,8 @@ public struct PerMessageDeflateParameters: Hashable, Sendable, CustomStringConve
                 clientNoContextTakeover = true
             case "server_max_window_bits":
                 guard let value = parameter.value, let bits = Self.windowBits(value) else {
-                    throw Self.invalid("server_max_window_bits needs a value in 8...15, got \(parameter.value ?? "none")")
+                    throw Self.invalid(
+                        "server_max_window_bits needs a value in 8...15, got \(parameter.value ?? "none")")
                 }
                 serverMaxWindowBits = bits
             case "client_max_window_bits":
@@ -88,7 +89,7 @@ public struct PerMessageDeflateParameters: Hashable, Sendable, CustomStringConve
     /// `1*DIGIT` without a leading zero, in 8…15 (RFC 7692 §7.1.2).
     private static func windowBits(_ text: String) -> Int? {
         guard let first = text.utf8.first, first != UInt8(ascii: "0"), text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
-              let value = Int(text), (8...15).contains(value)
+            let value = Int(text), (8...15).contains(value)
         else { return nil }
         return value
     }
@@ -102,7 +103,9 @@ public struct PerMessageDeflateParameters: Hashable, Sendable, CustomStringConve
         var parameters: [WebSocketExtension.Parameter] = []
         if serverNoContextTakeover { parameters.append(.init(name: "server_no_context_takeover")) }
         if clientNoContextTakeover { parameters.append(.init(name: "client_no_context_takeover")) }
-        if let serverMaxWindowBits { parameters.append(.init(name: "server_max_window_bits", value: "\(serverMaxWindowBits)")) }
+        if let serverMaxWindowBits {
+            parameters.append(.init(name: "server_max_window_bits", value: "\(serverMaxWindowBits)"))
+        }
         switch clientMaxWindowBits {
         case nil: break
         case .valueless: parameters.append(.init(name: "client_max_window_bits"))
@@ -182,7 +185,8 @@ extension PerMessageDeflateParameters {
         level: Int = 6,
         minimumSizeToCompress: Int = 64
     ) throws(WebSocketFramingError) -> PerMessageDeflateDeflater {
-        try PerMessageDeflateDeflater(configuration(for: role).outbound, level: level, minimumSizeToCompress: minimumSizeToCompress)
+        try PerMessageDeflateDeflater(
+            configuration(for: role).outbound, level: level, minimumSizeToCompress: minimumSizeToCompress)
     }
 
     /// An inflater for the peer's messages under these agreed parameters:
