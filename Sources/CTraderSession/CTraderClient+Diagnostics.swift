@@ -12,9 +12,9 @@ import _CTraderLocking
 public struct CTraderDiagnostic: Sendable, CustomStringConvertible {
     /// When the message arrived, on the client's clock (``CTraderClientConfiguration/clock``).
     public var time: Duration
-    /// Why it did not decode: ``MessagingError/Code/malformedJSON``,
-    /// ``MessagingError/Code/invalidEnvelope``, ``MessagingError/Code/invalidPayload``,
-    /// ``MessagingError/Code/missingRequiredField``, or ``MessagingError/Code/unknownPayloadType``
+    /// Why it did not decode: `MessagingError.Code.malformedJSON`,
+    /// `MessagingError.Code.invalidEnvelope`, `MessagingError.Code.invalidPayload`,
+    /// `MessagingError.Code.missingRequiredField`, or `MessagingError.Code.unknownPayloadType`
     /// for a payloadType the catalogue does not know (that envelope is delivered too, as a raw
     /// envelope).
     public var error: MessagingError

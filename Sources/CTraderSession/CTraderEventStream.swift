@@ -29,7 +29,7 @@ public struct CTraderOverflowPolicy: Sendable, Hashable, CustomStringConvertible
     let kind: Kind
 
     /// Quotes: a new event merges into the buffered one of the same account and symbol (spot
-    /// events with ``CTraderMessaging/ProtoOASpotEvent/merging(newer:)``: the newer event's fields
+    /// events with `CTraderMessaging.ProtoOASpotEvent.merging(newer:)`: the newer event's fields
     /// win, the bid or ask it lacks is kept; other events replace it); when no such event is
     /// buffered, the oldest buffered event is dropped. A slow consumer sees fewer, but the latest,
     /// quotes.
