@@ -22,7 +22,16 @@ struct SessionAccounts: Sendable {
         var trendbars: Set<TrendbarSubscription> = []
     }
 
+    /// A refreshed pair being saved (``CTraderTokenStore``): nothing uses it before the save
+    /// returned. `user` is the owner's authorization waiting for it, if any.
+    struct PendingSave: Sendable {
+        var pair: CTraderTokenPair
+        var user: SessionStateMachine.RequestID?
+    }
+
     private var accounts: [Int64: Account] = [:]
+    /// The refreshed pairs being saved, by account.
+    private(set) var pendingSaves: [Int64: PendingSave] = [:]
 
     /// The account `id`, if the session knows it.
     subscript(id: Int64) -> Account? { accounts[id] }
@@ -101,6 +110,33 @@ struct SessionAccounts: Sendable {
         accounts[id]?.refreshToken = pair.refreshToken
     }
 
+    /// Account `id`'s refreshed pair is being saved.
+    mutating func saving(_ id: Int64, _ pair: CTraderTokenPair, user: SessionStateMachine.RequestID?) {
+        pendingSaves[id] = PendingSave(pair: pair, user: user)
+    }
+
+    /// The save of `pair` ended; returns what was waiting for it (`nil` when nothing was).
+    mutating func saveEnded(_ pair: CTraderTokenPair) -> PendingSave? {
+        guard let id = pair.ctidTraderAccountId, pendingSaves[id]?.pair == pair else { return nil }
+        return pendingSaves.removeValue(forKey: id)
+    }
+
+    /// The owner's requests waiting for a save, which no longer wait: the save goes on, but its
+    /// end only updates the account's tokens.
+    mutating func detachSaveWaiters(
+        where matches: (SessionStateMachine.RequestID) -> Bool = { _ in true }
+    )
+        -> [SessionStateMachine.RequestID]
+    {
+        var detached: [SessionStateMachine.RequestID] = []
+        for (id, pending) in pendingSaves {
+            guard let user = pending.user, matches(user) else { continue }
+            detached.append(user)
+            pendingSaves[id]?.user = nil
+        }
+        return detached
+    }
+
     /// Forgets account `id`; returns what it was.
     @discardableResult
     mutating func remove(_ id: Int64) -> Account? {
@@ -174,9 +210,10 @@ extension SessionStateMachine {
         }
     }
 
-    /// Becomes ready once the restoration's internal requests were all answered.
+    /// Becomes ready once the restoration's internal requests were all answered and no refreshed
+    /// pair is being saved.
     mutating func restoreProgressed(now: Duration) -> [Action] {
         guard case .restoring = state else { return [] }
-        return scheduler.hasInternalPending ? [] : becomeReady(now: now)
+        return scheduler.hasInternalPending || !accounts.pendingSaves.isEmpty ? [] : becomeReady(now: now)
     }
 }
