@@ -163,6 +163,10 @@ public struct CTraderClientConfiguration: Sendable {
     /// authorization with ``CTraderError/Code/tokenStoreFailed``. Default none;
     /// ``CTraderFileTokenStore`` keeps the pairs in a file.
     public var tokenStorage: (any CTraderTokenStore)?
+    /// An account's access token whose lifetime is known (from a refresh's `expiresIn`) is
+    /// refreshed this long before it expires (at the latest halfway through its lifetime), and the
+    /// new pair saved as above; `nil` never refreshes ahead. Default 10 minutes.
+    public var tokenRefreshMargin: Duration?
     /// The time source; default ``ContinuousCTraderClock``. Tests inject a manual clock.
     public var clock: any CTraderClock
 
@@ -181,6 +185,7 @@ public struct CTraderClientConfiguration: Sendable {
         streamBufferSize: Int = 1024,
         tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil,
         tokenStorage: (any CTraderTokenStore)? = nil,
+        tokenRefreshMargin: Duration? = .seconds(600),
         clock: any CTraderClock = ContinuousCTraderClock()
     ) {
         self.endpoint = endpoint
@@ -196,6 +201,7 @@ public struct CTraderClientConfiguration: Sendable {
         self.streamBufferSize = max(1, streamBufferSize)
         self.tokenStore = tokenStore
         self.tokenStorage = tokenStorage
+        self.tokenRefreshMargin = tokenRefreshMargin
         self.clock = clock
     }
 

@@ -20,6 +20,8 @@ struct SessionAccounts: Sendable {
         var spotTimestamps = false
         var depth: Set<Int64> = []
         var trendbars: Set<TrendbarSubscription> = []
+        /// When the access token is refreshed ahead of its expiry, when its lifetime is known.
+        var refreshAt: Duration?
     }
 
     /// A refreshed pair being saved (``CTraderTokenStore``): nothing uses it before the save
@@ -92,6 +94,7 @@ struct SessionAccounts: Sendable {
         if var existing = accounts[id] {
             existing.accessToken = accessToken
             existing.refreshToken = refreshToken ?? existing.refreshToken
+            if refreshToken != nil { existing.refreshAt = nil }
             accounts[id] = existing
         } else {
             accounts[id] = Account(accessToken: accessToken, refreshToken: refreshToken)
@@ -104,10 +107,33 @@ struct SessionAccounts: Sendable {
         accounts[id]?.isRestorable = true
     }
 
-    /// Account `id` has a new token pair.
-    mutating func tokensRefreshed(_ id: Int64, _ pair: CTraderTokenPair) {
+    /// Account `id` has a new token pair, to refresh at `refreshAt` (`nil`: not ahead of time).
+    mutating func tokensRefreshed(_ id: Int64, _ pair: CTraderTokenPair, refreshAt: Duration? = nil) {
         accounts[id]?.accessToken = pair.accessToken
         accounts[id]?.refreshToken = pair.refreshToken
+        accounts[id]?.refreshAt = refreshAt
+    }
+
+    /// When authorized accounts' tokens are due for a refresh ahead of their expiry.
+    var refreshDeadlines: [Duration] {
+        accounts.compactMap { id, account in
+            guard account.isAuthorized, account.refreshToken != nil, pendingSaves[id] == nil else { return nil }
+            return account.refreshAt
+        }
+    }
+
+    /// The authorized accounts whose tokens are due for a refresh at `now`, with their refresh
+    /// tokens; each is due once (until its next refresh).
+    mutating func refreshesDue(now: Duration) -> [(account: Int64, refreshToken: CTraderSecret)] {
+        var due: [(account: Int64, refreshToken: CTraderSecret)] = []
+        for (id, account) in accounts.sorted(by: { $0.key < $1.key }) {
+            guard account.isAuthorized, pendingSaves[id] == nil, let refreshToken = account.refreshToken,
+                let at = account.refreshAt, at <= now
+            else { continue }
+            accounts[id]?.refreshAt = nil
+            due.append((id, refreshToken))
+        }
+        return due
     }
 
     /// Account `id`'s refreshed pair is being saved.

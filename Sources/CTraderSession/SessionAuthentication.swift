@@ -235,7 +235,7 @@ extension SessionStateMachine {
     /// new tokens and, on an open connection, is authorized again with the new access token.
     public mutating func tokensSaved(_ pair: CTraderTokenPair, now: Duration) -> [Action] {
         guard let pending = accounts.saveEnded(pair), let account = pair.ctidTraderAccountId else { return [] }
-        accounts.tokensRefreshed(account, pair)
+        accounts.tokensRefreshed(account, pair, refreshAt: tokenRefreshDeadline(pair, now: now))
         guard accounts[account] != nil, openConnection != nil else {
             return restoreProgressed(now: now)
         }
@@ -265,6 +265,27 @@ extension SessionStateMachine {
             underlying: error
         )
         return accountFailed(account, user: pending.user, error: failure, now: now) + drain(now: now)
+    }
+
+    /// When `pair`'s access token is refreshed ahead of its expiry: ``Configuration/tokenRefreshMargin``
+    /// before it, at the latest halfway through its lifetime; `nil` without a margin or lifetime.
+    func tokenRefreshDeadline(_ pair: CTraderTokenPair, now: Duration) -> Duration? {
+        guard let margin = configuration.tokenRefreshMargin, pair.expiresIn > 0 else { return nil }
+        let lifetime = Duration.seconds(pair.expiresIn)
+        return now + max(lifetime - margin, lifetime / 2)
+    }
+
+    /// When a ready session refreshes tokens ahead of their expiry.
+    var tokenRefreshDeadlines: [Duration] { isReady ? accounts.refreshDeadlines : [] }
+
+    /// A ready session refreshes the tokens due (the answer goes the way of any refresh made for
+    /// an account: saved, then the account authorized again with the new access token).
+    mutating func refreshExpiringTokens(now: Duration) {
+        guard isReady else { return }
+        for (account, refreshToken) in accounts.refreshesDue(now: now) {
+            let refresh = SessionAuthentication.refreshRequest(refreshToken)
+            scheduler.enqueueInternal(refresh, purpose: .tokenRefresh(account: account, user: nil), now: now)
+        }
     }
 
     /// The owner's authorizations waiting for a token save fail with `error` (the connection

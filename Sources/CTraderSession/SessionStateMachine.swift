@@ -170,6 +170,7 @@ public struct SessionStateMachine: Sendable {
             deadlines.append(lastSent + configuration.heartbeatInterval)
             deadlines.append(lastReceived + configuration.deadConnectionTimeout)
             deadlines.append(contentsOf: scheduler.connectedDeadlines(now: now, userRequestsAllowed: isReady))
+            deadlines.append(contentsOf: tokenRefreshDeadlines)
         }
         return deadlines.min()
     }
@@ -294,6 +295,7 @@ public struct SessionStateMachine: Sendable {
                 }
                 actions.append(.complete(user, .failure(SessionErrors.timeoutError(outgoing))))
             }
+            refreshExpiringTokens(now: now)
             actions += drain(now: now)
             if now >= lastSent + configuration.heartbeatInterval {
                 lastSent = now
