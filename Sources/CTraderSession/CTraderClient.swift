@@ -303,6 +303,11 @@ public actor CTraderClient {
         }
     }
 
+    /// Waits until every pair given to the stores so far was saved, or its save failed.
+    func tokenSavesEnded() async {
+        await tokenStoreTask?.value
+    }
+
     private func tokenSaveEnded(_ pair: CTraderTokenPair, error: (any Error)?) {
         if let error {
             apply(machine.tokenSaveFailed(pair, error: error, now: clock.now()))

@@ -173,3 +173,29 @@ final class GatedTokenStore: CTraderTokenStore {
         await client.shutdown()
     }
 }
+
+@Suite(.timeLimit(.minutes(5))) struct OwnerTokenRefreshSaveTests {
+    @Test func anExplicitRefreshReturnsOnceItsPairIsSaved() async throws {
+        let server = FakeServer()
+        let store = GatedTokenStore()
+        var configuration = makeConfiguration(server: server, clock: ManualClock())
+        configuration.tokenStorage = store
+        let client = CTraderClient(configuration: configuration, logger: quietLogger)
+        let connection = try await connectClient(client, server: server)
+        let refreshed = Task { try await client.refreshToken("refresh-abcdefghijkl") }
+        let (_, request) = try await connection.expect(ProtoOARefreshTokenReq.self)
+        var res = ProtoOARefreshTokenRes()
+        res.accessToken = "new-access-token-777777"
+        res.refreshToken = "new-refresh-token-666666"
+        res.tokenType = "bearer"
+        res.expiresIn = 2_628_000
+        try await connection.reply(to: request, with: res)
+        var entered = store.entered.makeAsyncIterator()
+        _ = try #require(await entered.next())
+        store.open(succeeding: true)
+        let pair = try await refreshed.value
+        // Returned only after the save: the store holds the pair already.
+        #expect(try await store.load(account: nil) == pair)
+        await client.shutdown()
+    }
+}
