@@ -13,12 +13,15 @@ extension CTraderClient {
             .ctidTraderAccount
     }
 
-    /// Exchanges a refresh token for a new token pair (2173 → 2174). The pair also goes to
-    /// ``CTraderClientConfiguration/tokenStore`` at once: the old refresh token is now spent.
+    /// Exchanges a refresh token for a new token pair (2173 → 2174). The pair is also saved in
+    /// ``CTraderClientConfiguration/tokenStorage`` and ``CTraderClientConfiguration/tokenStore``
+    /// at once (the old refresh token is now spent), and this returns once the save ended (a
+    /// failed save is logged at error level; the pair is returned all the same).
     public func refreshToken(_ refreshToken: String, timeout: Duration? = nil) async throws -> CTraderTokenPair {
         var request = ProtoOARefreshTokenReq()
         request.refreshToken = refreshToken
         let res = try await send(request, expecting: ProtoOARefreshTokenRes.self, timeout: timeout)
+        await tokenSavesEnded()
         return CTraderTokenPair(
             ctidTraderAccountId: nil,
             accessToken: res.accessToken,

@@ -143,8 +143,9 @@ public actor CTraderClient {
 
     /// Authorizes a trading account on this connection (2102); treats `ALREADY_LOGGED_IN` as
     /// success. With a refresh token, an invalid or expired access token is refreshed once
-    /// (2173; the new pair goes to ``CTraderClientConfiguration/tokenStore``) and authorization is
-    /// tried again. The account, and every subscription made for it, is restored after reconnects.
+    /// (2173; the new pair is saved in ``CTraderClientConfiguration/tokenStorage`` and
+    /// ``CTraderClientConfiguration/tokenStore``, and used only once saved) and authorization is
+    /// tried again. A failed save fails with ``CTraderError/Code/tokenStoreFailed``. The account, and every subscription made for it, is restored after reconnects.
     ///
     /// - Throws: ``CTraderError``: ``CTraderError/Code/authenticationFailed`` for a token that
     ///   stays invalid; others as ``send(_:timeout:)``.
@@ -266,19 +267,53 @@ public actor CTraderClient {
                 logger.info("session \(status)")
                 hub.status(status)
             case .storeTokens(let pair):
-                logger.info("new token pair", metadata: ["tokens": "\(pair)"])
-                if let store = configuration.tokenStore {
-                    let previous = tokenStoreTask
-                    tokenStoreTask = Task {
-                        await previous?.value
-                        await store(pair)
-                    }
-                }
+                // The account only: never a token, not even redacted.
+                logger.info(
+                    "saving a new token pair",
+                    metadata: ["account": "\(pair.ctidTraderAccountId.map(String.init) ?? "-")"]
+                )
+                saveTokens(pair)
             case .finishStreams(let error):
                 hub.finish(error)
             }
         }
         rescheduleTimer()
+    }
+
+    /// Saves `pair` in the configured stores, one save after the other, then tells the machine,
+    /// which uses the pair only after a successful save.
+    private func saveTokens(_ pair: CTraderTokenPair) {
+        let stores = configuration.tokenStores
+        let previous = tokenStoreTask
+        let logger = logger
+        tokenStoreTask = Task { [weak self] in
+            await previous?.value
+            do {
+                for store in stores { try await store.save(pair) }
+                await self?.tokenSaveEnded(pair, error: nil)
+            } catch {
+                logger.error(
+                    "saving a new token pair failed; it is not used",
+                    metadata: [
+                        "account": "\(pair.ctidTraderAccountId.map(String.init) ?? "-")", "error": "\(error)",
+                    ]
+                )
+                await self?.tokenSaveEnded(pair, error: error)
+            }
+        }
+    }
+
+    /// Waits until every pair given to the stores so far was saved, or its save failed.
+    func tokenSavesEnded() async {
+        await tokenStoreTask?.value
+    }
+
+    private func tokenSaveEnded(_ pair: CTraderTokenPair, error: (any Error)?) {
+        if let error {
+            apply(machine.tokenSaveFailed(pair, error: error, now: clock.now()))
+        } else {
+            apply(machine.tokensSaved(pair, now: clock.now()))
+        }
     }
 
     private func rescheduleTimer() {

@@ -156,7 +156,17 @@ public struct CTraderClientConfiguration: Sendable {
     /// The buffered elements per event stream before its overflow policy applies; default 1024.
     public var streamBufferSize: Int
     /// Receives every new token pair at once (refresh tokens are single-use); default none.
+    /// Called after ``tokenStorage``'s save; the session waits for it too before it uses a pair.
     public var tokenStore: (@Sendable (CTraderTokenPair) async -> Void)?
+    /// Saves every new token pair, written through: a pair refreshed for an account is used only
+    /// once its ``CTraderTokenStore/save(_:)`` returned; a save that throws fails the account's
+    /// authorization with ``CTraderError/Code/tokenStoreFailed``. Default none;
+    /// ``CTraderFileTokenStore`` keeps the pairs in a file.
+    public var tokenStorage: (any CTraderTokenStore)?
+    /// An account's access token whose lifetime is known (from a refresh's `expiresIn`) is
+    /// refreshed this long before it expires (at the latest halfway through its lifetime), and the
+    /// new pair saved as above; `nil` never refreshes ahead. Default 10 minutes.
+    public var tokenRefreshMargin: Duration?
     /// The time source; default ``ContinuousCTraderClock``. Tests inject a manual clock.
     public var clock: any CTraderClock
 
@@ -174,6 +184,8 @@ public struct CTraderClientConfiguration: Sendable {
         rateLimits: CTraderRateLimits = CTraderRateLimits(),
         streamBufferSize: Int = 1024,
         tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil,
+        tokenStorage: (any CTraderTokenStore)? = nil,
+        tokenRefreshMargin: Duration? = .seconds(600),
         clock: any CTraderClock = ContinuousCTraderClock()
     ) {
         self.endpoint = endpoint
@@ -188,7 +200,17 @@ public struct CTraderClientConfiguration: Sendable {
         self.rateLimits = rateLimits
         self.streamBufferSize = max(1, streamBufferSize)
         self.tokenStore = tokenStore
+        self.tokenStorage = tokenStorage
+        self.tokenRefreshMargin = tokenRefreshMargin
         self.clock = clock
+    }
+
+    /// The stores a new pair is saved in, in order: ``tokenStorage``, then ``tokenStore``.
+    var tokenStores: [any CTraderTokenStore] {
+        var stores: [any CTraderTokenStore] = []
+        if let tokenStorage { stores.append(tokenStorage) }
+        if let tokenStore { stores.append(ClosureTokenStore(store: tokenStore)) }
+        return stores
     }
 
     /// The connector the endpoint and wire format name.

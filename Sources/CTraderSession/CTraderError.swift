@@ -58,6 +58,10 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let connectionFailed = Code("connectionFailed")
         /// The request was cancelled by its task.
         public static let cancelled = Code("cancelled")
+        /// A refreshed token pair could not be saved in the ``CTraderTokenStore``, so it was not
+        /// used: the account is not authorized. The old refresh token is spent; the reason names
+        /// the store's error (never a token).
+        public static let tokenStoreFailed = Code("tokenStoreFailed")
 
         /// The code's name.
         public var description: String { name }

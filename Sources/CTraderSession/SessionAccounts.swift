@@ -20,9 +20,20 @@ struct SessionAccounts: Sendable {
         var spotTimestamps = false
         var depth: Set<Int64> = []
         var trendbars: Set<TrendbarSubscription> = []
+        /// When the access token is refreshed ahead of its expiry, when its lifetime is known.
+        var refreshAt: Duration?
+    }
+
+    /// A refreshed pair being saved (``CTraderTokenStore``): nothing uses it before the save
+    /// returned. `user` is the owner's authorization waiting for it, if any.
+    struct PendingSave: Sendable {
+        var pair: CTraderTokenPair
+        var user: SessionStateMachine.RequestID?
     }
 
     private var accounts: [Int64: Account] = [:]
+    /// The refreshed pairs being saved, by account.
+    private(set) var pendingSaves: [Int64: PendingSave] = [:]
 
     /// The account `id`, if the session knows it.
     subscript(id: Int64) -> Account? { accounts[id] }
@@ -83,6 +94,7 @@ struct SessionAccounts: Sendable {
         if var existing = accounts[id] {
             existing.accessToken = accessToken
             existing.refreshToken = refreshToken ?? existing.refreshToken
+            if refreshToken != nil { existing.refreshAt = nil }
             accounts[id] = existing
         } else {
             accounts[id] = Account(accessToken: accessToken, refreshToken: refreshToken)
@@ -95,10 +107,60 @@ struct SessionAccounts: Sendable {
         accounts[id]?.isRestorable = true
     }
 
-    /// Account `id` has a new token pair.
-    mutating func tokensRefreshed(_ id: Int64, _ pair: CTraderTokenPair) {
+    /// Account `id` has a new token pair, to refresh at `refreshAt` (`nil`: not ahead of time).
+    mutating func tokensRefreshed(_ id: Int64, _ pair: CTraderTokenPair, refreshAt: Duration? = nil) {
         accounts[id]?.accessToken = pair.accessToken
         accounts[id]?.refreshToken = pair.refreshToken
+        accounts[id]?.refreshAt = refreshAt
+    }
+
+    /// When authorized accounts' tokens are due for a refresh ahead of their expiry.
+    var refreshDeadlines: [Duration] {
+        accounts.compactMap { id, account in
+            guard account.isAuthorized, account.refreshToken != nil, pendingSaves[id] == nil else { return nil }
+            return account.refreshAt
+        }
+    }
+
+    /// The authorized accounts whose tokens are due for a refresh at `now`, with their refresh
+    /// tokens; each is due once (until its next refresh).
+    mutating func refreshesDue(now: Duration) -> [(account: Int64, refreshToken: CTraderSecret)] {
+        var due: [(account: Int64, refreshToken: CTraderSecret)] = []
+        for (id, account) in accounts.sorted(by: { $0.key < $1.key }) {
+            guard account.isAuthorized, pendingSaves[id] == nil, let refreshToken = account.refreshToken,
+                let at = account.refreshAt, at <= now
+            else { continue }
+            accounts[id]?.refreshAt = nil
+            due.append((id, refreshToken))
+        }
+        return due
+    }
+
+    /// Account `id`'s refreshed pair is being saved.
+    mutating func saving(_ id: Int64, _ pair: CTraderTokenPair, user: SessionStateMachine.RequestID?) {
+        pendingSaves[id] = PendingSave(pair: pair, user: user)
+    }
+
+    /// The save of `pair` ended; returns what was waiting for it (`nil` when nothing was).
+    mutating func saveEnded(_ pair: CTraderTokenPair) -> PendingSave? {
+        guard let id = pair.ctidTraderAccountId, pendingSaves[id]?.pair == pair else { return nil }
+        return pendingSaves.removeValue(forKey: id)
+    }
+
+    /// The owner's requests waiting for a save, which no longer wait: the save goes on, but its
+    /// end only updates the account's tokens.
+    mutating func detachSaveWaiters(
+        where matches: (SessionStateMachine.RequestID) -> Bool = { _ in true }
+    )
+        -> [SessionStateMachine.RequestID]
+    {
+        var detached: [SessionStateMachine.RequestID] = []
+        for (id, pending) in pendingSaves {
+            guard let user = pending.user, matches(user) else { continue }
+            detached.append(user)
+            pendingSaves[id]?.user = nil
+        }
+        return detached
     }
 
     /// Forgets account `id`; returns what it was.
@@ -174,9 +236,10 @@ extension SessionStateMachine {
         }
     }
 
-    /// Becomes ready once the restoration's internal requests were all answered.
+    /// Becomes ready once the restoration's internal requests were all answered and no refreshed
+    /// pair is being saved.
     mutating func restoreProgressed(now: Duration) -> [Action] {
         guard case .restoring = state else { return [] }
-        return scheduler.hasInternalPending ? [] : becomeReady(now: now)
+        return scheduler.hasInternalPending || !accounts.pendingSaves.isEmpty ? [] : becomeReady(now: now)
     }
 }

@@ -212,8 +212,9 @@ extension SessionStateMachine {
         return actions + restoreProgressed(now: now)
     }
 
-    /// A token refresh made for an account was answered: store the new pair and authorize the
-    /// account again with it, or fail the account.
+    /// A token refresh made for an account was answered: save the new pair (the owner reports
+    /// ``tokensSaved(_:now:)`` or ``tokenSaveFailed(_:error:now:)``) and wait, or fail the account.
+    /// The new access token is used only once the save returned.
     mutating func tokenRefreshAnswered(
         account: Int64,
         user: RequestID?,
@@ -225,14 +226,76 @@ extension SessionStateMachine {
         case .failed(let failure):
             return accountFailed(account, user: user, error: failure, now: now)
         case .refreshed(let pair):
-            accounts.tokensRefreshed(account, pair)
-            let auth = SessionAuthentication.accountAuthRequest(account: account, accessToken: pair.accessToken.value)
-            scheduler.enqueueInternal(
-                auth,
-                purpose: .accountAuth(account: account, user: user, refreshed: true),
-                now: now
-            )
+            accounts.saving(account, pair, user: user)
             return [.storeTokens(pair)]
         }
+    }
+
+    /// The owner saved `pair`, which ``Action/storeTokens(_:)`` asked for: the account takes the
+    /// new tokens and, on an open connection, is authorized again with the new access token.
+    public mutating func tokensSaved(_ pair: CTraderTokenPair, now: Duration) -> [Action] {
+        guard let pending = accounts.saveEnded(pair), let account = pair.ctidTraderAccountId else { return [] }
+        accounts.tokensRefreshed(account, pair, refreshAt: tokenRefreshDeadline(pair, now: now))
+        guard accounts[account] != nil, openConnection != nil else {
+            return restoreProgressed(now: now)
+        }
+        let auth = SessionAuthentication.accountAuthRequest(account: account, accessToken: pair.accessToken.value)
+        scheduler.enqueueInternal(
+            auth,
+            purpose: .accountAuth(account: account, user: pending.user, refreshed: true),
+            now: now
+        )
+        return drain(now: now)
+    }
+
+    /// Saving `pair` failed with `error`: the pair is not used. The account fails with
+    /// ``CTraderError/Code/tokenStoreFailed`` (its old refresh token is spent).
+    public mutating func tokenSaveFailed(
+        _ pair: CTraderTokenPair, error: any Error, now: Duration
+    )
+        -> [Action]
+    {
+        guard let pending = accounts.saveEnded(pair), let account = pair.ctidTraderAccountId else { return [] }
+        let failure = CTraderError(
+            code: .tokenStoreFailed,
+            reason: "the refreshed token pair for account \(account) could not be saved (\(error)), so it was "
+                + "not used; the old refresh token is spent: authorize again with new tokens",
+            payloadType: .protoOaRefreshTokenReq,
+            ctidTraderAccountId: account,
+            underlying: error
+        )
+        return accountFailed(account, user: pending.user, error: failure, now: now) + drain(now: now)
+    }
+
+    /// When `pair`'s access token is refreshed ahead of its expiry: ``Configuration/tokenRefreshMargin``
+    /// before it, at the latest halfway through its lifetime; `nil` without a margin or lifetime.
+    func tokenRefreshDeadline(_ pair: CTraderTokenPair, now: Duration) -> Duration? {
+        guard let margin = configuration.tokenRefreshMargin, pair.expiresIn > 0 else { return nil }
+        let lifetime = Duration.seconds(pair.expiresIn)
+        return now + max(lifetime - margin, lifetime / 2)
+    }
+
+    /// When a ready session refreshes tokens ahead of their expiry.
+    var tokenRefreshDeadlines: [Duration] { isReady ? accounts.refreshDeadlines : [] }
+
+    /// A ready session refreshes the tokens due (the answer goes the way of any refresh made for
+    /// an account: saved, then the account authorized again with the new access token).
+    mutating func refreshExpiringTokens(now: Duration) {
+        guard isReady else { return }
+        for (account, refreshToken) in accounts.refreshesDue(now: now) {
+            let refresh = SessionAuthentication.refreshRequest(refreshToken)
+            scheduler.enqueueInternal(refresh, purpose: .tokenRefresh(account: account, user: nil), now: now)
+        }
+    }
+
+    /// The owner's authorizations waiting for a token save fail with `error` (the connection
+    /// dropped, or the session ends); the saves go on and only update the accounts' tokens.
+    mutating func saveWaitersFailed(_ error: CTraderError) -> [Action] {
+        accounts.detachSaveWaiters().map { .complete($0, .failure(error)) }
+    }
+
+    /// The owner cancelled `id` while it waited for a token save.
+    mutating func saveWaiterCancelled(_ id: RequestID) -> Bool {
+        !accounts.detachSaveWaiters(where: { $0 == id }).isEmpty
     }
 }

@@ -15,6 +15,10 @@ extension SessionStateMachine {
         public var reconnect: CTraderReconnectPolicy
         /// Rate limits and the queue bound.
         public var rateLimits: CTraderRateLimits
+        /// An access token whose lifetime is known (from a refresh's `expiresIn`) is refreshed
+        /// this long before it expires (at the latest halfway through its lifetime); `nil` never
+        /// refreshes ahead. Default 10 minutes.
+        public var tokenRefreshMargin: Duration?
 
         /// Makes a configuration; every limit has a documented default.
         public init(
@@ -23,7 +27,8 @@ extension SessionStateMachine {
             heartbeatInterval: Duration = .seconds(10),
             deadConnectionTimeout: Duration = .seconds(40),
             reconnect: CTraderReconnectPolicy = CTraderReconnectPolicy(),
-            rateLimits: CTraderRateLimits = CTraderRateLimits()
+            rateLimits: CTraderRateLimits = CTraderRateLimits(),
+            tokenRefreshMargin: Duration? = .seconds(600)
         ) {
             self.credentials = credentials
             self.requestTimeout = requestTimeout
@@ -31,6 +36,7 @@ extension SessionStateMachine {
             self.deadConnectionTimeout = deadConnectionTimeout
             self.reconnect = reconnect
             self.rateLimits = rateLimits
+            self.tokenRefreshMargin = tokenRefreshMargin
         }
 
         /// The machine's part of a client configuration.
@@ -41,7 +47,8 @@ extension SessionStateMachine {
                 heartbeatInterval: client.heartbeatInterval,
                 deadConnectionTimeout: client.deadConnectionTimeout,
                 reconnect: client.reconnect,
-                rateLimits: client.rateLimits
+                rateLimits: client.rateLimits,
+                tokenRefreshMargin: client.tokenRefreshMargin
             )
         }
     }

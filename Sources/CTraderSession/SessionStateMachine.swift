@@ -55,7 +55,9 @@ public struct SessionStateMachine: Sendable {
         case emit(Envelope)
         /// Report a status change.
         case status(SessionStatus)
-        /// Give a new token pair to the token store at once (refresh tokens are single-use).
+        /// Save a new token pair in the token store at once (refresh tokens are single-use), then
+        /// report ``tokensSaved(_:now:)`` or ``tokenSaveFailed(_:error:now:)``: a pair refreshed
+        /// for an account is used only after its save returned.
         case storeTokens(CTraderTokenPair)
         /// End every event stream: with the error after a permanent failure, normally after a
         /// shutdown.
@@ -168,6 +170,7 @@ public struct SessionStateMachine: Sendable {
             deadlines.append(lastSent + configuration.heartbeatInterval)
             deadlines.append(lastReceived + configuration.deadConnectionTimeout)
             deadlines.append(contentsOf: scheduler.connectedDeadlines(now: now, userRequestsAllowed: isReady))
+            deadlines.append(contentsOf: tokenRefreshDeadlines)
         }
         return deadlines.min()
     }
@@ -211,8 +214,8 @@ public struct SessionStateMachine: Sendable {
 
     /// The owner authorizes an account (2102). Succeeds on `ProtoOAAccountAuthRes` and on
     /// `ALREADY_LOGGED_IN`; on `CH_ACCESS_TOKEN_INVALID` it refreshes the token once when a
-    /// refresh token is given (reporting the new pair with ``Action/storeTokens(_:)``) and tries
-    /// again. Once authorized, the account and its subscriptions are restored after reconnects.
+    /// refresh token is given (saving the new pair with ``Action/storeTokens(_:)`` and waiting for
+    /// ``tokensSaved(_:now:)``) and tries again. Once authorized, the account and its subscriptions are restored after reconnects.
     public mutating func authorize(
         _ id: RequestID,
         account: Int64,
@@ -236,7 +239,7 @@ public struct SessionStateMachine: Sendable {
     /// The owner gives up waiting for a request (its task was cancelled). A request already sent
     /// is forgotten; a late answer goes to the event streams only.
     public mutating func cancel(_ id: RequestID, now: Duration) -> [Action] {
-        guard scheduler.cancel(id) else { return [] }
+        guard scheduler.cancel(id) || saveWaiterCancelled(id) else { return [] }
         return [.complete(id, .failure(SessionErrors.cancelled))]
     }
 
@@ -292,6 +295,7 @@ public struct SessionStateMachine: Sendable {
                 }
                 actions.append(.complete(user, .failure(SessionErrors.timeoutError(outgoing))))
             }
+            refreshExpiringTokens(now: now)
             actions += drain(now: now)
             if now >= lastSent + configuration.heartbeatInterval {
                 lastSent = now
@@ -340,6 +344,7 @@ public struct SessionStateMachine: Sendable {
             guard let user = outgoing.purpose.user else { continue }
             actions.append(.complete(user, .failure(SessionErrors.lostError(outgoing, cause: error))))
         }
+        actions += saveWaitersFailed(error)
         accounts.connectionLost()
         actions.append(.status(.connectionLost(error)))
         if failures > configuration.reconnect.maximumAttempts {
@@ -375,6 +380,7 @@ public struct SessionStateMachine: Sendable {
         for waiter in connectWaiters {
             actions.append(.complete(waiter, .failure(error)))
         }
+        actions += saveWaitersFailed(error)
         connectWaiters.removeAll()
         return actions
     }
