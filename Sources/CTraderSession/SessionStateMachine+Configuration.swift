@@ -15,6 +15,12 @@ extension SessionStateMachine {
         public var reconnect: CTraderReconnectPolicy
         /// Rate limits and the queue bound.
         public var rateLimits: CTraderRateLimits
+        /// Whether a trading request (2106, 2108–2111) still queued, never written, when the
+        /// connection drops waits for the reconnect and is sent then; default `false`: it fails at
+        /// once with ``CTraderError/Code/notSent`` (certainly not executed), as an order sent
+        /// late, after a reconnect, may no longer be wanted. A trading request already written is
+        /// never sent again either way.
+        public var resendsUnsentTradingRequests = false
 
         /// Makes a configuration; every limit has a documented default.
         public init(
@@ -43,6 +49,7 @@ extension SessionStateMachine {
                 reconnect: client.reconnect,
                 rateLimits: client.rateLimits
             )
+            self.resendsUnsentTradingRequests = client.resendsUnsentTradingRequests
         }
     }
 }
