@@ -115,8 +115,12 @@ public actor CTraderClient {
     /// - Throws: ``CTraderError``: ``CTraderError/Code/serverError`` (2142, 50),
     ///   ``CTraderError/Code/orderError`` (2132), ``CTraderError/Code/timeout``,
     ///   ``CTraderError/Code/connectionLost``, ``CTraderError/Code/outcomeUnknown`` (trading
-    ///   requests: reconcile with `ProtoOAReconcileReq`), ``CTraderError/Code/queueFull``,
-    ///   ``CTraderError/Code/notConnected``, ``CTraderError/Code/cancelled``.
+    ///   requests: reconcile with `ProtoOAReconcileReq`; also a trading request whose task is
+    ///   cancelled after it was sent), ``CTraderError/Code/notSent`` (a trading request still
+    ///   queued when the connection dropped: certainly not executed; see
+    ///   ``CTraderClientConfiguration/resendsUnsentTradingRequests``),
+    ///   ``CTraderError/Code/queueFull``, ``CTraderError/Code/notConnected``,
+    ///   ``CTraderError/Code/cancelled``.
     public func send(_ request: some CTraderMessage, timeout: Duration? = nil) async throws -> Envelope {
         try await perform { machine, id, now in machine.request(id, message: request, timeout: timeout, now: now) }
     }

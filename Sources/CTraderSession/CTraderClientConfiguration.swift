@@ -169,6 +169,10 @@ public struct CTraderClientConfiguration: Sendable {
     public var tokenRefreshMargin: Duration?
     /// The time source; default ``ContinuousCTraderClock``. Tests inject a manual clock.
     public var clock: any CTraderClock
+    /// Whether a trading request still queued, never written, when the connection drops is sent
+    /// after the reconnect; default `false`: it fails at once with ``CTraderError/Code/notSent``.
+    /// See ``SessionStateMachine/Configuration/resendsUnsentTradingRequests``.
+    public var resendsUnsentTradingRequests = false
 
     /// Makes a configuration; every limit has a documented default.
     public init(

@@ -56,12 +56,18 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unexpectedResponse = Code("unexpectedResponse")
         /// Opening the connection failed (transport, TLS or WebSocket handshake).
         public static let connectionFailed = Code("connectionFailed")
-        /// The request was cancelled by its task.
+        /// The request was cancelled by its task before it was sent. (A trading request cancelled
+        /// after it was sent fails with ``outcomeUnknown`` instead: it may have been executed.)
         public static let cancelled = Code("cancelled")
         /// A refreshed token pair could not be saved in the ``CTraderTokenStore``, so it was not
         /// used: the account is not authorized. The old refresh token is spent; the reason names
         /// the store's error (never a token).
         public static let tokenStoreFailed = Code("tokenStoreFailed")
+        /// A trading request (2106, 2108–2111) still queued, never written, when the connection
+        /// dropped: it was certainly not executed, and it is not sent after the reconnect (unless
+        /// ``SessionStateMachine/Configuration/resendsUnsentTradingRequests`` is set). Sending it
+        /// again is safe.
+        public static let notSent = Code("notSent")
 
         /// The code's name.
         public var description: String { name }

@@ -208,26 +208,43 @@ struct RequestScheduler: Sendable {
         return expired
     }
 
-    /// Forgets the owner's request `id`, queued or in flight; `false` when it is neither.
-    mutating func cancel(_ id: SessionStateMachine.RequestID) -> Bool {
+    /// Where a cancelled request was.
+    enum Cancelled: Sendable {
+        /// Queued, never written.
+        case queued(Outgoing)
+        /// Written, not yet answered.
+        case inFlight(Outgoing)
+    }
+
+    /// Forgets the owner's request `id`, queued or in flight; `nil` when it is neither.
+    mutating func cancel(_ id: SessionStateMachine.RequestID) -> Cancelled? {
         if let index = userQueue.firstIndex(where: { $0.purpose.user == id }) {
-            userQueue.remove(at: index)
-            return true
+            return .queued(userQueue.remove(at: index))
         }
-        if let (key, _) = inFlight.first(where: { $0.value.purpose.user == id }) {
+        if let (key, outgoing) = inFlight.first(where: { $0.value.purpose.user == id }) {
             inFlight.removeValue(forKey: key)
-            return true
+            return .inFlight(outgoing)
         }
-        return false
+        return nil
     }
 
     /// The connection dropped: the requests in flight (returned, by `clientMsgId`) and the
-    /// internal queue are dropped; the owner's queue waits for the next connection.
-    mutating func connectionLost() -> [Outgoing] {
+    /// internal queue are dropped; the owner's queue waits for the next connection, but for its
+    /// trading requests when `keepsTradingRequests` is `false`: they are removed and returned as
+    /// `unsent`, in queue order.
+    mutating func connectionLost(keepsTradingRequests: Bool) -> (inFlight: [Outgoing], unsent: [Outgoing]) {
         let lost = inFlight.values.sorted(by: { $0.clientMsgId < $1.clientMsgId })
         inFlight.removeAll()
         internalQueue.removeAll()
-        return lost
+        var unsent: [Outgoing] = []
+        if !keepsTradingRequests {
+            userQueue.removeAll { outgoing in
+                guard outgoing.isTrading else { return false }
+                unsent.append(outgoing)
+                return true
+            }
+        }
+        return (lost, unsent)
     }
 
     /// Drops everything; returns the requests that were in flight (by `clientMsgId`) and the

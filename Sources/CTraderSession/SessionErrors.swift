@@ -24,6 +24,32 @@ enum SessionErrors {
     /// A request whose task was cancelled.
     static let cancelled = CTraderError(code: .cancelled, reason: "the request's task was cancelled")
 
+    /// A request whose task was cancelled after it was sent: a trading request's outcome is
+    /// unknown; another request is plainly cancelled.
+    static func cancelledInFlight(_ outgoing: Outgoing) -> CTraderError {
+        if outgoing.isTrading {
+            return outcomeUnknown(outgoing, because: "its task was cancelled before the answer")
+        }
+        var error = cancelled
+        error.payloadType = outgoing.payloadType
+        error.clientMsgId = outgoing.clientMsgId
+        return error
+    }
+
+    /// A trading request still queued when the connection ended: never written, so certainly not
+    /// executed; it is not sent after the reconnect.
+    static func notSent(_ outgoing: Outgoing, cause: CTraderError) -> CTraderError {
+        let account = Self.accountId(of: outgoing.message)
+        return CTraderError(
+            code: .notSent,
+            reason: "\(outgoing.payloadType) was still queued when the connection ended (\(cause.code)): it was never "
+                + "sent, so it was certainly not executed, and it is not sent after the reconnect",
+            payloadType: outgoing.payloadType,
+            ctidTraderAccountId: account,
+            underlying: cause
+        )
+    }
+
     /// A request refused because `waiting` requests are already queued.
     static func queueFull(waiting: Int, payloadType: PayloadType) -> CTraderError {
         CTraderError(

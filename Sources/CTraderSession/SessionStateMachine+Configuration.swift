@@ -19,6 +19,12 @@ extension SessionStateMachine {
         /// this long before it expires (at the latest halfway through its lifetime); `nil` never
         /// refreshes ahead. Default 10 minutes.
         public var tokenRefreshMargin: Duration?
+        /// Whether a trading request (2106, 2108–2111) still queued, never written, when the
+        /// connection drops waits for the reconnect and is sent then; default `false`: it fails at
+        /// once with ``CTraderError/Code/notSent`` (certainly not executed), as an order sent
+        /// late, after a reconnect, may no longer be wanted. A trading request already written is
+        /// never sent again either way.
+        public var resendsUnsentTradingRequests = false
 
         /// Makes a configuration; every limit has a documented default.
         public init(
@@ -50,6 +56,7 @@ extension SessionStateMachine {
                 rateLimits: client.rateLimits,
                 tokenRefreshMargin: client.tokenRefreshMargin
             )
+            self.resendsUnsentTradingRequests = client.resendsUnsentTradingRequests
         }
     }
 }

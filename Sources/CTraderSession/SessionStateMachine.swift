@@ -18,7 +18,9 @@ public import CTraderMessaging
 /// Requests made before the session is ready (or while it reconnects) wait in a bounded queue.
 /// Requests in flight when the connection drops fail: with ``CTraderError/Code/connectionLost``,
 /// or for trading requests (2106, 2108–2111) with ``CTraderError/Code/outcomeUnknown``; a trading
-/// request is never re-sent.
+/// request is never written twice. Trading requests still queued when the connection drops fail
+/// at once with ``CTraderError/Code/notSent`` (unless
+/// ``Configuration/resendsUnsentTradingRequests``).
 public struct SessionStateMachine: Sendable {
     /// Identifies one request of the owner, to complete it later.
     public struct RequestID: Hashable, Sendable, CustomStringConvertible {
@@ -236,13 +238,6 @@ public struct SessionStateMachine: Sendable {
         )
     }
 
-    /// The owner gives up waiting for a request (its task was cancelled). A request already sent
-    /// is forgotten; a late answer goes to the event streams only.
-    public mutating func cancel(_ id: RequestID, now: Duration) -> [Action] {
-        guard scheduler.cancel(id) || saveWaiterCancelled(id) else { return [] }
-        return [.complete(id, .failure(SessionErrors.cancelled))]
-    }
-
     /// The connection opened by ``Action/openConnection(_:)`` is up.
     public mutating func connectionOpened(_ connection: ConnectionID, now: Duration) -> [Action] {
         guard case .connecting(let current, let failures) = state, current == connection else {
@@ -340,11 +335,16 @@ public struct SessionStateMachine: Sendable {
         let failures = self.failures + 1
         if case .ready = state { droppedAt = droppedAt ?? now }
         var actions: [Action] = []
-        for outgoing in scheduler.connectionLost() {
+        let (lost, unsent) = scheduler.connectionLost(keepsTradingRequests: configuration.resendsUnsentTradingRequests)
+        for outgoing in lost {
             guard let user = outgoing.purpose.user else { continue }
             actions.append(.complete(user, .failure(SessionErrors.lostError(outgoing, cause: error))))
         }
         actions += saveWaitersFailed(error)
+        for outgoing in unsent {
+            guard let user = outgoing.purpose.user else { continue }
+            actions.append(.complete(user, .failure(SessionErrors.notSent(outgoing, cause: error))))
+        }
         accounts.connectionLost()
         actions.append(.status(.connectionLost(error)))
         if failures > configuration.reconnect.maximumAttempts {

@@ -179,13 +179,21 @@ private func trendbars() -> ProtoOAGetTrendbarsReq {
         _ = scheduler.enqueueUser(ProtoOAVersionReq(), purpose: .user(id(2)), timeout: nil, now: .zero)
         _ = scheduler.drain(now: .zero, userRequestsAllowed: true)
         let queuedCancelled = scheduler.cancel(id(2))
-        #expect(queuedCancelled)
+        guard case .queued(let queued) = queuedCancelled else {
+            Issue.record("not cancelled as queued: \(String(describing: queuedCancelled))")
+            return
+        }
+        #expect(queued.purpose.user == id(2))
         #expect(scheduler.userQueue.isEmpty)
         let inFlightCancelled = scheduler.cancel(id(1))
-        #expect(inFlightCancelled)
+        guard case .inFlight(let written) = inFlightCancelled else {
+            Issue.record("not cancelled as in flight: \(String(describing: inFlightCancelled))")
+            return
+        }
+        #expect(written.purpose.user == id(1))
         #expect(scheduler.inFlight.isEmpty)
         let cancelledAgain = scheduler.cancel(id(1))
-        #expect(!cancelledAgain)
+        #expect(cancelledAgain == nil)
     }
 
     @Test func aDropLosesWhatIsInFlightAndKeepsTheOwnersQueue() {
@@ -195,8 +203,9 @@ private func trendbars() -> ProtoOAGetTrendbarsReq {
         }
         _ = scheduler.drain(now: .zero, userRequestsAllowed: true)
         scheduler.enqueueInternal(ProtoOAAccountAuthReq(), purpose: .restoreSubscription, now: .zero)
-        let lost = scheduler.connectionLost()
+        let (lost, unsent) = scheduler.connectionLost(keepsTradingRequests: false)
         #expect(lost.map(\.purpose.user) == [id(1), id(2)])
+        #expect(unsent.isEmpty)
         #expect(scheduler.inFlight.isEmpty)
         #expect(scheduler.internalQueue.isEmpty)
         #expect(scheduler.userQueue.map(\.purpose.user) == [id(3)])
@@ -204,6 +213,20 @@ private func trendbars() -> ProtoOAGetTrendbarsReq {
         #expect(inFlight.isEmpty)
         #expect(queued.map(\.purpose.user) == [id(3)])
         #expect(scheduler.userQueue.isEmpty)
+    }
+
+    @Test func aDropRemovesTheQueuedTradingRequestsUnlessKept() {
+        for keeps in [false, true] {
+            var scheduler = scheduler(requestsPerSecond: 1)
+            _ = scheduler.enqueueUser(ProtoOANewOrderReq(), purpose: .user(id(1)), timeout: nil, now: .zero)
+            _ = scheduler.drain(now: .zero, userRequestsAllowed: true)
+            _ = scheduler.enqueueUser(ProtoOAVersionReq(), purpose: .user(id(2)), timeout: nil, now: .zero)
+            _ = scheduler.enqueueUser(ProtoOANewOrderReq(), purpose: .user(id(3)), timeout: nil, now: .zero)
+            let (lost, unsent) = scheduler.connectionLost(keepsTradingRequests: keeps)
+            #expect(lost.map(\.purpose.user) == [id(1)])
+            #expect(unsent.map(\.purpose.user) == (keeps ? [] : [id(3)]))
+            #expect(scheduler.userQueue.map(\.purpose.user) == (keeps ? [id(2), id(3)] : [id(2)]))
+        }
     }
 
     @Test func tradingRequestsAreKnownAsSuch() {

@@ -20,6 +20,9 @@ enum ExitStatus {
     static let usage: Int32 = 2
     static let authentication: Int32 = 3
     static let network: Int32 = 4
+    /// A trading request was sent but its outcome is unknown (its answer was lost, or Ctrl-C came
+    /// after it was sent): the CLI reconciled and printed the account's positions and orders.
+    static let outcomeUnknown: Int32 = 5
 
     /// The server error codes that mean the credentials, token or account are wrong.
     static let authenticationErrorCodes: Set<ErrorCode> = [
@@ -50,11 +53,13 @@ enum ExitStatus {
             return (authentication, "authentication failed: \(error.errorCode?.rawValue ?? "") \(error.reason)".trimmed)
         }
         switch error.code {
-        case .connectionFailed, .reconnectGaveUp, .connectionLost, .notConnected:
+        case .connectionFailed, .reconnectGaveUp, .connectionLost, .notConnected, .notSent:
             let cause = rootCause(of: error)
             return (network, "network error: \(cause ?? oneLine)")
-        case .timeout, .outcomeUnknown:
+        case .timeout:
             return (network, "timeout: \(oneLine)")
+        case .outcomeUnknown:
+            return (outcomeUnknown, "outcome unknown: \(oneLine)")
         case .orderError:
             return (runtime, "order rejected: \(error.errorCode?.rawValue ?? "") \(error.reason)".trimmed)
         case .serverError:

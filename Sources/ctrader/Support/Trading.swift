@@ -4,13 +4,19 @@ import Foundation
 
 extension Session {
     /// Sends a trading request and, when its first event only accepts the order, waits on
-    /// ``CTraderClient/executions(bufferSize:)`` for the order's fill (or its rejection).
+    /// ``CTraderClient/executions(bufferSize:)`` for the order's fill (or its rejection). A request
+    /// whose outcome is unknown is reconciled (``reconcileAfterUnknownOutcome(_:)``).
     func execute(
         waitForFill: Bool,
         _ request: @escaping @Sendable (CTraderClient) async throws -> ProtoOAExecutionEvent
     ) async throws -> ProtoOAExecutionEvent {
         let executions = client.executions()
-        let first = try await request(client)
+        let first: ProtoOAExecutionEvent
+        do {
+            first = try await request(client)
+        } catch let error as CTraderError where error.code == .outcomeUnknown {
+            throw await reconcileAfterUnknownOutcome(error)
+        }
         guard waitForFill, first.executionType == .orderAccepted else { return first }
         let orderId = first.order.orderID
         let event = try await withTimeout(10, "fill of order \(orderId)") {
