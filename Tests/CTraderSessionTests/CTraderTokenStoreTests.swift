@@ -100,15 +100,20 @@ final class GatedTokenStore: CTraderTokenStore {
         #expect(machine.tokensSaved(newPair, now: .seconds(3)).sent.isEmpty)
     }
 
-    @Test func theClientHoldsTheReauthorizationUntilTheSaveReturned() async throws {
+    /// A client whose account authorization was refused for its token, with the server's answer
+    /// to the refresh already sent: what follows depends on `store`.
+    private static func authorizationAfterRefresh(
+        saving store: GatedTokenStore
+    ) async throws -> (FakeServer, CTraderClient, ServerConnection, Task<Void, any Error>) {
         let server = FakeServer()
-        let store = GatedTokenStore()
         var configuration = makeConfiguration(server: server, clock: ManualClock())
         configuration.tokenStorage = store
         let client = CTraderClient(configuration: configuration, logger: quietLogger)
         let connection = try await connectClient(client, server: server)
-        async let authorized = client.authorize(
-            account: 9, accessToken: "old-access-token-999999", refreshToken: "old-refresh-token-888888")
+        let authorized = Task {
+            _ = try await client.authorize(
+                account: 9, accessToken: "old-access-token-999999", refreshToken: "old-refresh-token-888888")
+        }
         let (_, first) = try await connection.expect(ProtoOAAccountAuthReq.self)
         try await connection.replyError(to: first, code: "CH_ACCESS_TOKEN_INVALID")
         let (_, refreshRequest) = try await connection.expect(ProtoOARefreshTokenReq.self)
@@ -118,6 +123,13 @@ final class GatedTokenStore: CTraderTokenStore {
         res.tokenType = "bearer"
         res.expiresIn = 2_628_000
         try await connection.reply(to: refreshRequest, with: res)
+        return (server, client, connection, authorized)
+    }
+
+    @Test func theClientHoldsTheReauthorizationUntilTheSaveReturned() async throws {
+        let store = GatedTokenStore()
+        let (server, client, connection, authorized) = try await Self.authorizationAfterRefresh(saving: store)
+        defer { withExtendedLifetime(server) {} }
         var entered = store.entered.makeAsyncIterator()
         let saving = try #require(await entered.next())
         #expect(saving.refreshToken.value == "new-refresh-token-666666")
@@ -133,32 +145,18 @@ final class GatedTokenStore: CTraderTokenStore {
         var auth = ProtoOAAccountAuthRes()
         auth.ctidTraderAccountID = 9
         try await connection.reply(to: secondRequest, with: auth)
-        _ = try await authorized
+        try await authorized.value
         #expect(try await store.load(account: 9)?.accessToken.value == "new-access-token-777777")
         await client.shutdown()
     }
 
     @Test func theClientFailsTheAuthorizationWhenTheSaveFails() async throws {
-        let server = FakeServer()
         let store = GatedTokenStore()
-        var configuration = makeConfiguration(server: server, clock: ManualClock())
-        configuration.tokenStorage = store
-        let client = CTraderClient(configuration: configuration, logger: quietLogger)
-        let connection = try await connectClient(client, server: server)
-        async let authorized = client.authorize(
-            account: 9, accessToken: "old-access-token-999999", refreshToken: "old-refresh-token-888888")
-        let (_, first) = try await connection.expect(ProtoOAAccountAuthReq.self)
-        try await connection.replyError(to: first, code: "CH_ACCESS_TOKEN_INVALID")
-        let (_, refreshRequest) = try await connection.expect(ProtoOARefreshTokenReq.self)
-        var res = ProtoOARefreshTokenRes()
-        res.accessToken = "new-access-token-777777"
-        res.refreshToken = "new-refresh-token-666666"
-        res.tokenType = "bearer"
-        res.expiresIn = 2_628_000
-        try await connection.reply(to: refreshRequest, with: res)
+        let (server, client, connection, authorized) = try await Self.authorizationAfterRefresh(saving: store)
+        defer { withExtendedLifetime(server) {} }
         store.open(succeeding: false)
         do {
-            _ = try await authorized
+            try await authorized.value
             Issue.record("the authorization succeeded")
         } catch let error as CTraderError {
             #expect(error.code == .tokenStoreFailed)
