@@ -43,16 +43,24 @@ extension SimulatorEngine {
         return detail
     }
 
-    mutating func closePosition(_ req: ProtoOAClosePositionReq, _ request: Request, out: inout Outbox) {
-        guard let state = accounts[request.accountId] else { return }
-        guard let position = state.positions[req.positionID],
+    /// The open position `id` and its symbol; `nil`, after answering POSITION_NOT_FOUND, when the
+    /// account has no such position.
+    func openPosition(
+        _ id: Int64, of state: AccountState, _ request: Request, out: inout Outbox
+    ) -> (ProtoOAPosition, SymbolCatalogue.Symbol)? {
+        guard let position = state.positions[id],
             let symbol = configuration.catalogue.symbol(position.tradeData.symbolID)
         else {
-            orderError(
-                .positionNotFound, "Position \(req.positionID) is not found", request, positionId: req.positionID,
-                out: &out)
-            return
+            orderError(.positionNotFound, "Position \(id) is not found", request, positionId: id, out: &out)
+            return nil
         }
+        return (position, symbol)
+    }
+
+    mutating func closePosition(_ req: ProtoOAClosePositionReq, _ request: Request, out: inout Outbox) {
+        guard let state = accounts[request.accountId],
+            let (position, symbol) = openPosition(req.positionID, of: state, request, out: &out)
+        else { return }
         guard req.volume > 0, req.volume % symbol.stepVolume == 0 else {
             orderError(
                 .tradingBadVolume, "Close volume \(req.volume) is not a positive multiple of \(symbol.stepVolume)",
@@ -136,15 +144,9 @@ extension SimulatorEngine {
     // MARK: - Amending
 
     mutating func amendPosition(_ req: ProtoOAAmendPositionSLTPReq, _ request: Request, out: inout Outbox) {
-        guard var state = accounts[request.accountId] else { return }
-        guard var position = state.positions[req.positionID],
-            let symbol = configuration.catalogue.symbol(position.tradeData.symbolID)
-        else {
-            orderError(
-                .positionNotFound, "Position \(req.positionID) is not found", request, positionId: req.positionID,
-                out: &out)
-            return
-        }
+        guard var state = accounts[request.accountId],
+            case (var position, let symbol)? = openPosition(req.positionID, of: state, request, out: &out)
+        else { return }
         let (bid, ask) = quote(symbol, now: request.now)
         let buy = position.tradeData.tradeSide == .buy
         // A long position closes at the bid, a short one at the ask.
