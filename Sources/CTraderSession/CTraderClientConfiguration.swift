@@ -173,6 +173,11 @@ public struct CTraderClientConfiguration: Sendable {
     /// after the reconnect; default `false`: it fails at once with ``CTraderError/Code/notSent``.
     /// See ``SessionStateMachine/Configuration/resendsUnsentTradingRequests``.
     public var resendsUnsentTradingRequests = false
+    /// How an account whose session the server ended (`ProtoOAAccountDisconnectEvent`, 2164) or
+    /// whose authorization was refused for a passing reason (a rate limit) is authorized again on
+    /// the same connection: the delay before each attempt and the attempts per connection, after
+    /// which it waits for the next reconnect. Default: 1 s doubling up to 60 s, 5 attempts.
+    public var accountReauthorization = CTraderReconnectPolicy(maximumAttempts: 5)
 
     /// Makes a configuration; every limit has a documented default.
     public init(

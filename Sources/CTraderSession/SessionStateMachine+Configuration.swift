@@ -25,6 +25,11 @@ extension SessionStateMachine {
         /// late, after a reconnect, may no longer be wanted. A trading request already written is
         /// never sent again either way.
         public var resendsUnsentTradingRequests = false
+        /// How an account whose session the server ended (2164), or whose re-authorization was
+        /// refused for a passing reason, is authorized again on the same connection: the delay
+        /// before each attempt, and the attempts per connection (then the next reconnect restores
+        /// it). Default: 1 s doubling up to 60 s, 5 attempts.
+        public var accountReauthorization = CTraderReconnectPolicy(maximumAttempts: 5)
 
         /// Makes a configuration; every limit has a documented default.
         public init(
@@ -57,6 +62,7 @@ extension SessionStateMachine {
                 tokenRefreshMargin: client.tokenRefreshMargin
             )
             self.resendsUnsentTradingRequests = client.resendsUnsentTradingRequests
+            self.accountReauthorization = client.accountReauthorization
         }
     }
 }

@@ -64,6 +64,8 @@ public struct SessionStateMachine: Sendable {
         /// End every event stream: with the error after a permanent failure, normally after a
         /// shutdown.
         case finishStreams(CTraderError?)
+        /// Report what the session did to stay usable (``CTraderClient/sessionEvents(bufferSize:)``).
+        case sessionEvent(CTraderSessionEvent)
     }
 
     /// The trading requests: 2106 new order, 2108 cancel order, 2109 amend order, 2110 amend
@@ -95,7 +97,7 @@ public struct SessionStateMachine: Sendable {
 
     /// The settings.
     public let configuration: Configuration
-    private let registry: PayloadRegistry
+    let registry: PayloadRegistry
     var state: State = .idle
     private var backoff: ReconnectBackoff
     /// The queues, the requests in flight and the rate limiters.
@@ -117,6 +119,7 @@ public struct SessionStateMachine: Sendable {
         self.configuration = configuration
         self.registry = registry
         self.backoff = ReconnectBackoff(policy: configuration.reconnect)
+        self.accounts.reauthorization = ReconnectBackoff(policy: configuration.accountReauthorization)
         self.scheduler = RequestScheduler(
             requestTimeout: configuration.requestTimeout,
             rateLimits: configuration.rateLimits
@@ -172,7 +175,7 @@ public struct SessionStateMachine: Sendable {
             deadlines.append(lastSent + configuration.heartbeatInterval)
             deadlines.append(lastReceived + configuration.deadConnectionTimeout)
             deadlines.append(contentsOf: scheduler.connectedDeadlines(now: now, userRequestsAllowed: isReady))
-            deadlines.append(contentsOf: tokenRefreshDeadlines)
+            deadlines.append(contentsOf: tokenRefreshDeadlines + reauthorizationDeadlines)
         }
         return deadlines.min()
     }
@@ -265,7 +268,7 @@ public struct SessionStateMachine: Sendable {
         if let id = envelope.clientMsgId, let outgoing = scheduler.inFlight[id] {
             return answer(envelope, to: outgoing, now: now)
         }
-        return event(envelope)
+        return event(envelope, now: now)
     }
 
     /// Time passed: request timeouts, heartbeats, dead connections, reconnects, the rate limiter.
@@ -291,6 +294,7 @@ public struct SessionStateMachine: Sendable {
                 actions.append(.complete(user, .failure(SessionErrors.timeoutError(outgoing))))
             }
             refreshExpiringTokens(now: now)
+            actions += reauthorizeDue(now: now)
             actions += drain(now: now)
             if now >= lastSent + configuration.heartbeatInterval {
                 lastSent = now
@@ -319,7 +323,10 @@ public struct SessionStateMachine: Sendable {
         let connection = ConnectionID(nextConnectionNumber)
         nextConnectionNumber += 1
         state = .connecting(connection, failures: failures)
-        return [.status(.connecting(attempt: failures + 1)), .openConnection(connection)]
+        return [
+            .status(.connecting(attempt: failures + 1)), .sessionEvent(.connecting(attempt: failures + 1)),
+            .openConnection(connection),
+        ]
     }
 
     private var failures: Int {
@@ -354,6 +361,7 @@ public struct SessionStateMachine: Sendable {
         let delay = backoff.delay(attempt: failures)
         state = .waitingToReconnect(failures: failures, at: now + delay)
         actions.append(.status(.reconnecting(attempt: failures, delay: delay)))
+        actions.append(.sessionEvent(.reconnecting(attempt: failures, delay: delay, cause: error)))
         return actions
     }
 
@@ -362,6 +370,7 @@ public struct SessionStateMachine: Sendable {
         state = .failed(error)
         if let connection { actions.append(.closeConnection(connection)) }
         actions.append(.status(.failed(error)))
+        actions.append(.sessionEvent(.gaveUp(error)))
         actions.append(.finishStreams(error))
         return actions
     }
@@ -391,6 +400,7 @@ public struct SessionStateMachine: Sendable {
         var actions: [Action] = connectWaiters.map { .complete($0, .success(Envelope(ProtoOAApplicationAuthRes()))) }
         connectWaiters.removeAll()
         actions.append(.status(.readiness(droppedAt: droppedAt, now: now)))
+        actions += readinessEvents(droppedAt: droppedAt, now: now)
         droppedAt = nil
         return actions + drain(now: now)
     }
@@ -440,61 +450,5 @@ public struct SessionStateMachine: Sendable {
             let error = SessionErrors.neverSent(outgoing, requestTimeout: configuration.requestTimeout)
             return .complete(user, .failure(error))
         }
-    }
-
-    // MARK: - Answers and events
-
-    private mutating func answer(_ envelope: Envelope, to outgoing: Outgoing, now: Duration) -> [Action] {
-        let payloadType = envelope.payloadType
-        let isError = PayloadRegistry.errorPayloadTypes.contains(payloadType)
-        var actions: [Action] = []
-        if !isError && !registry.isAnswer(payloadType, to: outgoing.payloadType) {
-            if registry.isEvent(payloadType) { return event(envelope) }
-            scheduler.removeInFlight(outgoing.clientMsgId)
-            let error = SessionErrors.unexpectedResponse(payloadType, to: outgoing)
-            if let user = outgoing.purpose.user { actions.append(.complete(user, .failure(error))) }
-            return actions + drain(now: now)
-        }
-        scheduler.removeInFlight(outgoing.clientMsgId)
-        if payloadType == .protoOaExecutionEvent || payloadType == .protoOaOrderErrorEvent {
-            // The executions and order-error streams see every such event, answers included.
-            actions.append(.emit(envelope))
-        }
-        var error = CTraderError(serverResponse: envelope, requestPayloadType: outgoing.payloadType)
-        error?.clientMsgId = outgoing.clientMsgId
-        if let error {
-            scheduler.pauseIfRateLimited(by: error, now: now)
-            // A non-trading request refused by a rate limit goes out again after the pause.
-            if scheduler.requeueIfRateLimited(outgoing, error: error) { return actions + drain(now: now) }
-        }
-        switch outgoing.purpose {
-        case .user(let id):
-            if error == nil { actions += recordSuccess(of: outgoing.message, answer: envelope) }
-            actions.append(.complete(id, error.map { .failure($0) } ?? .success(envelope)))
-        case .appAuth:
-            actions += appAuthAnswered(error: error, now: now)
-        case .accountAuth(let account, let user, let refreshed):
-            actions += accountAuthAnswered(account: account, user: user, refreshed: refreshed, error: error, now: now)
-        case .tokenRefresh(let account, let user):
-            actions += tokenRefreshAnswered(account: account, user: user, envelope: envelope, error: error, now: now)
-        case .restoreSubscription:
-            actions += restoreProgressed(now: now)
-        }
-        return actions + drain(now: now)
-    }
-
-    private mutating func event(_ envelope: Envelope) -> [Action] {
-        accounts.apply(event: envelope)
-        return [.emit(envelope)]
-    }
-
-    /// An owner's request succeeded: the accounts learn about subscriptions and logouts; the pair
-    /// an owner's token refresh returned is stored at once.
-    private mutating func recordSuccess(of message: any CTraderMessage, answer: Envelope) -> [Action] {
-        accounts.recordSuccess(of: message)
-        if message is ProtoOARefreshTokenReq, let pair = SessionAuthentication.ownerRefreshTokens(answer) {
-            return [.storeTokens(pair)]
-        }
-        return []
     }
 }
