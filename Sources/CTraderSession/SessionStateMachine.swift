@@ -13,7 +13,9 @@ public import CTraderMessaging
 ///
 /// States: idle → connecting → authenticating (2100) → restoring (2102 per account, then
 /// subscriptions) → ready; a drop leads to waiting-to-reconnect → connecting; wrong credentials or
-/// too many failed attempts lead to failed; ``shutdown(now:)`` to shut down.
+/// too many failed attempts lead to failed; ``shutdown(now:)`` to shut down. What the server ends
+/// is recovered from (2148 a connection, 2164 an account's session, 2147 an access token), and
+/// every step reported as ``Action/sessionEvent(_:)``.
 ///
 /// Requests made before the session is ready (or while it reconnects) wait in a bounded queue.
 /// Requests in flight when the connection drops fail: with ``CTraderError/Code/connectionLost``,
