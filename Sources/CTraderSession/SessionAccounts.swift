@@ -281,6 +281,16 @@ struct SessionAccounts: Sendable {
 // MARK: - Restoration
 
 extension SessionStateMachine {
+    /// An owner's request succeeded: the accounts learn about subscriptions and logouts; the pair
+    /// an owner's token refresh returned is stored at once.
+    mutating func recordSuccess(of message: any CTraderMessage, answer: Envelope) -> [Action] {
+        accounts.recordSuccess(of: message)
+        if message is ProtoOARefreshTokenReq, let pair = SessionAuthentication.ownerRefreshTokens(answer) {
+            return [.storeTokens(pair)]
+        }
+        return []
+    }
+
     /// Queues the requests that restore account `id`'s subscriptions.
     mutating func resubscribe(account id: Int64, now: Duration) {
         for request in accounts.restoreRequests(for: id) {

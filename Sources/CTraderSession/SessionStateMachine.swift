@@ -99,7 +99,7 @@ public struct SessionStateMachine: Sendable {
 
     /// The settings.
     public let configuration: Configuration
-    let registry: PayloadRegistry
+    private let registry: PayloadRegistry
     var state: State = .idle
     private var backoff: ReconnectBackoff
     /// The queues, the requests in flight and the rate limiters.
@@ -452,5 +452,46 @@ public struct SessionStateMachine: Sendable {
             let error = SessionErrors.neverSent(outgoing, requestTimeout: configuration.requestTimeout)
             return .complete(user, .failure(error))
         }
+    }
+
+    // MARK: - Answers and events
+
+    private mutating func answer(_ envelope: Envelope, to outgoing: Outgoing, now: Duration) -> [Action] {
+        let payloadType = envelope.payloadType
+        let isError = PayloadRegistry.errorPayloadTypes.contains(payloadType)
+        var actions: [Action] = []
+        if !isError && !registry.isAnswer(payloadType, to: outgoing.payloadType) {
+            if registry.isEvent(payloadType) { return event(envelope, now: now) }
+            scheduler.removeInFlight(outgoing.clientMsgId)
+            let error = SessionErrors.unexpectedResponse(payloadType, to: outgoing)
+            if let user = outgoing.purpose.user { actions.append(.complete(user, .failure(error))) }
+            return actions + drain(now: now)
+        }
+        scheduler.removeInFlight(outgoing.clientMsgId)
+        if payloadType == .protoOaExecutionEvent || payloadType == .protoOaOrderErrorEvent {
+            // The executions and order-error streams see every such event, answers included.
+            actions.append(.emit(envelope))
+        }
+        var error = CTraderError(serverResponse: envelope, requestPayloadType: outgoing.payloadType)
+        error?.clientMsgId = outgoing.clientMsgId
+        if let error {
+            scheduler.pauseIfRateLimited(by: error, now: now)
+            // A non-trading request refused by a rate limit goes out again after the pause.
+            if scheduler.requeueIfRateLimited(outgoing, error: error) { return actions + drain(now: now) }
+        }
+        switch outgoing.purpose {
+        case .user(let id):
+            if error == nil { actions += recordSuccess(of: outgoing.message, answer: envelope) }
+            actions.append(.complete(id, error.map { .failure($0) } ?? .success(envelope)))
+        case .appAuth:
+            actions += appAuthAnswered(error: error, now: now)
+        case .accountAuth(let account, let user, let refreshed):
+            actions += accountAuthAnswered(account: account, user: user, refreshed: refreshed, error: error, now: now)
+        case .tokenRefresh(let account, let user):
+            actions += tokenRefreshAnswered(account: account, user: user, envelope: envelope, error: error, now: now)
+        case .restoreSubscription:
+            actions += restoreSubscriptionAnswered(outgoing, error: error, now: now)
+        }
+        return actions + drain(now: now)
     }
 }
