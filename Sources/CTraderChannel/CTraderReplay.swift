@@ -16,7 +16,8 @@ import Logging
 /// control its own timers).
 ///
 /// A request that differs is refused with ``CTraderReplayMismatch``, which names the first
-/// difference; ``firstMismatch`` keeps it.
+/// difference; ``firstMismatch`` keeps it. At the end of its connection's entries a channel says
+/// nothing more (as the taped server did) until the client closes it.
 ///
 /// ```swift
 /// let replay = CTraderReplay(tape: try CTraderTape(contentsOf: tapeURL))

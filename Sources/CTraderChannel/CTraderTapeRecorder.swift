@@ -5,7 +5,7 @@ public import Foundation
 
 /// Records messages into a tape file (JSON Lines, see ``CTraderTapeEntry``), off the hot path.
 ///
-/// ``record(_:direction:connection:)`` only appends to a bounded in-memory queue; one dedicated
+/// ``record(_:direction:connection:)-(Envelope,_,_)`` only appends to a bounded in-memory queue; one dedicated
 /// thread encodes the entries, redacts them and writes the file, so no task of Swift's
 /// cooperative pool ever waits on file I/O. When the queue is full (the disk cannot keep up)
 /// further entries are dropped and counted (``droppedEntries``), never waited for.
@@ -19,7 +19,8 @@ public import Foundation
 /// ```
 ///
 /// Secrets (client secret, access and refresh tokens) are redacted unless the configuration
-/// says otherwise; see ``CTraderTapeRedaction``.
+/// says otherwise; see ``CTraderTapeRedaction``. Call ``close()`` at the end: the writer thread
+/// (and the recorder) live until then.
 public final class CTraderTapeRecorder: @unchecked Sendable {
     // @unchecked Sendable: every mutable field is guarded by `condition` (an NSCondition, whose
     // lock it is); the file handle is touched only by the writer thread.
