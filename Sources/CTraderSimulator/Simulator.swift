@@ -62,6 +62,9 @@ public final class Simulator: Sendable {
         /// windows unless the client asks for less). `false` declines every offer, and the
         /// connections stay uncompressed.
         public var acceptsPerMessageDeflate: Bool
+        /// A tape whose spots, depth and live trendbars replace the simulated market (see
+        /// ``SimulatorTapeFeed``); default `nil`, the seeded model.
+        public var tape: SimulatorTapeFeed?
 
         /// Makes a configuration.
         public init(
@@ -182,7 +185,7 @@ public final class Simulator: Sendable {
     ) -> Simulator {
         let core = SimulatorCore(
             configuration: configuration.engine, maximumQueuedMessages: configuration.maximumQueuedMessages,
-            logger: logger)
+            servesTape: configuration.tape != nil, logger: logger)
         var tasks: [Task<Void, Never>] = []
         let channelListeners = channelListeners(
             configuration, webSocketListener: webSocketListener, protobufListener: protobufListener, logger: logger)
@@ -190,16 +193,19 @@ public final class Simulator: Sendable {
             tasks.append(Task { await listener.serve { channel in await core.run(wire: channel) } })
         }
         let interval = configuration.tickInterval
+        let tape = configuration.tape
         tasks.append(
             Task {
+                async let playing: Void = playTape(tape, core: core)
                 let clock = ContinuousClock()
                 var next = clock.now
                 while !Task.isCancelled {
                     next = next.advanced(by: interval)
                     if next < clock.now { next = clock.now }
-                    do { try await clock.sleep(until: next) } catch { return }
+                    do { try await clock.sleep(until: next) } catch { break }
                     await core.tick()
                 }
+                await playing
             })
         var listeners: [any TransportListener] = [webSocketListener]
         if let protobufListener { listeners.append(protobufListener) }

@@ -30,6 +30,10 @@ actor SimulatorCore {
     private var nextConnection = 1
     private var isStopped = false
     let wireFaults = WireFaults()
+    /// The envelopes read and written (``Simulator/messageCounts``).
+    let counts = Locked(SimulatorMessageCounts())
+    /// Tapes: who waits for the first market subscriber (Simulator+Tape.swift).
+    private var tapeWaiters: [CheckedContinuation<Void, Never>] = []
     let logger: Logger
     /// ``Simulator/Configuration/maximumQueuedMessages``.
     let maximumQueuedMessages: Int
@@ -41,8 +45,12 @@ actor SimulatorCore {
         var hasCoalesced = false
     }
 
-    init(configuration: SimulatorEngine.Configuration, maximumQueuedMessages: Int = 4_096, logger: Logger) {
+    init(
+        configuration: SimulatorEngine.Configuration, maximumQueuedMessages: Int = 4_096, servesTape: Bool = false,
+        logger: Logger
+    ) {
         self.engine = SimulatorEngine(configuration: configuration)
+        self.engine.servesTape = servesTape
         self.maximumQueuedMessages = maximumQueuedMessages
         self.logger = logger
     }
@@ -69,6 +77,21 @@ actor SimulatorCore {
 
     func receive(_ input: SimulatorEngine.Input, from id: SimulatorConnectionID) {
         deliver(engine.receive(input, from: id, now: Self.now()))
+        if !tapeWaiters.isEmpty && engine.hasMarketSubscriber { releaseTapeWaiters() }
+    }
+
+    /// Hands a taped market event to its subscribers.
+    func playTape(_ envelope: Envelope) { deliver(engine.replayMarketEvent(envelope, now: Self.now())) }
+
+    /// Returns once a connection subscribed to spots or depth quotes, or the simulator stopped.
+    func waitForTapeSubscriber() async {
+        if engine.hasMarketSubscriber || isStopped { return }
+        await withCheckedContinuation { tapeWaiters.append($0) }
+    }
+
+    func releaseTapeWaiters() {
+        for waiter in tapeWaiters { waiter.resume() }
+        tapeWaiters = []
     }
 
     func tick() {
@@ -117,6 +140,7 @@ actor SimulatorCore {
     /// Drops every connection, and every later one.
     func stop() {
         isStopped = true
+        releaseTapeWaiters()
         endAll(.drop)
     }
 
@@ -185,6 +209,7 @@ actor SimulatorCore {
                         }
                         do {
                             try await wire.send(envelope)
+                            self.counts.withLock { $0.sent += 1 }
                         } catch {
                             logger.debug(
                                 "simulator write failed", metadata: ["connection": "\(id)", "error": "\(error)"])
@@ -209,7 +234,10 @@ actor SimulatorCore {
                 }
                 await wire.close()
             }
-            await Self.read(wire) { input in await self.receive(input, from: id) }
+            await Self.read(wire) { input in
+                if case .envelope = input { self.counts.withLock { $0.received += 1 } }
+                await self.receive(input, from: id)
+            }
             await self.disconnect(id)
             await group.waitForAll()
         }

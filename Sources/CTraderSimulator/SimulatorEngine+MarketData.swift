@@ -230,6 +230,7 @@ extension SimulatorEngine {
     mutating func spotEvent(
         connection id: SimulatorConnectionID, account: Int64, symbolId: Int64, now: Int64, out: inout Outbox
     ) {
+        if servesTape { return }  // a tape's events come from replayMarketEvent
         guard let subscription = connections[id]?.spots[account]?[symbolId],
             let symbol = configuration.catalogue.symbol(symbolId)
         else { return }
@@ -256,6 +257,7 @@ extension SimulatorEngine {
     mutating func depthEvent(
         connection id: SimulatorConnectionID, account: Int64, symbolId: Int64, now: Int64, out: inout Outbox
     ) {
+        if servesTape { return }  // a tape's events come from replayMarketEvent
         guard let previous = connections[id]?.depth[account]?[symbolId],
             let symbol = configuration.catalogue.symbol(symbolId)
         else { return }

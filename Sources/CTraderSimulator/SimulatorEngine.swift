@@ -150,6 +150,8 @@ public struct SimulatorEngine: Sendable {
     var nextId: Int64 = 1
     var tokenGeneration = 1
     var depthQuoteId: UInt64 = 1
+    /// Whether the market data comes from a tape (SimulatorEngine+Tape.swift), not the model.
+    var servesTape = false
 
     /// Makes an engine with no connection.
     public init(configuration: Configuration = Configuration()) {

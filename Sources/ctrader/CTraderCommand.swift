@@ -16,7 +16,7 @@ struct CTraderCommand: AsyncParsableCommand {
             DemoCommand.self, AccountsCommand.self, SymbolsCommand.self, QuotesCommand.self, BarsCommand.self,
             TicksCommand.self, OrderCommand.self, PositionsCommand.self, OrdersCommand.self, DealsCommand.self,
             CloseCommand.self, CancelCommand.self, SendCommand.self, SimulatorCommand.self, DecodeCommand.self,
-            EncodeCommand.self,
+            EncodeCommand.self, ReplayCommand.self, WSCommand.self,
         ]
     )
 

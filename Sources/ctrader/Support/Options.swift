@@ -63,6 +63,11 @@ struct ConnectionOptions: ParsableArguments {
     )
     var timeout: Double = 20
 
+    @Option(
+        help: ArgumentHelp(
+            "Record every message of the session in a tape (JSON Lines; secrets redacted).", valueName: "file"))
+    var record: String?
+
     @Flag(help: "Machine-readable output: one JSON document, or one JSON object per line for streams.")
     var json = false
 

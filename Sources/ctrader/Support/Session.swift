@@ -28,6 +28,7 @@ struct Session: Sendable {
         var logger = Logger(label: "ctrader")
         logger.logLevel = options.verbose ? .debug : .critical
         let env = ProcessInfo.processInfo.environment
+        let recorder = try TapeRecording.open(options.record)
 
         var simulator: Simulator?
         let endpoint: CTraderEndpoint
@@ -94,7 +95,7 @@ struct Session: Sendable {
         if refreshToken != nil {
             tokenStore = { @Sendable pair in Self.reportRefreshedTokens(pair) }
         }
-        let configuration = CTraderClientConfiguration(
+        var configuration = CTraderClientConfiguration(
             endpoint: endpoint,
             wireFormat: options.wire == .json ? .json : .protobuf,
             credentials: CTraderCredentials(clientId: clientId, clientSecret: clientSecret),
@@ -104,6 +105,7 @@ struct Session: Sendable {
             reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(500), maximumAttempts: 1),
             tokenStore: tokenStore
         )
+        if let recorder { configuration.endpoint = .custom(configuration.connector.recording(into: recorder)) }
         let client = CTraderClient(configuration: configuration, logger: logger)
         let requestedAccount = options.account
         let embedded = simulator
@@ -154,6 +156,7 @@ struct Session: Sendable {
         }
         await client.shutdown()
         await simulator?.stop()
+        await recorder?.close()
         if let failure { throw failure }
     }
 
