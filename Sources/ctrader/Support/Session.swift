@@ -23,12 +23,16 @@ struct Session: Sendable {
     /// The tokens: a `--token-file`'s newest pair wins over `--access-token` and
     /// `--refresh-token`. An access token the server refuses is refreshed once when a refresh token
     /// is known; the new pair goes to the token file (or, without one, to standard error).
+    ///
+    /// - Parameter interrupted: when `body` ends quietly because SIGINT or SIGTERM cancelled it,
+    ///   the message to fail with (``ExitStatus/interrupted``); `nil`: end with success.
     static func run(
         _ options: ConnectionOptions,
         announce: (@Sendable (String) -> Void)? = nil,
+        interrupted: String? = nil,
         _ body: @escaping @Sendable (Session) async throws -> Void
     ) async throws {
-        let output = Output(json: options.json)
+        let output = Output(json: options.json, verbose: options.verbose)
         var logger = Logger(label: "ctrader")
         logger.logLevel = options.verbose ? .debug : .critical
         let env = ProcessInfo.processInfo.environment
@@ -178,9 +182,11 @@ struct Session: Sendable {
         do {
             try await work.value
         } catch is CancellationError {
+            failure = interrupted.map { CLIError(message: $0, exitCode: ExitStatus.interrupted) }
         } catch let error as CTraderError
             where error.code == .cancelled || (error.code == .shutdown && work.isCancelled)
         {
+            failure = interrupted.map { CLIError(message: $0, exitCode: ExitStatus.interrupted) }
         } catch {
             failure = error
         }
