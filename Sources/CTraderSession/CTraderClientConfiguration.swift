@@ -161,7 +161,8 @@ public struct CTraderClientConfiguration: Sendable {
     /// Saves every new token pair, written through: a pair refreshed for an account is used only
     /// once its ``CTraderTokenStore/save(_:)`` returned; a save that throws fails the account's
     /// authorization with ``CTraderError/Code/tokenStoreFailed``. Default none;
-    /// ``CTraderFileTokenStore`` keeps the pairs in a file.
+    /// ``CTraderFileTokenStore`` keeps the pairs in a file. Start from the saved pair with
+    /// ``CTraderClient/authorizeWithStoredTokens(account:accessToken:refreshToken:timeout:)``.
     public var tokenStorage: (any CTraderTokenStore)?
     /// An account's access token whose lifetime is known (from a refresh's `expiresIn`) is
     /// refreshed this long before it expires (at the latest halfway through its lifetime), and the

@@ -9,7 +9,8 @@ import Darwin
 #endif
 
 /// A ``CTraderTokenStore`` in a JSON file: one pair per account (and one for
-/// ``CTraderClient/refreshToken(_:timeout:)``'s pairs, which name no account).
+/// ``CTraderClient/refreshToken(_:timeout:)``'s pairs, which name no account), in the order they
+/// were saved.
 ///
 /// A save writes the whole file to a temporary file in the same directory (mode 0600), flushes it
 /// to disk (`fsync`), renames it over the file (atomic: a reader or a crash sees the old file or
@@ -38,6 +39,18 @@ public final class CTraderFileTokenStore: CTraderTokenStore, Sendable {
         return try await onQueue {
             try TokenFile.read(path)?.pairs.first { $0.ctidTraderAccountId == account }?.pair
         }
+    }
+
+    /// The pair saved last, whichever account it was saved for (`account` is not consulted).
+    ///
+    /// A cTrader token pair belongs to a user, not to one of the user's accounts: a refresh made
+    /// for any account spends the refresh token every account's pair holds. So the pair saved last
+    /// is the only one known to be current. Keep one file per cTrader user.
+    ///
+    /// - Throws: as ``load(account:)``.
+    public func newestPair(account: Int64?) async throws -> CTraderTokenPair? {
+        let path = self.path
+        return try await onQueue { try TokenFile.read(path)?.pairs.last?.pair }
     }
 
     /// Saves `pair` durably, replacing the pair saved for its account.

@@ -15,6 +15,22 @@ public protocol CTraderTokenStore: Sendable {
     /// Saves `pair`, replacing the one saved for its account; returns once the pair is durable.
     /// Throwing means the pair was not saved: the session does not use it.
     func save(_ pair: CTraderTokenPair) async throws
+
+    /// The pair to start a session with for `account` (`nil`: an account not known yet): the
+    /// newest pair the store holds that may grant it. ``CTraderClient/storedTokens(account:)`` and
+    /// ``CTraderClient/authorizeWithStoredTokens(account:accessToken:refreshToken:timeout:)`` use it.
+    ///
+    /// The default: the pair saved for `account`, else the one saved for no account.
+    func newestPair(account: Int64?) async throws -> CTraderTokenPair?
+}
+
+extension CTraderTokenStore {
+    /// The pair saved for `account`, else the one saved for no account
+    /// (``CTraderClient/refreshToken(_:timeout:)``'s).
+    public func newestPair(account: Int64?) async throws -> CTraderTokenPair? {
+        if let account, let pair = try await load(account: account) { return pair }
+        return try await load(account: nil)
+    }
 }
 
 /// The ``CTraderClientConfiguration/tokenStore`` closure as a ``CTraderTokenStore``: it saves by

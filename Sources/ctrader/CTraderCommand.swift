@@ -10,7 +10,10 @@ struct CTraderCommand: AsyncParsableCommand {
         abstract: "A command-line client for the cTrader Open API.",
         discussion: """
             Without --endpoint every command runs against an embedded simulator. \
-            Exit codes: 0 success, 1 runtime failure, 2 usage, 3 authentication, 4 network or timeout.
+            Exit codes: 0 success, 1 runtime failure, 2 usage, 3 authentication, 4 network or timeout, \
+            5 a trading request's outcome is unknown (sent, then its answer or its fill was lost, or Ctrl-C \
+            came: the account was reconciled and its positions and orders printed), 130 Ctrl-C before a \
+            trading request was sent (nothing was executed).
             """,
         subcommands: [
             DemoCommand.self, AccountsCommand.self, SymbolsCommand.self, QuotesCommand.self, BarsCommand.self,

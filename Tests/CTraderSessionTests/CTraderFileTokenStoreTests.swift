@@ -46,6 +46,21 @@ import Testing
         #expect(try await CTraderFileTokenStore(path: path).load(account: 5) == pair(5, 1))
     }
 
+    @Test func theNewestPairIsTheOneSavedLastForAnyAccount() async throws {
+        let directory = try makeDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = CTraderFileTokenStore(path: directory + "/tokens.json")
+        #expect(try await store.newestPair(account: 5) == nil)
+        try await store.save(pair(5, 1))
+        try await store.save(pair(nil, 2))
+        // The account-less refresh spent account 5's refresh token: its pair is stale.
+        #expect(try await store.newestPair(account: 5) == pair(nil, 2))
+        try await store.save(pair(7, 3))
+        #expect(try await store.newestPair(account: nil) == pair(7, 3))
+        try await store.save(pair(5, 4))
+        #expect(try await store.newestPair(account: 7) == pair(5, 4))
+    }
+
     @Test func aSecondSaveReplacesTheFileAndLeavesNoTemporaryFile() async throws {
         let directory = try makeDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

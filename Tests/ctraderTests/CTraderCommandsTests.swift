@@ -9,10 +9,12 @@ import Testing
 
 extension CTraderBinary {
     /// Runs the binary off the cooperative pool (``run(_:stdin:timeout:)`` blocks its thread until
-    /// the process ends), so that in-process servers and other tests keep running meanwhile.
+    /// the process ends), so that in-process servers and other tests keep running meanwhile: on a
+    /// thread of its own, since a blocked thread of Dispatch's global queues is one fewer for the
+    /// cooperative pool.
     static func runAsync(_ arguments: [String], stdin: String? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
+            Thread.detachNewThread {
                 continuation.resume(with: Swift.Result { try run(arguments, stdin: stdin) })
             }
         }

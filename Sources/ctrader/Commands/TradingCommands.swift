@@ -8,7 +8,14 @@ struct OrderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "order",
         abstract: "Place an order: market by default, or limit / stop.",
-        discussion: "Example: ctrader order buy EURUSD 0.1 --sl 1.05 --tp 1.2"
+        discussion: """
+            Example: ctrader order buy EURUSD 0.1 --sl 1.05 --tp 1.2
+
+            A market order waits for its fill (at most --timeout). When the outcome is unknown (the order was \
+            sent and its answer was lost, or it was accepted and its fill was not seen, because of Ctrl-C, the \
+            timeout or a drop), the account is reconciled, its positions and orders printed, and the exit code \
+            is 5. Ctrl-C before the order was sent exits 130: nothing was executed.
+            """
     )
 
     enum Side: String, ExpressibleByArgument, CaseIterable { case buy, sell }
@@ -35,7 +42,8 @@ struct OrderCommand: AsyncParsableCommand {
         let stop = stop
         let sl = sl
         let tp = tp
-        try await Session.run(options) { session in
+        try await Session.run(options, interrupted: "interrupted before the order was sent: nothing was executed") {
+            session in
             guard let symbol = try await session.resolve([name]).first else { return }
             var order = ProtoOANewOrderReq()
             order.ctidTraderAccountID = session.account
@@ -145,7 +153,9 @@ struct CloseCommand: AsyncParsableCommand {
     func run() async throws {
         let positionId = positionId
         let lots = volume
-        try await Session.run(options) { session in
+        try await Session.run(options, interrupted: "interrupted before the close was sent: the position is unchanged")
+        {
+            session in
             let state = try await session.client.reconcile(account: session.account)
             guard let position = state.position.first(where: { $0.positionID == positionId }) else {
                 throw CLIError.runtime("no open position \(positionId) (see: ctrader positions)")
@@ -174,7 +184,8 @@ struct CancelCommand: AsyncParsableCommand {
 
     func run() async throws {
         let orderId = orderId
-        try await Session.run(options) { session in
+        try await Session.run(options, interrupted: "interrupted before the cancel was sent: the order is unchanged") {
+            session in
             var request = ProtoOACancelOrderReq()
             request.ctidTraderAccountID = session.account
             request.orderID = orderId

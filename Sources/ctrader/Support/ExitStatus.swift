@@ -20,9 +20,13 @@ enum ExitStatus {
     static let usage: Int32 = 2
     static let authentication: Int32 = 3
     static let network: Int32 = 4
-    /// A trading request was sent but its outcome is unknown (its answer was lost, or Ctrl-C came
-    /// after it was sent): the CLI reconciled and printed the account's positions and orders.
+    /// A trading request was sent but its outcome is unknown (its answer was lost, Ctrl-C came
+    /// after it was sent, or an accepted market order's fill was not seen): the CLI reconciled and
+    /// printed the account's positions and orders.
     static let outcomeUnknown: Int32 = 5
+    /// Ctrl-C (SIGINT) or SIGTERM ended a trading command before its trading request was sent:
+    /// nothing was executed. (Once the request may have been sent, it is ``outcomeUnknown``.)
+    static let interrupted: Int32 = 130
 
     /// The server error codes that mean the credentials, token or account are wrong.
     static let authenticationErrorCodes: Set<ErrorCode> = [

@@ -59,6 +59,8 @@ struct DateArgument: ExpressibleByArgument, Sendable {
 /// Writes results: tables for people, JSON for programs.
 struct Output: Sendable {
     let json: Bool
+    /// `--verbose`: progress lines on standard error.
+    var verbose = false
     let terminal = Terminal.current
 
     /// Prints one JSON value on one line.

@@ -26,17 +26,31 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The application's client secret (default: $CTRADER_CLIENT_SECRET).")
     var clientSecret: String?
 
-    @Option(help: "The access token (default: $CTRADER_ACCESS_TOKEN).")
+    @Option(help: "The access token (default: $CTRADER_ACCESS_TOKEN). A --token-file's pair wins over it.")
     var accessToken: String?
 
     @Option(
         help: """
             The refresh token, used when the access token expires or is refused \
-            (default: $CTRADER_REFRESH_TOKEN). A refresh replaces both tokens: the new pair is printed \
-            to standard error.
+            (default: $CTRADER_REFRESH_TOKEN). A --token-file's pair wins over it. A refresh replaces \
+            both tokens: the new pair is written to the --token-file, or, without one, printed to \
+            standard error.
             """
     )
     var refreshToken: String?
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            A JSON file of token pairs (default: $CTRADER_TOKEN_FILE), private (mode 0600). When it holds \
+            a pair, its newest pair is used instead of --access-token and --refresh-token; a refreshed \
+            pair is written to it (a temporary file, fsynced, renamed) before it is used. Created by the \
+            first refresh. Keep one file per cTrader user.
+            """,
+            valueName: "path"
+        )
+    )
+    var tokenFile: String?
 
     @Option(help: "The trading account (ctidTraderAccountId); default: the token's first account.")
     var account: Int64?

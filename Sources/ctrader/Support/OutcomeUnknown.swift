@@ -8,10 +8,38 @@ extension Session {
     /// open positions and pending orders it finds, and returns the error to exit with
     /// (``ExitStatus/outcomeUnknown``).
     func reconcileAfterUnknownOutcome(_ error: CTraderError) async -> CLIError {
-        let terminal = output.terminal
         let request = error.payloadType.map { "\($0)" } ?? "the trading request"
         let sent = "\(request)" + (error.clientMsgId.map { " (clientMsgId \($0))" } ?? "")
-        terminal.error("outcome unknown: \(sent) was sent, but its answer never came; it may have been executed.")
+        let how =
+            Task.isCancelled ? "then the command was interrupted before its answer came" : "but its answer never came"
+        var known: [String: Any] = [:]
+        if let clientMsgId = error.clientMsgId { known["clientMsgId"] = clientMsgId }
+        return await reconcile(
+            headline: "outcome unknown: \(sent) was sent, \(how); it may have been executed.",
+            message: "outcome unknown: \(sent) may or may not have been executed",
+            known: known
+        )
+    }
+
+    /// A market order that was accepted but whose fill was not seen (`why`: the command was
+    /// interrupted, the wait timed out, the connection was lost): says so on standard error,
+    /// reconciles and prints what it finds, as ``reconcileAfterUnknownOutcome(_:)``.
+    func reconcileAfterUnseenFill(_ accepted: ProtoOAExecutionEvent, why: String) async -> CLIError {
+        let orderId = accepted.order.orderID
+        return await reconcile(
+            headline: "outcome unknown: order \(orderId) was accepted, \(why) before its fill was seen; "
+                + "it may have been filled.",
+            message: "outcome unknown: order \(orderId) may or may not have been filled",
+            known: ["orderId": orderId]
+        )
+    }
+
+    /// Prints `headline`, reconciles, prints the positions and orders (with `--json`: one object
+    /// with `outcome` "unknown", the `known` fields, `positions` and `orders`) and returns the
+    /// error to exit with.
+    private func reconcile(headline: String, message: String, known: [String: Any]) async -> CLIError {
+        let terminal = output.terminal
+        terminal.error(headline)
         terminal.error("Reconciling account \(account)…")
         // A task of its own: the command's task may be cancelled (Ctrl-C), and that would cancel
         // the reconciliation too.
@@ -21,7 +49,6 @@ extension Session {
             let names = (try? await session.symbolNames()) ?? [:]
             return (state, names)
         }.result
-        let message = "outcome unknown: \(sent) may or may not have been executed"
         switch found {
         case .success(let (state, names)):
             let positions = state.position.map { p in
@@ -29,7 +56,10 @@ extension Session {
             }
             let orders = state.order.map { o in Describe.order(o, symbol: nil, name: names[o.tradeData.symbolID]) }
             if output.json {
-                output.emit(["outcome": "unknown", "positions": positions, "orders": orders] as [String: Any])
+                let object = known.merging(
+                    ["outcome": "unknown", "positions": positions, "orders": orders] as [String: Any],
+                    uniquingKeysWith: { _, new in new })
+                output.emit(object)
             } else {
                 terminal.line(positions.isEmpty ? "No open positions." : "Open positions:")
                 if !positions.isEmpty {

@@ -19,12 +19,20 @@ struct Session: Sendable {
 
     /// Connects (starting the embedded simulator when no endpoint is given), authorizes the account,
     /// runs `body` so that SIGINT and SIGTERM cancel it, then shuts everything down (WebSocket close 1000).
+    ///
+    /// The tokens: a `--token-file`'s newest pair wins over `--access-token` and
+    /// `--refresh-token`. An access token the server refuses is refreshed once when a refresh token
+    /// is known; the new pair goes to the token file (or, without one, to standard error).
+    ///
+    /// - Parameter interrupted: when `body` ends quietly because SIGINT or SIGTERM cancelled it,
+    ///   the message to fail with (``ExitStatus/interrupted``); `nil`: end with success.
     static func run(
         _ options: ConnectionOptions,
         announce: (@Sendable (String) -> Void)? = nil,
+        interrupted: String? = nil,
         _ body: @escaping @Sendable (Session) async throws -> Void
     ) async throws {
-        let output = Output(json: options.json)
+        let output = Output(json: options.json, verbose: options.verbose)
         var logger = Logger(label: "ctrader")
         logger.logLevel = options.verbose ? .debug : .critical
         let env = ProcessInfo.processInfo.environment
@@ -35,7 +43,10 @@ struct Session: Sendable {
         var clientId = options.clientId ?? env["CTRADER_CLIENT_ID"]
         var clientSecret = options.clientSecret ?? env["CTRADER_CLIENT_SECRET"]
         var accessToken = options.accessToken ?? env["CTRADER_ACCESS_TOKEN"]
-        let refreshToken = (options.refreshToken ?? env["CTRADER_REFRESH_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
+        var refreshToken = (options.refreshToken ?? env["CTRADER_REFRESH_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
+        let tokenFile = try (options.tokenFile ?? env["CTRADER_TOKEN_FILE"]).flatMap { path in
+            path.isEmpty ? nil : try TokenFileStore(checking: path)
+        }
         var tls = TLSConfiguration.client(handshakeTimeout: options.timeoutDuration)
         if let caFile = options.caFile {
             guard FileManager.default.isReadableFile(atPath: caFile) else {
@@ -87,12 +98,8 @@ struct Session: Sendable {
             await simulator?.stop()
             throw CLIError.usage("missing the client secret: --client-secret or CTRADER_CLIENT_SECRET")
         }
-        guard let accessToken, !accessToken.isEmpty else {
-            await simulator?.stop()
-            throw CLIError.usage("missing the access token: --access-token or CTRADER_ACCESS_TOKEN")
-        }
         var tokenStore: (@Sendable (CTraderTokenPair) async -> Void)?
-        if refreshToken != nil {
+        if tokenFile == nil {
             tokenStore = { @Sendable pair in Self.reportRefreshedTokens(pair) }
         }
         var configuration = CTraderClientConfiguration(
@@ -103,15 +110,44 @@ struct Session: Sendable {
             webSocket: webSocket,
             requestTimeout: options.timeoutDuration,
             reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(500), maximumAttempts: 1),
-            tokenStore: tokenStore
+            tokenStore: tokenStore,
+            tokenStorage: tokenFile
         )
         if let recorder { configuration.endpoint = .custom(configuration.connector.recording(into: recorder)) }
         let client = CTraderClient(configuration: configuration, logger: logger)
         let requestedAccount = options.account
+        do {
+            if let stored = try await client.storedTokens(account: requestedAccount) {
+                accessToken = stored.accessToken.value
+                refreshToken = stored.refreshToken.value
+            }
+        } catch {
+            await simulator?.stop()
+            throw CLIError.usage("cannot use the token file: \(ExitStatus.describe(error).message)")
+        }
+        guard let accessToken, !accessToken.isEmpty else {
+            await simulator?.stop()
+            throw CLIError.usage("missing the access token: --access-token, CTRADER_ACCESS_TOKEN or a --token-file")
+        }
+        let initialTokens = (access: accessToken, refresh: refreshToken)
         let embedded = simulator
         let work = Task {
             try await client.connect()
-            let accounts = try await client.accounts(accessToken: accessToken)
+            var (accessToken, refreshToken) = initialTokens
+            let accounts: [ProtoOACtidTraderAccount]
+            do {
+                accounts = try await client.accounts(accessToken: accessToken)
+            } catch let error as CTraderError where error.refusedTheAccessToken && refreshToken != nil {
+                // Refresh tokens are single-use: the pair is saved (token file) or printed
+                // (standard error) before it is used.
+                let pair = try await client.refreshToken(refreshToken ?? "")
+                if tokenFile?.saveFailed == true {
+                    throw CLIError.runtime("the refreshed tokens could not be saved in the token file (see above)")
+                }
+                accessToken = pair.accessToken.value
+                refreshToken = pair.refreshToken.value
+                accounts = try await client.accounts(accessToken: accessToken)
+            }
             let account: Int64
             if let requestedAccount {
                 guard accounts.contains(where: { Int64(clamping: $0.ctidTraderAccountID) == requestedAccount }) else {
@@ -148,9 +184,11 @@ struct Session: Sendable {
         do {
             try await work.value
         } catch is CancellationError {
+            failure = interrupted.map { CLIError(message: $0, exitCode: ExitStatus.interrupted) }
         } catch let error as CTraderError
             where error.code == .cancelled || (error.code == .shutdown && work.isCancelled)
         {
+            failure = interrupted.map { CLIError(message: $0, exitCode: ExitStatus.interrupted) }
         } catch {
             failure = error
         }
@@ -162,7 +200,7 @@ struct Session: Sendable {
 
     /// Prints a refreshed token pair to standard error: refresh tokens are single-use, so the
     /// one given on the command line no longer works, and the new pair must not be lost.
-    private static func reportRefreshedTokens(_ pair: CTraderTokenPair) {
+    static func reportRefreshedTokens(_ pair: CTraderTokenPair) {
         let text = """
             ctrader: the tokens were refreshed; the refresh token given no longer works.
             new access token: \(pair.accessToken.value) (expires in \(pair.expiresIn) s)

@@ -4,8 +4,15 @@ import Foundation
 
 extension Session {
     /// Sends a trading request and, when its first event only accepts the order, waits on
-    /// ``CTraderClient/executions(bufferSize:)`` for the order's fill (or its rejection). A request
-    /// whose outcome is unknown is reconciled (``reconcileAfterUnknownOutcome(_:)``).
+    /// ``CTraderClient/executions(bufferSize:)`` for the order's fill (or its rejection), at most
+    /// the request timeout (`--timeout`).
+    ///
+    /// Interrupted (SIGINT, SIGTERM: the task is cancelled) or failed, it never reports less than
+    /// it knows: a request not sent yet fails with ``ExitStatus/interrupted`` (nothing was
+    /// executed); a request whose outcome is unknown is reconciled
+    /// (``reconcileAfterUnknownOutcome(_:)``); an accepted order whose fill was not seen (Ctrl-C,
+    /// the timeout, a drop) is reconciled too (``reconcileAfterUnseenFill(_:why:)``). Both exit
+    /// with ``ExitStatus/outcomeUnknown``.
     func execute(
         waitForFill: Bool,
         _ request: @escaping @Sendable (CTraderClient) async throws -> ProtoOAExecutionEvent
@@ -16,23 +23,46 @@ extension Session {
             first = try await request(client)
         } catch let error as CTraderError where error.code == .outcomeUnknown {
             throw await reconcileAfterUnknownOutcome(error)
+        } catch let error as CTraderError where error.code == .cancelled && Task.isCancelled {
+            throw CLIError(
+                message: "interrupted before the trading request was sent: it was not executed",
+                exitCode: ExitStatus.interrupted
+            )
         }
         guard waitForFill, first.executionType == .orderAccepted else { return first }
         let orderId = first.order.orderID
-        let event = try await withTimeout(10, "fill of order \(orderId)") {
-            for try await element in executions {
-                guard let event = element.message, event.order.orderID == orderId else { continue }
-                switch event.executionType {
-                case .orderFilled, .orderPartialFill, .orderRejected, .orderCancelled, .orderExpired:
-                    return event
-                default:
-                    continue
+        let timeout = client.configuration.requestTimeout.components
+        let seconds = Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18
+        if output.verbose {
+            output.terminal.error("ctrader: order \(orderId) accepted; waiting for its fill (at most \(seconds) s)")
+        }
+        let event: ProtoOAExecutionEvent
+        do {
+            event = try await withTimeout(seconds, "fill of order \(orderId)") {
+                for try await element in executions {
+                    guard let event = element.message, event.order.orderID == orderId else { continue }
+                    switch event.executionType {
+                    case .orderFilled, .orderPartialFill, .orderRejected, .orderCancelled, .orderExpired:
+                        return event
+                    default:
+                        continue
+                    }
                 }
+                throw CTraderError(
+                    code: .connectionLost,
+                    reason: "the connection closed before order \(orderId) was filled"
+                )
             }
-            throw CTraderError(
-                code: .connectionLost,
-                reason: "the connection closed before order \(orderId) was filled"
-            )
+        } catch {
+            let why: String
+            if Task.isCancelled {
+                why = "then the command was interrupted"
+            } else if let error = error as? CTraderError, error.code == .timeout {
+                why = "but no fill came within \(seconds) s"
+            } else {
+                why = "then the wait failed (\(ExitStatus.describe(error).message))"
+            }
+            throw await reconcileAfterUnseenFill(first, why: why)
         }
         if event.executionType == .orderRejected {
             throw CTraderError(
