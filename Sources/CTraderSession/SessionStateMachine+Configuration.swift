@@ -25,6 +25,12 @@ extension SessionStateMachine {
         /// late, after a reconnect, may no longer be wanted. A trading request already written is
         /// never sent again either way.
         public var resendsUnsentTradingRequests = false
+        /// How requests refused with a transient server error (``SessionStateMachine/transientCodes``)
+        /// are retried; see ``CTraderRetryPolicy``.
+        public var transientRetry = CTraderRetryPolicy()
+        /// The Unix time in milliseconds at the machine's time `now`, to place a maintenance
+        /// window's end on the machine's time line; default the system's wall clock.
+        public var unixMilliseconds: @Sendable (_ now: Duration) -> Int64 = CTraderRetryPolicy.systemUnixMilliseconds
 
         /// Makes a configuration; every limit has a documented default.
         public init(
@@ -57,6 +63,8 @@ extension SessionStateMachine {
                 tokenRefreshMargin: client.tokenRefreshMargin
             )
             self.resendsUnsentTradingRequests = client.resendsUnsentTradingRequests
+            self.transientRetry = client.transientRetry
+            self.unixMilliseconds = client.unixMilliseconds
         }
     }
 }
