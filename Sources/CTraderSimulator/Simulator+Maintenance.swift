@@ -13,7 +13,7 @@ extension SimulatorEngine {
     /// limit's error instead. A refused request still counts in
     /// ``SimulatorEngine/receivedRequestCounts``.
     public struct ScriptedError: Sendable, Hashable {
-        /// The error code, e.g. ``CTraderMessaging/ErrorCode/serverIsUnderMaintenance``.
+        /// The error code, e.g. `ErrorCode.serverIsUnderMaintenance`.
         public var errorCode: ErrorCode
         /// The requests it answers: of this payload type only, or (`nil`) of any type.
         public var payloadType: PayloadType?
