@@ -192,7 +192,7 @@ struct RequestScheduler: Sendable {
     }
 
     static func isRateLimited(_ error: CTraderError) -> Bool {
-        error.errorCode.map { SessionStateMachine.rateLimitCodes.contains($0) } ?? false
+        SessionErrors.classify(error) == .rateLimited
     }
 
     /// A request was refused with `error`: pauses every send after a rate limit

@@ -112,6 +112,29 @@ private func run(
         #expect(machine.received(reply(versionRes(), to: request), on: connection, now: now).succeeded(id(10)))
     }
 
+    @Test func requestsRefusedTogetherAreRetriedApartWithJitter() throws {
+        var (machine, connection) = try ready(configuration())
+        var sent: [Envelope] = []
+        for n in 0..<10 {
+            sent += machine.request(id(UInt64(10 + n)), message: ProtoOAVersionReq(), now: .zero).sent
+        }
+        #expect(sent.count == 10)
+        for request in sent {
+            #expect(machine.received(errorReply("CANT_ROUTE_REQUEST", to: request), on: connection, now: .zero).isEmpty)
+        }
+        // No storm: the retries go out one by one over [0.5 s, 1 s], not all at once.
+        var retryTimes: [Duration] = []
+        var now = Duration.zero
+        while retryTimes.count < 10, let next = machine.nextDeadline(now: now), next <= .seconds(1) {
+            now = next
+            let retried = machine.tick(now: now).sent.filter { $0.payloadType == .protoOaVersionReq }
+            retryTimes += retried.map { _ in now }
+        }
+        #expect(retryTimes.count == 10)
+        #expect(retryTimes.allSatisfy { $0 >= .milliseconds(500) && $0 <= .seconds(1) })
+        #expect(Set(retryTimes).count > 5, "\(retryTimes)")
+    }
+
     @Test func retriesAreBoundedAndTheLastErrorIsReported() throws {
         let policy = CTraderRetryPolicy(initialDelay: .milliseconds(10), maximumAttempts: 2, jitterSeed: 3)
         var (machine, connection) = try ready(configuration(retry: policy))
