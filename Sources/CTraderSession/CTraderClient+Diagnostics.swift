@@ -1,6 +1,7 @@
 // swift-ctrader: the cTrader Open API session layer.
 
 public import CTraderMessaging
+import Logging
 import _CTraderLocking
 
 /// A message from the server that the session could not decode and skipped; the connection went
@@ -116,5 +117,22 @@ extension CTraderClient {
     /// one is on ``diagnostics(bufferSize:)``).
     public nonisolated var undecodableCount: Int {
         diagnosticsHub.count
+    }
+
+    /// Logs and counts a message that did not decode; reports it on the diagnostics and the
+    /// session events.
+    func report(_ diagnostic: CTraderDiagnostic) {
+        logger.warning(
+            "skipped a message that does not decode",
+            metadata: [
+                "error": "\(diagnostic.error)",
+                "payloadType": "\(diagnostic.payloadType.map { String($0.rawValue) } ?? "-")",
+                "clientMsgId": "\(diagnostic.clientMsgId ?? "-")",
+                // The size only: the bytes may carry a token (see `CTraderDiagnostic`).
+                "bytes": "\(diagnostic.bytes.count)",
+            ]
+        )
+        diagnosticsHub.record(diagnostic)
+        sessionEventHub.emit(.messageUndecodable(diagnostic.error))
     }
 }

@@ -26,11 +26,12 @@ import _CTraderLocking
 public actor CTraderClient {
     /// The configuration.
     public nonisolated let configuration: CTraderClientConfiguration
-    private let logger: Logger
+    let logger: Logger
     private let clock: any CTraderClock
     private let connector: CTraderConnector
     private let hub = EventHub()
     let diagnosticsHub = DiagnosticsHub()
+    let sessionEventHub = SessionEventHub()
     private var machine: SessionStateMachine
     private var nextRequestNumber: UInt64 = 1
     private var promises: [SessionStateMachine.RequestID: FirstOutcome<Envelope>] = [:]
@@ -279,6 +280,9 @@ public actor CTraderClient {
                 saveTokens(pair)
             case .finishStreams(let error):
                 hub.finish(error)
+                sessionEventHub.finish()
+            case .sessionEvent(let event):
+                sessionEventHub.emit(event)
             }
         }
         rescheduleTimer()
@@ -443,20 +447,6 @@ public actor CTraderClient {
         let diagnostic = CTraderDiagnostic(time: clock.now(), error: error, bytes: bytes)
         report(diagnostic)
         apply(machine.receivedUndecodable(diagnostic.error, on: id, now: clock.now()))
-    }
-
-    private func report(_ diagnostic: CTraderDiagnostic) {
-        logger.warning(
-            "skipped a message that does not decode",
-            metadata: [
-                "error": "\(diagnostic.error)",
-                "payloadType": "\(diagnostic.payloadType.map { String($0.rawValue) } ?? "-")",
-                "clientMsgId": "\(diagnostic.clientMsgId ?? "-")",
-                // The size only: the bytes may carry a token (see `CTraderDiagnostic`).
-                "bytes": "\(diagnostic.bytes.count)",
-            ]
-        )
-        diagnosticsHub.record(diagnostic)
     }
 
     private func closed(_ id: SessionStateMachine.ConnectionID, error: CTraderError) {

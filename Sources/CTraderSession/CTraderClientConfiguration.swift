@@ -49,7 +49,7 @@ public struct CTraderReconnectPolicy: Sendable, Hashable {
 ///
 /// It applies to non-trading requests of the owner (each within its own timeout) and to the
 /// session's own requests (application auth, account auth, token refresh, the restoration of
-/// subscriptions), which the same policy also retries after a rate-limit refusal. A trading
+/// subscriptions). A trading
 /// request (2106, 2108–2111) is never resent: it fails with the server's error. A request whose
 /// retries are exhausted fails with the last error.
 public struct CTraderRetryPolicy: Sendable, Hashable {
@@ -239,6 +239,11 @@ public struct CTraderClientConfiguration: Sendable {
     /// ``CTraderRetryPolicy/systemUnixMilliseconds`` (the system's wall clock); a test on a manual
     /// clock maps its virtual time instead.
     public var unixMilliseconds: @Sendable (_ now: Duration) -> Int64 = CTraderRetryPolicy.systemUnixMilliseconds
+    /// How an account whose session the server ended (`ProtoOAAccountDisconnectEvent`, 2164) or
+    /// whose authorization was refused for a passing reason (a rate limit) is authorized again on
+    /// the same connection: the delay before each attempt and the attempts per connection, after
+    /// which it waits for the next reconnect. Default: 1 s doubling up to 60 s, 5 attempts.
+    public var accountReauthorization = CTraderReconnectPolicy(maximumAttempts: 5)
 
     /// Makes a configuration; every limit has a documented default.
     public init(

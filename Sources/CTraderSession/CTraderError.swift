@@ -68,6 +68,10 @@ public struct CTraderError: Error, Hashable, Sendable, CustomStringConvertible {
         /// ``SessionStateMachine/Configuration/resendsUnsentTradingRequests`` is set). Sending it
         /// again is safe.
         public static let notSent = Code("notSent")
+        /// The server ended the connection with `ProtoOAClientDisconnectEvent` (2148); the
+        /// ``CTraderError/underlying`` error is a ``CTraderServerDisconnect`` with its reason. The
+        /// reconnect policy applies.
+        public static let disconnectedByServer = Code("disconnectedByServer")
 
         /// The code's name.
         public var description: String { name }

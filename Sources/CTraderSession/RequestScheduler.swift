@@ -200,13 +200,14 @@ struct RequestScheduler: Sendable {
     /// under a new `clientMsgId`, when the refusal is worth a retry. Returns `false` (nothing
     /// queued: the request fails with `error`) for a trading request (never resent: the server
     /// may have counted it), an error that is neither a rate limit nor transient
-    /// (``SessionErrors/classify(_:)``), a session request whose retries
+    /// (``SessionErrors/classify(_:)``), a rate limit on another request than an owner's plain
+    /// one, a request whose transient-error retries
     /// (``CTraderRetryPolicy/maximumAttempts``) ran out, an owner's request whose retry would come
     /// after its deadline, or a maintenance that ends after
     /// ``CTraderRetryPolicy/maximumMaintenanceWait``.
     ///
-    /// An owner's request refused by a rate limit is retried once the pause ends, within its
-    /// deadline; one refused by a transient error after the backoff
+    /// An owner's plain request (``Purpose/user(_:)``) refused by a rate limit is retried once the
+    /// pause ends, within its deadline; a request refused by a transient error after the backoff
     /// (``CTraderRetryPolicy``), at most ``CTraderRetryPolicy/maximumAttempts`` times, and not
     /// before a maintenance's end (`unixNow` is the Unix time in milliseconds at `now`). A
     /// session request retried gets a new deadline.
@@ -216,7 +217,9 @@ struct RequestScheduler: Sendable {
         let retryAt: Duration
         switch SessionErrors.classify(error) {
         case .rateLimited:
-            guard !outgoing.isInternal || outgoing.retries < retryPolicy.maximumAttempts else { return false }
+            // The session's own requests refused by a rate limit are recovered from by the
+            // session (re-authorization with `accountReauthorization`, or a reconnect).
+            guard case .user = outgoing.purpose else { return false }
             retryAt = pausedUntil
         case .transient(let maintenanceEnd):
             guard outgoing.retries < retryPolicy.maximumAttempts else { return false }

@@ -22,6 +22,16 @@ struct SessionAccounts: Sendable {
         var trendbars: Set<TrendbarSubscription> = []
         /// When the access token is refreshed ahead of its expiry, when its lifetime is known.
         var refreshAt: Duration?
+        /// Whether the account's subscriptions live on the server: `false` once its session
+        /// ended (a drop, 2164, 2147), until it is authorized again and they are restored.
+        var subscriptionsLive = false
+        /// The server invalidated the access token (2147), with this reason: it is never sent
+        /// again; the account is refreshed, or fails.
+        var tokenInvalidated: String?
+        /// When the account is authorized again on this connection (after 2164, or a passing
+        /// failure), and how many attempts this connection made.
+        var reauthorizeAt: Duration?
+        var reauthorizeAttempts = 0
     }
 
     /// A refreshed pair being saved (``CTraderTokenStore``): nothing uses it before the save
@@ -34,6 +44,12 @@ struct SessionAccounts: Sendable {
     private var accounts: [Int64: Account] = [:]
     /// The refreshed pairs being saved, by account.
     private(set) var pendingSaves: [Int64: PendingSave] = [:]
+    /// The delays between an account's re-authorization attempts on one connection.
+    var reauthorization = ReconnectBackoff(policy: CTraderReconnectPolicy())
+    /// What failed to be restored on this connection (``CTraderSessionEvent/restoreFailed(_:_:)``).
+    private(set) var failedRestores = 0
+    /// The restoration requests refused by a rate limit and sent again on this connection.
+    var rateLimitedRetries = 0
 
     /// The account `id`, if the session knows it.
     subscript(id: Int64) -> Account? { accounts[id] }
@@ -93,6 +109,7 @@ struct SessionAccounts: Sendable {
     mutating func authorizing(_ id: Int64, accessToken: CTraderSecret, refreshToken: CTraderSecret?) {
         if var existing = accounts[id] {
             existing.accessToken = accessToken
+            existing.tokenInvalidated = nil
             existing.refreshToken = refreshToken ?? existing.refreshToken
             if refreshToken != nil { existing.refreshAt = nil }
             accounts[id] = existing
@@ -101,10 +118,54 @@ struct SessionAccounts: Sendable {
         }
     }
 
-    /// Account `id` is authorized: it is restored after reconnects from now on.
-    mutating func authorized(_ id: Int64) {
-        accounts[id]?.isAuthorized = true
-        accounts[id]?.isRestorable = true
+    /// Account `id` is authorized: it is restored after reconnects from now on. Returns whether
+    /// its subscriptions must be restored (its session had ended).
+    @discardableResult
+    mutating func authorized(_ id: Int64) -> Bool {
+        guard var account = accounts[id] else { return false }
+        let resubscribes = !account.subscriptionsLive
+        account.isAuthorized = true
+        account.isRestorable = true
+        account.subscriptionsLive = true
+        account.reauthorizeAt = nil
+        account.reauthorizeAttempts = 0
+        accounts[id] = account
+        return resubscribes
+    }
+
+    /// The server ended account `id`'s session (2164, or 2147 with `tokenInvalidated`, the
+    /// reason): it is not authorized and its subscriptions are gone.
+    mutating func sessionEnded(_ id: Int64, tokenInvalidated reason: String? = nil) {
+        accounts[id]?.isAuthorized = false
+        accounts[id]?.subscriptionsLive = false
+        accounts[id]?.reauthorizeAt = nil
+        if let reason {
+            accounts[id]?.tokenInvalidated = reason
+            accounts[id]?.refreshAt = nil
+        }
+    }
+
+    /// Something failed to be restored on this connection.
+    mutating func restoreFailed() {
+        failedRestores += 1
+    }
+
+    /// Account `id` is authorized again at `at`; counts the attempt.
+    mutating func scheduleReauthorization(_ id: Int64, at: Duration) {
+        accounts[id]?.reauthorizeAt = at
+        accounts[id]?.reauthorizeAttempts += 1
+    }
+
+    /// When accounts are due for a re-authorization.
+    var reauthorizationDeadlines: [Duration] {
+        accounts.values.compactMap(\.reauthorizeAt)
+    }
+
+    /// The accounts due for a re-authorization at `now`, ascending; each is due once.
+    mutating func reauthorizationsDue(now: Duration) -> [Int64] {
+        let due = accounts.filter { $0.value.reauthorizeAt.map { $0 <= now } ?? false }.keys.sorted()
+        for id in due { accounts[id]?.reauthorizeAt = nil }
+        return due
     }
 
     /// Account `id` has a new token pair, to refresh at `refreshAt` (`nil`: not ahead of time).
@@ -112,6 +173,7 @@ struct SessionAccounts: Sendable {
         accounts[id]?.accessToken = pair.accessToken
         accounts[id]?.refreshToken = pair.refreshToken
         accounts[id]?.refreshAt = refreshAt
+        accounts[id]?.tokenInvalidated = nil
     }
 
     /// When authorized accounts' tokens are due for a refresh ahead of their expiry.
@@ -169,32 +231,22 @@ struct SessionAccounts: Sendable {
         accounts.removeValue(forKey: id)
     }
 
-    /// The connection dropped: no account is authorized any more; the restorable ones are kept.
+    /// The connection dropped: no account is authorized any more, no subscription lives; the
+    /// restorable accounts are kept, with everything they subscribed to (also what failed to be
+    /// restored: it is tried again).
     mutating func connectionLost() {
         for (id, account) in accounts {
             if account.isRestorable {
                 accounts[id]?.isAuthorized = false
+                accounts[id]?.subscriptionsLive = false
+                accounts[id]?.reauthorizeAt = nil
+                accounts[id]?.reauthorizeAttempts = 0
             } else {
                 accounts.removeValue(forKey: id)
             }
         }
-    }
-
-    /// A server event about accounts: a disconnected account is forgotten, accounts whose token
-    /// was invalidated are no longer authorized.
-    mutating func apply(event envelope: Envelope) {
-        switch envelope.payloadType {
-        case .protoOaAccountDisconnectEvent:
-            if let event = envelope.message(as: ProtoOAAccountDisconnectEvent.self) {
-                accounts.removeValue(forKey: event.ctidTraderAccountID)
-            }
-        case .protoOaAccountsTokenInvalidatedEvent:
-            if let event = envelope.message(as: ProtoOAAccountsTokenInvalidatedEvent.self) {
-                for id in event.ctidTraderAccountIds { accounts[id]?.isAuthorized = false }
-            }
-        default:
-            break
-        }
+        failedRestores = 0
+        rateLimitedRetries = 0
     }
 
     /// The owner's request succeeded: subscriptions are remembered or forgotten, a logged-out
@@ -229,6 +281,16 @@ struct SessionAccounts: Sendable {
 // MARK: - Restoration
 
 extension SessionStateMachine {
+    /// An owner's request succeeded: the accounts learn about subscriptions and logouts; the pair
+    /// an owner's token refresh returned is stored at once.
+    mutating func recordSuccess(of message: any CTraderMessage, answer: Envelope) -> [Action] {
+        accounts.recordSuccess(of: message)
+        if message is ProtoOARefreshTokenReq, let pair = SessionAuthentication.ownerRefreshTokens(answer) {
+            return [.storeTokens(pair)]
+        }
+        return []
+    }
+
     /// Queues the requests that restore account `id`'s subscriptions.
     mutating func resubscribe(account id: Int64, now: Duration) {
         for request in accounts.restoreRequests(for: id) {

@@ -103,7 +103,8 @@ enum SessionAuthentication {
                     reason: "no ProtoOARefreshTokenRes",
                     payloadType: .protoOaRefreshTokenReq
                 )
-            failure.code = .authenticationFailed
+            // A refresh refused by a rate limit did not spend the refresh token: it is tried again.
+            if !RequestScheduler.isRateLimited(failure) { failure.code = .authenticationFailed }
             failure.ctidTraderAccountId = account
             return .failed(failure)
         }
@@ -134,6 +135,8 @@ enum SessionAuthentication {
 extension SessionStateMachine {
     /// The application auth was answered: fail for good, give the connection up, or restore the
     /// restorable accounts (account auth each, then their subscriptions) before becoming ready.
+    /// An account whose refreshed pair is being saved waits for the save (it is authorized with
+    /// the new access token); one whose token the server invalidated is refreshed first.
     mutating func appAuthAnswered(error: CTraderError?, now: Duration) -> [Action] {
         guard case .authenticating(let connection, let failures) = state else { return [] }
         switch SessionAuthentication.appAuthOutcome(error: error) {
@@ -147,12 +150,11 @@ extension SessionStateMachine {
         let restorable = accounts.restorable
         if restorable.isEmpty { return becomeReady(now: now) }
         state = .restoring(connection, failures: failures)
+        var actions: [Action] = []
         for id in restorable {
-            guard let account = accounts[id] else { continue }
-            let auth = SessionAuthentication.accountAuthRequest(account: id, accessToken: account.accessToken.value)
-            scheduler.enqueueInternal(auth, purpose: .accountAuth(account: id, user: nil, refreshed: false), now: now)
+            actions += reauthorize(id, now: now)
         }
-        return []
+        return actions + restoreProgressed(now: now)
     }
 
     /// An account auth was answered: the account is authorized (and its subscriptions restored
@@ -172,13 +174,13 @@ extension SessionStateMachine {
         )
         switch outcome {
         case .authorized:
-            var actions: [Action] = []
-            accounts.authorized(account)
+            var actions: [Action] = [.sessionEvent(.accountAuthorized(ctidTraderAccountId: account))]
+            // An account whose session had ended (a drop, 2164, 2147) gets its subscriptions back.
+            if accounts.authorized(account) {
+                resubscribe(account: account, now: now)
+            }
             if let user {
                 actions.append(.complete(user, .success(SessionAuthentication.accountAuthorized(account))))
-            }
-            if case .restoring = state, user == nil {
-                resubscribe(account: account, now: now)
             }
             return actions + restoreProgressed(now: now)
         case .refresh(let refreshToken):
@@ -190,21 +192,54 @@ extension SessionStateMachine {
         }
     }
 
-    /// Account `account` could not be authorized: it is forgotten; the owner's request fails, and a
-    /// restoration's failure is reported as a status.
+    /// Account `account` could not be authorized: the owner's request fails; see
+    /// ``accountNotAuthorized(_:user:error:now:)``.
     mutating func accountFailed(
         _ account: Int64,
         user: RequestID?,
         error: CTraderError,
         now: Duration
     ) -> [Action] {
+        accountNotAuthorized(account, user: user, error: error, now: now) + restoreProgressed(now: now)
+    }
+
+    /// Account `account` could not be authorized. An account restored before is kept when the
+    /// failure may pass (a rate limit, a timeout, a server error): a restoration's failure is
+    /// reported (``CTraderSessionEvent/restoreFailed(_:_:)``) and the account authorized again
+    /// with backoff, and at the next reconnect. A permanent failure
+    /// (``isPermanentAccountFailure(_:)``), or any failure of an account never authorized, forgets
+    /// it; a restoration's permanent failure is reported as a status too.
+    mutating func accountNotAuthorized(
+        _ account: Int64,
+        user: RequestID?,
+        error: CTraderError,
+        now: Duration
+    ) -> [Action] {
         var actions: [Action] = []
-        let wasRestorable = accounts.remove(account)?.isRestorable ?? false
         if let user { actions.append(.complete(user, .failure(error))) }
-        if wasRestorable && user == nil {
-            actions.append(.status(.accountAuthorizationFailed(ctidTraderAccountId: account, error: error)))
+        let wasRestorable = accounts[account]?.isRestorable ?? false
+        if wasRestorable && !Self.isPermanentAccountFailure(error) {
+            guard user == nil else { return actions }
+            accounts.restoreFailed()
+            actions.append(.sessionEvent(.restoreFailed(.account(account), error)))
+            scheduleReauthorization(account, now: now)
+            return actions
         }
-        return actions + restoreProgressed(now: now)
+        accounts.remove(account)
+        if wasRestorable && user == nil {
+            accounts.restoreFailed()
+            actions.append(.status(.accountAuthorizationFailed(ctidTraderAccountId: account, error: error)))
+            actions.append(.sessionEvent(.restoreFailed(.account(account), error)))
+        }
+        return actions
+    }
+
+    /// Whether an account's authorization failed for good: its token is refused and cannot be
+    /// refreshed (``CTraderError/Code/authenticationFailed``), a refreshed pair could not be saved
+    /// (``CTraderError/Code/tokenStoreFailed``), or the account does not exist.
+    static func isPermanentAccountFailure(_ error: CTraderError) -> Bool {
+        error.code == .authenticationFailed || error.code == .tokenStoreFailed
+            || error.errorCode == .chCtidTraderAccountNotFound
     }
 
     /// A token refresh made for an account was answered: save the new pair (the owner reports
@@ -219,7 +254,8 @@ extension SessionStateMachine {
     ) -> [Action] {
         switch SessionAuthentication.refreshOutcome(account: account, envelope: envelope, error: error) {
         case .failed(let failure):
-            return accountFailed(account, user: user, error: failure, now: now)
+            return [.sessionEvent(.tokenRefreshFailed(ctidTraderAccountId: account, failure))]
+                + accountFailed(account, user: user, error: failure, now: now)
         case .refreshed(let pair):
             accounts.saving(account, pair, user: user)
             return [.storeTokens(pair)]
@@ -231,8 +267,9 @@ extension SessionStateMachine {
     public mutating func tokensSaved(_ pair: CTraderTokenPair, now: Duration) -> [Action] {
         guard let pending = accounts.saveEnded(pair), let account = pair.ctidTraderAccountId else { return [] }
         accounts.tokensRefreshed(account, pair, refreshAt: tokenRefreshDeadline(pair, now: now))
+        let refreshed: [Action] = [.sessionEvent(.tokenRefreshed(ctidTraderAccountId: account))]
         guard accounts[account] != nil, openConnection != nil else {
-            return restoreProgressed(now: now)
+            return refreshed + restoreProgressed(now: now)
         }
         let auth = SessionAuthentication.accountAuthRequest(account: account, accessToken: pair.accessToken.value)
         scheduler.enqueueInternal(
@@ -240,7 +277,7 @@ extension SessionStateMachine {
             purpose: .accountAuth(account: account, user: pending.user, refreshed: true),
             now: now
         )
-        return drain(now: now)
+        return refreshed + drain(now: now)
     }
 
     /// Saving `pair` failed with `error`: the pair is not used. The account fails with
@@ -259,7 +296,8 @@ extension SessionStateMachine {
             ctidTraderAccountId: account,
             underlying: error
         )
-        return accountFailed(account, user: pending.user, error: failure, now: now) + drain(now: now)
+        return [.sessionEvent(.tokenRefreshFailed(ctidTraderAccountId: account, failure))]
+            + accountFailed(account, user: pending.user, error: failure, now: now) + drain(now: now)
     }
 
     /// When `pair`'s access token is refreshed ahead of its expiry: ``Configuration/tokenRefreshMargin``

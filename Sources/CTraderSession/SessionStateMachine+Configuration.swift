@@ -31,6 +31,11 @@ extension SessionStateMachine {
         /// The Unix time in milliseconds at the machine's time `now`, to place a maintenance
         /// window's end on the machine's time line; default the system's wall clock.
         public var unixMilliseconds: @Sendable (_ now: Duration) -> Int64 = CTraderRetryPolicy.systemUnixMilliseconds
+        /// How an account whose session the server ended (2164), or whose re-authorization was
+        /// refused for a passing reason, is authorized again on the same connection: the delay
+        /// before each attempt, and the attempts per connection (then the next reconnect restores
+        /// it). Default: 1 s doubling up to 60 s, 5 attempts.
+        public var accountReauthorization = CTraderReconnectPolicy(maximumAttempts: 5)
 
         /// Makes a configuration; every limit has a documented default.
         public init(
@@ -65,6 +70,7 @@ extension SessionStateMachine {
             self.resendsUnsentTradingRequests = client.resendsUnsentTradingRequests
             self.transientRetry = client.transientRetry
             self.unixMilliseconds = client.unixMilliseconds
+            self.accountReauthorization = client.accountReauthorization
         }
     }
 }

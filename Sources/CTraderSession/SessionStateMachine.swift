@@ -13,7 +13,9 @@ public import CTraderMessaging
 ///
 /// States: idle → connecting → authenticating (2100) → restoring (2102 per account, then
 /// subscriptions) → ready; a drop leads to waiting-to-reconnect → connecting; wrong credentials or
-/// too many failed attempts lead to failed; ``shutdown(now:)`` to shut down.
+/// too many failed attempts lead to failed; ``shutdown(now:)`` to shut down. What the server ends
+/// is recovered from (2148 a connection, 2164 an account's session, 2147 an access token), and
+/// every step reported as ``Action/sessionEvent(_:)``.
 ///
 /// Requests made before the session is ready (or while it reconnects) wait in a bounded queue.
 /// Requests in flight when the connection drops fail: with ``CTraderError/Code/connectionLost``,
@@ -65,6 +67,8 @@ public struct SessionStateMachine: Sendable {
         /// End every event stream: with the error after a permanent failure, normally after a
         /// shutdown.
         case finishStreams(CTraderError?)
+        /// Report what the session did to stay usable (``CTraderClient/sessionEvents(bufferSize:)``).
+        case sessionEvent(CTraderSessionEvent)
     }
 
     /// The trading requests: 2106 new order, 2108 cancel order, 2109 amend order, 2110 amend
@@ -118,6 +122,7 @@ public struct SessionStateMachine: Sendable {
         self.configuration = configuration
         self.registry = registry
         self.backoff = ReconnectBackoff(policy: configuration.reconnect)
+        self.accounts.reauthorization = ReconnectBackoff(policy: configuration.accountReauthorization)
         self.scheduler = RequestScheduler(
             requestTimeout: configuration.requestTimeout,
             rateLimits: configuration.rateLimits,
@@ -174,7 +179,7 @@ public struct SessionStateMachine: Sendable {
             deadlines.append(lastSent + configuration.heartbeatInterval)
             deadlines.append(lastReceived + configuration.deadConnectionTimeout)
             deadlines.append(contentsOf: scheduler.connectedDeadlines(now: now, userRequestsAllowed: isReady))
-            deadlines.append(contentsOf: tokenRefreshDeadlines)
+            deadlines.append(contentsOf: tokenRefreshDeadlines + reauthorizationDeadlines)
         }
         return deadlines.min()
     }
@@ -267,7 +272,7 @@ public struct SessionStateMachine: Sendable {
         if let id = envelope.clientMsgId, let outgoing = scheduler.inFlight[id] {
             return answer(envelope, to: outgoing, now: now)
         }
-        return event(envelope)
+        return event(envelope, now: now)
     }
 
     /// Time passed: request timeouts, heartbeats, dead connections, reconnects, the rate limiter.
@@ -293,6 +298,7 @@ public struct SessionStateMachine: Sendable {
                 actions.append(.complete(user, .failure(SessionErrors.timeoutError(outgoing))))
             }
             refreshExpiringTokens(now: now)
+            actions += reauthorizeDue(now: now)
             actions += drain(now: now)
             if now >= lastSent + configuration.heartbeatInterval {
                 lastSent = now
@@ -321,7 +327,10 @@ public struct SessionStateMachine: Sendable {
         let connection = ConnectionID(nextConnectionNumber)
         nextConnectionNumber += 1
         state = .connecting(connection, failures: failures)
-        return [.status(.connecting(attempt: failures + 1)), .openConnection(connection)]
+        return [
+            .status(.connecting(attempt: failures + 1)), .sessionEvent(.connecting(attempt: failures + 1)),
+            .openConnection(connection),
+        ]
     }
 
     private var failures: Int {
@@ -356,6 +365,7 @@ public struct SessionStateMachine: Sendable {
         let delay = backoff.delay(attempt: failures)
         state = .waitingToReconnect(failures: failures, at: now + delay)
         actions.append(.status(.reconnecting(attempt: failures, delay: delay)))
+        actions.append(.sessionEvent(.reconnecting(attempt: failures, delay: delay, cause: error)))
         return actions
     }
 
@@ -364,6 +374,7 @@ public struct SessionStateMachine: Sendable {
         state = .failed(error)
         if let connection { actions.append(.closeConnection(connection)) }
         actions.append(.status(.failed(error)))
+        actions.append(.sessionEvent(.gaveUp(error)))
         actions.append(.finishStreams(error))
         return actions
     }
@@ -393,6 +404,7 @@ public struct SessionStateMachine: Sendable {
         var actions: [Action] = connectWaiters.map { .complete($0, .success(Envelope(ProtoOAApplicationAuthRes()))) }
         connectWaiters.removeAll()
         actions.append(.status(.readiness(droppedAt: droppedAt, now: now)))
+        actions += readinessEvents(droppedAt: droppedAt, now: now)
         droppedAt = nil
         return actions + drain(now: now)
     }
@@ -451,7 +463,7 @@ public struct SessionStateMachine: Sendable {
         let isError = PayloadRegistry.errorPayloadTypes.contains(payloadType)
         var actions: [Action] = []
         if !isError && !registry.isAnswer(payloadType, to: outgoing.payloadType) {
-            if registry.isEvent(payloadType) { return event(envelope) }
+            if registry.isEvent(payloadType) { return event(envelope, now: now) }
             scheduler.removeInFlight(outgoing.clientMsgId)
             let error = SessionErrors.unexpectedResponse(payloadType, to: outgoing)
             if let user = outgoing.purpose.user { actions.append(.complete(user, .failure(error))) }
@@ -477,23 +489,8 @@ public struct SessionStateMachine: Sendable {
         case .tokenRefresh(let account, let user):
             actions += tokenRefreshAnswered(account: account, user: user, envelope: envelope, error: error, now: now)
         case .restoreSubscription:
-            actions += restoreProgressed(now: now)
+            actions += restoreSubscriptionAnswered(outgoing, error: error, now: now)
         }
         return actions + drain(now: now)
-    }
-
-    private mutating func event(_ envelope: Envelope) -> [Action] {
-        accounts.apply(event: envelope)
-        return [.emit(envelope)]
-    }
-
-    /// An owner's request succeeded: the accounts learn about subscriptions and logouts; the pair
-    /// an owner's token refresh returned is stored at once.
-    private mutating func recordSuccess(of message: any CTraderMessage, answer: Envelope) -> [Action] {
-        accounts.recordSuccess(of: message)
-        if message is ProtoOARefreshTokenReq, let pair = SessionAuthentication.ownerRefreshTokens(answer) {
-            return [.storeTokens(pair)]
-        }
-        return []
     }
 }

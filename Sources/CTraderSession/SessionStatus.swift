@@ -12,10 +12,13 @@ public enum SessionStatus: Sendable, CustomStringConvertible {
     case connectionLost(CTraderError)
     /// A reconnect attempt follows after `delay`.
     case reconnecting(attempt: Int, delay: Duration)
-    /// Reconnected, and application auth, account auth and every subscription were restored;
-    /// `gap` is the time without a usable connection, during which events were missed.
+    /// Reconnected, and application auth, account auth and the subscriptions restored as far as
+    /// they went (what was not is reported on ``CTraderClient/sessionEvents(bufferSize:)`` as
+    /// ``CTraderSessionEvent/restoreFailed(_:_:)`` and retried at the next chance); `gap` is the
+    /// time without a usable connection, during which events were missed.
     case reconnected(gap: Duration)
-    /// An account could not be authorized again after a reconnect; it is no longer restored.
+    /// An account could not be authorized again, for good (its token refused and no refresh
+    /// possible, an unknown account); it is no longer restored.
     case accountAuthorizationFailed(ctidTraderAccountId: Int64, error: CTraderError)
     /// The session failed permanently (wrong credentials, reconnect gave up).
     case failed(CTraderError)

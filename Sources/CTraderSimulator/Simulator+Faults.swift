@@ -29,8 +29,54 @@ extension SimulatorFaults {
     public func refuseNextRequests(_ count: Int, of payloadType: PayloadType, retryAfter: UInt64? = 1) async {
         await core.updateFaults {
             $0.refusedRequests[payloadType] = max(0, count)
+            $0.refusalErrorCodes[payloadType] = nil
             $0.refusalRetryAfter = retryAfter
         }
+    }
+
+    /// Refuses the next `count` requests of `payloadType` with a `ProtoOAErrorRes` carrying
+    /// `errorCode` (for example `.chServerNotReachable`, `.serverIsUnderMaintenance`, or a code
+    /// the catalogue lacks) and `retryAfter` seconds (`nil`, the default: no `retryAfter`).
+    /// Requests of other types are answered as usual.
+    public func refuseNextRequests(
+        _ count: Int, of payloadType: PayloadType, errorCode: ErrorCode, retryAfter: UInt64? = nil
+    ) async {
+        await core.updateFaults {
+            $0.refusedRequests[payloadType] = max(0, count)
+            $0.refusalErrorCodes[payloadType] = errorCode
+            $0.refusalRetryAfter = retryAfter
+        }
+    }
+
+    /// Leaves the next `count` requests of `payloadType` (default 1) without an answer; later
+    /// ones are answered as usual. (``withholdResponses(to:)`` withholds every answer.)
+    public func withholdNextResponse(to payloadType: PayloadType, count: Int = 1) async {
+        await core.updateFaults { $0.withheldNextRequests[payloadType] = max(0, count) }
+    }
+
+    /// Invalidates the access tokens of `accounts` and sends `ProtoOAAccountsTokenInvalidatedEvent`
+    /// (2147) with `reason` to every connection that authorized one of them (which loses them):
+    /// see ``SimulatorEngine/invalidateTokens(of:reason:)``. The refresh tokens still work.
+    public func invalidateTokens(of accounts: [Int64], reason: String = "Access token was revoked") async {
+        await core.perform { $0.invalidateTokens(of: accounts, reason: reason) }
+    }
+
+    /// How many requests carried an access token after ``invalidateTokens(of:reason:)`` had
+    /// invalidated it: a client that never sends an invalidated token again keeps it at 0.
+    public var invalidatedTokenUses: Int {
+        get async { await core.read { $0.revokedTokenUses } }
+    }
+
+    /// Logs `account` out on every connection that authorized it and sends
+    /// `ProtoOAAccountDisconnectEvent` (2164); the connections stay open. See
+    /// ``SimulatorEngine/disconnectAccount(_:)``.
+    public func disconnectAccount(_ account: Int64) async {
+        await core.perform { $0.disconnectAccount(account) }
+    }
+
+    /// Sends every connection `ProtoOAClientDisconnectEvent` (2148) with `reason`, then closes it.
+    public func disconnectClients(reason: String) async {
+        await core.perform { $0.disconnectClients(reason: reason) }
     }
 
     /// How many requests of `payloadType` the simulator received from all connections (refused

@@ -96,6 +96,16 @@ actor SimulatorCore {
         change(&engine.faults)
     }
 
+    /// Changes the engine and carries out what it outputs (a fault that sends events).
+    func perform(_ change: @Sendable (inout SimulatorEngine) -> [SimulatorEngine.Output]) {
+        deliver(change(&engine))
+    }
+
+    /// Reads the engine.
+    func read<T: Sendable>(_ body: @Sendable (SimulatorEngine) -> T) -> T {
+        body(engine)
+    }
+
     func setQuote(symbolId: Int64, bid: Int64, ask: Int64) {
         engine.setQuote(symbolId: symbolId, bid: bid, ask: ask)
     }

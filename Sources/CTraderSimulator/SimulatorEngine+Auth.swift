@@ -31,6 +31,9 @@ extension SimulatorEngine {
         guard let token = tokens.first(where: { $0.accessToken == accessToken }) else {
             return .failure(TokenError(description: "Invalid access token"))
         }
+        if revokedAccessTokens.contains(accessToken) {
+            return .failure(TokenError(description: "Access token was invalidated"))
+        }
         if let expiry = token.expiresAt, now >= expiry {
             return .failure(TokenError(description: "Access token expired"))
         }
@@ -108,6 +111,7 @@ extension SimulatorEngine {
             return
         }
         let token: SimulatorIdentity.Token
+        if revokedAccessTokens.contains(req.accessToken) { revokedTokenUses += 1 }
         switch validToken(req.accessToken, now: now) {
         case .failure(let error):
             out.send(id, errorRes(.chAccessTokenInvalid, error.description, msgId: msgId, account: accountId))

@@ -118,6 +118,12 @@ public struct SimulatorEngine: Sendable {
         public var refusalRetryAfter: UInt64? = 1
         /// Errors the next requests are answered with, first match first (Simulator+Maintenance.swift).
         public var scriptedErrors: [SimulatorEngine.ScriptedError] = []
+        /// The error code of those refusals, by payload type; default (no entry)
+        /// `REQUEST_FREQUENCY_EXCEEDED`.
+        public var refusalErrorCodes: [PayloadType: ErrorCode] = [:]
+        /// How many of the next requests of each payload type get no answer at all (counting down
+        /// to zero).
+        public var withheldNextRequests: [PayloadType: Int] = [:]
         /// No faults.
         public init(rejectOrdersWithErrorCode: String? = nil, withheldRequestTypes: Set<PayloadType> = []) {
             self.rejectOrdersWithErrorCode = rejectOrdersWithErrorCode
@@ -137,6 +143,11 @@ public struct SimulatorEngine: Sendable {
     var accounts: [Int64: AccountState] = [:]
     var tokens: [SimulatorIdentity.Token]
     var usedRefreshTokens: Set<String> = []
+    /// Access tokens invalidated by ``invalidateTokens(of:reason:)``: refused from then on.
+    var revokedAccessTokens: Set<String> = []
+    /// How many requests carried an access token after ``invalidateTokens(of:reason:)`` had
+    /// invalidated it (each was refused).
+    public internal(set) var revokedTokenUses = 0
     var quoteOverrides: [Int64: (bid: Int64, ask: Int64)] = [:]
     var nextId: Int64 = 1
     var tokenGeneration = 1
@@ -263,8 +274,11 @@ public struct SimulatorEngine: Sendable {
         if let left = faults.refusedRequests[type], left > 0 {
             faults.refusedRequests[type] = left - 1
             var error = ProtoOAErrorRes()
-            error.errorCode = ErrorCode.requestFrequencyExceeded.rawValue
-            error.description_p = "Request frequency is reached (a simulator fault)"
+            let code = faults.refusalErrorCodes[type] ?? .requestFrequencyExceeded
+            error.errorCode = code.rawValue
+            error.description_p =
+                code == .requestFrequencyExceeded
+                ? "Request frequency is reached (a simulator fault)" : "\(code.rawValue) (a simulator fault)"
             if let retryAfter = faults.refusalRetryAfter { error.retryAfter = retryAfter }
             if let account = Self.accountId(of: message) { error.ctidTraderAccountID = account }
             out.send(id, Envelope(error, clientMsgId: msgId))
@@ -272,6 +286,10 @@ public struct SimulatorEngine: Sendable {
         }
         if answerScriptedError(to: type, message: message, msgId: msgId, from: id, out: &out) { return }
         if faults.withheldRequestTypes.contains(type) { return }
+        if let left = faults.withheldNextRequests[type], left > 0 {
+            faults.withheldNextRequests[type] = left - 1
+            return
+        }
         // Application authorization comes first.
         if let auth = message as? ProtoOAApplicationAuthReq {
             applicationAuth(auth, id: id, msgId: msgId, out: &out)

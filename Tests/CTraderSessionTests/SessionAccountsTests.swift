@@ -114,20 +114,35 @@ private func authorizedAccounts() -> SessionAccounts {
         #expect(accounts.spotSubscriptions == [7: [1]])
     }
 
-    @Test func serverEventsDeauthorizeOrForgetAccounts() {
+    @Test func serverEventsEndAnAccountsSessionButKeepTheAccount() {
         var accounts = authorizedAccounts()
         accounts.authorizing(8, accessToken: "other", refreshToken: nil)
         accounts.authorized(8)
-        var invalidated = ProtoOAAccountsTokenInvalidatedEvent()
-        invalidated.ctidTraderAccountIds = [7]
-        accounts.apply(event: Envelope(invalidated))
+        accounts.sessionEnded(7, tokenInvalidated: "2147")
         #expect(accounts.authorized == [8])
         #expect(accounts.restorable == [7, 8])
-        var disconnected = ProtoOAAccountDisconnectEvent()
-        disconnected.ctidTraderAccountID = 8
-        accounts.apply(event: Envelope(disconnected))
-        #expect(accounts[8] == nil)
-        #expect(accounts.restorable == [7])
+        #expect(accounts[7]?.tokenInvalidated == "2147")
+        accounts.sessionEnded(8)
+        #expect(accounts.authorized.isEmpty)
+        #expect(accounts.restorable == [7, 8])
+        // Authorized again, the account's subscriptions must be restored, once.
+        let first = accounts.authorized(8)
+        let second = accounts.authorized(8)
+        #expect(first)
+        #expect(!second)
+    }
+
+    @Test func reauthorizationsFallDueOnce() {
+        var accounts = authorizedAccounts()
+        accounts.scheduleReauthorization(7, at: .seconds(2))
+        #expect(accounts.reauthorizationDeadlines == [.seconds(2)])
+        let early = accounts.reauthorizationsDue(now: .seconds(1))
+        let due = accounts.reauthorizationsDue(now: .seconds(2))
+        let later = accounts.reauthorizationsDue(now: .seconds(3))
+        #expect(early.isEmpty)
+        #expect(due == [7])
+        #expect(later.isEmpty)
+        #expect(accounts[7]?.reauthorizeAttempts == 1)
     }
 
     @Test func refreshedTokensReplaceTheOldOnes() throws {
