@@ -4,6 +4,7 @@ public import CTraderChannel
 public import CTraderMessaging
 public import CTraderTransport
 public import CTraderWebSocket
+import Foundation
 
 /// How the client reconnects after a dropped connection: exponential backoff with jitter, and a
 /// limit after which it gives up with ``CTraderError/Code/reconnectGaveUp``.
@@ -37,6 +38,62 @@ public struct CTraderReconnectPolicy: Sendable, Hashable {
         self.jitter = min(max(jitter, 0), 1)
         self.maximumAttempts = max(0, maximumAttempts)
         self.jitterSeed = jitterSeed
+    }
+}
+
+/// How the session retries a request the server refused with a transient error
+/// (``SessionStateMachine/transientCodes``: `CANT_ROUTE_REQUEST`, `TIMEOUT_ERROR`,
+/// `CH_SERVER_NOT_REACHABLE`, `SERVER_IS_UNDER_MAINTENANCE`): after an exponentially growing,
+/// jittered delay, a bounded number of times, and never before a maintenance window's end
+/// (`maintenanceEndTimestamp`).
+///
+/// It applies to non-trading requests of the owner (each within its own timeout) and to the
+/// session's own requests (application auth, account auth, token refresh, the restoration of
+/// subscriptions). A trading
+/// request (2106, 2108–2111) is never resent: it fails with the server's error. A request whose
+/// retries are exhausted fails with the last error.
+public struct CTraderRetryPolicy: Sendable, Hashable {
+    /// The delay before the first retry; default 1 s.
+    public var initialDelay: Duration
+    /// The cap on the delay; default 30 s.
+    public var maximumDelay: Duration
+    /// The growth factor per retry; default 2.
+    public var multiplier: Int
+    /// The share of the delay taken off at random, 0…1; default 0.5 (a delay lands in `[d/2, d]`),
+    /// so that requests refused together are not resent together.
+    public var jitter: Double
+    /// The retries of one request; default 5. `0` never retries.
+    public var maximumAttempts: Int
+    /// The longest wait for a maintenance window's announced end; default 1 hour. A request
+    /// refused by a maintenance that ends later fails with `SERVER_IS_UNDER_MAINTENANCE` at once
+    /// (an owner's request also fails at once when the end comes after its own timeout).
+    public var maximumMaintenanceWait: Duration
+    /// Seeds the jitter's generator (tests); `nil` (default) seeds it at random.
+    public var jitterSeed: UInt64?
+
+    /// Makes a policy; every limit has a documented default.
+    public init(
+        initialDelay: Duration = .seconds(1),
+        maximumDelay: Duration = .seconds(30),
+        multiplier: Int = 2,
+        jitter: Double = 0.5,
+        maximumAttempts: Int = 5,
+        maximumMaintenanceWait: Duration = .seconds(3600),
+        jitterSeed: UInt64? = nil
+    ) {
+        self.initialDelay = max(.zero, initialDelay)
+        self.maximumDelay = max(self.initialDelay, maximumDelay)
+        self.multiplier = max(1, multiplier)
+        self.jitter = min(max(jitter, 0), 1)
+        self.maximumAttempts = max(0, maximumAttempts)
+        self.maximumMaintenanceWait = max(.zero, maximumMaintenanceWait)
+        self.jitterSeed = jitterSeed
+    }
+
+    /// The system's wall clock, as Unix time in milliseconds (the argument, the session's clock
+    /// reading, is ignored): the default of ``CTraderClientConfiguration/unixMilliseconds``.
+    public static let systemUnixMilliseconds: @Sendable (Duration) -> Int64 = { _ in
+        Int64((Date().timeIntervalSince1970 * 1000).rounded())
     }
 }
 
@@ -174,6 +231,15 @@ public struct CTraderClientConfiguration: Sendable {
     /// after the reconnect; default `false`: it fails at once with ``CTraderError/Code/notSent``.
     /// See ``SessionStateMachine/Configuration/resendsUnsentTradingRequests``.
     public var resendsUnsentTradingRequests = false
+    /// How requests refused with a transient server error are retried; default
+    /// ``CTraderRetryPolicy/init(initialDelay:maximumDelay:multiplier:jitter:maximumAttempts:maximumMaintenanceWait:jitterSeed:)``
+    /// with its defaults (5 retries from 1 s, doubling up to 30 s, half jitter).
+    public var transientRetry = CTraderRetryPolicy()
+    /// The Unix time in milliseconds at the reading `now` of ``clock``: turns a maintenance
+    /// window's `maintenanceEndTimestamp` into a time on ``clock``. Default
+    /// ``CTraderRetryPolicy/systemUnixMilliseconds`` (the system's wall clock); a test on a manual
+    /// clock maps its virtual time instead.
+    public var unixMilliseconds: @Sendable (_ now: Duration) -> Int64 = CTraderRetryPolicy.systemUnixMilliseconds
     /// How an account whose session the server ended (`ProtoOAAccountDisconnectEvent`, 2164) or
     /// whose authorization was refused for a passing reason (a rate limit) is authorized again on
     /// the same connection: the delay before each attempt and the attempts per connection, after

@@ -47,30 +47,58 @@ struct RequestRateLimiter: Sendable {
     }
 }
 
-/// The reconnect delays: exponential growth with random jitter, from a seeded generator.
-struct ReconnectBackoff: Sendable {
-    let policy: CTraderReconnectPolicy
+/// Delays that grow exponentially, with random jitter from a seeded generator: the reconnect
+/// backoff (``CTraderReconnectPolicy``) and the transient-error retries (``CTraderRetryPolicy``).
+struct ExponentialBackoff: Sendable {
+    let initialDelay: Duration
+    let maximumDelay: Duration
+    let multiplier: Int
+    let jitter: Double
     private var generator: SplitMix64
 
-    init(policy: CTraderReconnectPolicy) {
-        self.policy = policy
+    /// `seed` seeds the jitter's generator; `nil` seeds it at random.
+    init(initialDelay: Duration, maximumDelay: Duration, multiplier: Int, jitter: Double, seed: UInt64?) {
+        self.initialDelay = initialDelay
+        self.maximumDelay = maximumDelay
+        self.multiplier = multiplier
+        self.jitter = jitter
         var system = SystemRandomNumberGenerator()
-        generator = SplitMix64(seed: policy.jitterSeed ?? system.next())
+        generator = SplitMix64(seed: seed ?? system.next())
     }
 
-    /// The delay before reconnect attempt `attempt` (1 for the first): `initialDelay ×
+    /// The delay before attempt `attempt` (1 for the first): `initialDelay ×
     /// multiplier^(attempt-1)`, capped at `maximumDelay`, then scaled by a random factor in
     /// `[1 - jitter, 1]`.
     mutating func delay(attempt: Int) -> Duration {
-        var base = policy.initialDelay
+        var base = initialDelay
         var step = 1
-        while step < attempt && base < policy.maximumDelay {
-            base = base * policy.multiplier
+        while step < attempt && base < maximumDelay {
+            base = base * multiplier
             step += 1
         }
-        if base > policy.maximumDelay { base = policy.maximumDelay }
+        if base > maximumDelay { base = maximumDelay }
         let unit = Double(generator.next() >> 11) / Double(1 << 53)
-        let factor = 1 - policy.jitter * unit
+        let factor = 1 - jitter * unit
         return base * factor
+    }
+}
+
+/// The reconnect delays: exponential growth with random jitter, from a seeded generator.
+struct ReconnectBackoff: Sendable {
+    let policy: CTraderReconnectPolicy
+    private var backoff: ExponentialBackoff
+
+    init(policy: CTraderReconnectPolicy) {
+        self.policy = policy
+        backoff = ExponentialBackoff(
+            initialDelay: policy.initialDelay, maximumDelay: policy.maximumDelay, multiplier: policy.multiplier,
+            jitter: policy.jitter, seed: policy.jitterSeed
+        )
+    }
+
+    /// The delay before reconnect attempt `attempt` (1 for the first); see
+    /// ``ExponentialBackoff/delay(attempt:)``.
+    mutating func delay(attempt: Int) -> Duration {
+        backoff.delay(attempt: attempt)
     }
 }

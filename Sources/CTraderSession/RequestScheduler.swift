@@ -37,6 +37,12 @@ struct RequestScheduler: Sendable {
         var purpose: Purpose
         var deadline: Duration
         var isHistorical: Bool
+        /// Queued by the session itself (``RequestScheduler/internalQueue``).
+        var isInternal = false
+        /// Not sent before this time: a retry after a transient error.
+        var notBefore: Duration = .zero
+        /// How often it was sent again after a refusal.
+        var retries = 0
         var payloadType: PayloadType { type(of: message).messagePayloadType }
         var isTrading: Bool { SessionStateMachine.tradingPayloadTypes.contains(payloadType) }
         /// The envelope that carries the message.
@@ -49,6 +55,9 @@ struct RequestScheduler: Sendable {
     let rateLimits: CTraderRateLimits
     private var generalLimiter: RequestRateLimiter
     private var historicalLimiter: RequestRateLimiter
+    /// How requests refused with a transient error are retried.
+    let retryPolicy: CTraderRetryPolicy
+    private var retryBackoff: ExponentialBackoff
     /// Nothing is sent before this time (set by a rate-limit error).
     private(set) var pausedUntil: Duration = .zero
     /// The session's own requests, sent first and in order.
@@ -60,9 +69,16 @@ struct RequestScheduler: Sendable {
     private var nextMessageNumber: UInt64 = 1
 
     /// Makes an empty scheduler; each one-second window is lengthened by the limits' margin.
-    init(requestTimeout: Duration, rateLimits: CTraderRateLimits) {
+    init(
+        requestTimeout: Duration, rateLimits: CTraderRateLimits, retryPolicy: CTraderRetryPolicy = CTraderRetryPolicy()
+    ) {
         self.requestTimeout = requestTimeout
         self.rateLimits = rateLimits
+        self.retryPolicy = retryPolicy
+        self.retryBackoff = ExponentialBackoff(
+            initialDelay: retryPolicy.initialDelay, maximumDelay: retryPolicy.maximumDelay,
+            multiplier: retryPolicy.multiplier, jitter: retryPolicy.jitter, seed: retryPolicy.jitterSeed
+        )
         let window = Duration.seconds(1) + rateLimits.windowMargin
         self.generalLimiter = RequestRateLimiter(limit: rateLimits.requestsPerSecond, window: window)
         self.historicalLimiter = RequestRateLimiter(limit: rateLimits.historicalRequestsPerSecond, window: window)
@@ -103,19 +119,23 @@ struct RequestScheduler: Sendable {
 
     /// Queues one of the session's own requests, after the others.
     mutating func enqueueInternal(_ message: any CTraderMessage, purpose: Purpose, now: Duration) {
-        internalQueue.append(makeOutgoing(message, purpose: purpose, timeout: nil, now: now))
+        var outgoing = makeOutgoing(message, purpose: purpose, timeout: nil, now: now)
+        outgoing.isInternal = true
+        internalQueue.append(outgoing)
     }
 
     /// A new connection's first request: replaces the internal queue.
     mutating func startInternal(_ message: any CTraderMessage, purpose: Purpose, now: Duration) {
-        internalQueue = [makeOutgoing(message, purpose: purpose, timeout: nil, now: now)]
+        internalQueue = []
+        enqueueInternal(message, purpose: purpose, now: now)
     }
 
     // MARK: - Sending
 
-    /// When `outgoing` may be sent: after the pause, and when its limiters have room.
+    /// When `outgoing` may be sent: after the pause and its retry time, and when its limiters
+    /// have room.
     func slot(for outgoing: Outgoing, now: Duration) -> Duration {
-        var slot = max(pausedUntil, generalLimiter.nextSlot(now: now))
+        var slot = max(pausedUntil, outgoing.notBefore, generalLimiter.nextSlot(now: now))
         if outgoing.isHistorical { slot = max(slot, historicalLimiter.nextSlot(now: now)) }
         return slot
     }
@@ -125,16 +145,23 @@ struct RequestScheduler: Sendable {
     }
 
     /// Takes what the rate limiter allows, now in flight: internal requests first, in order; then,
-    /// when `userRequestsAllowed` and no internal request waits, the owner's requests in order (a
-    /// historical request waiting for its own limit does not hold back the others).
+    /// when `userRequestsAllowed` and no internal request waits for the limiter, the owner's
+    /// requests in order (a historical request waiting for its own limit, or a retry waiting for
+    /// its time, does not hold back the others).
     mutating func drain(now: Duration, userRequestsAllowed: Bool) -> [Outgoing] {
         var sent: [Outgoing] = []
-        while let first = internalQueue.first, canSend(first, now: now) {
-            internalQueue.removeFirst()
-            sent.append(transmit(first, now: now))
-        }
-        guard internalQueue.isEmpty, userRequestsAllowed else { return sent }
         var index = 0
+        while index < internalQueue.count {
+            if internalQueue[index].notBefore > now {
+                index += 1
+            } else if canSend(internalQueue[index], now: now) {
+                sent.append(transmit(internalQueue.remove(at: index), now: now))
+            } else {
+                break
+            }
+        }
+        guard internalQueue.allSatisfy({ $0.notBefore > now }), userRequestsAllowed else { return sent }
+        index = 0
         while index < userQueue.count {
             guard now >= pausedUntil, generalLimiter.canSend(now: now) else { break }
             if canSend(userQueue[index], now: now) {
@@ -165,22 +192,60 @@ struct RequestScheduler: Sendable {
     }
 
     static func isRateLimited(_ error: CTraderError) -> Bool {
-        error.errorCode.map { SessionStateMachine.rateLimitCodes.contains($0) } ?? false
+        SessionErrors.classify(error) == .rateLimited
     }
 
-    /// Queues an owner's request that a rate limit refused again, first in the owner's queue,
-    /// under a new `clientMsgId` and with its own deadline: it goes out once the pause
-    /// (``pauseIfRateLimited(by:now:)``) ends. Returns `false` (nothing queued) when the error is
-    /// not a rate limit, the request is a trading request (never resent: the server may have
-    /// counted it), a session request, or its deadline comes before the pause ends.
-    mutating func requeueIfRateLimited(_ outgoing: Outgoing, error: CTraderError) -> Bool {
-        guard Self.isRateLimited(error), case .user = outgoing.purpose, !outgoing.isTrading,
-            pausedUntil < outgoing.deadline
-        else { return false }
+    /// A request was refused with `error`: pauses every send after a rate limit
+    /// (``pauseIfRateLimited(by:now:)``) and queues the request again, first in its queue and
+    /// under a new `clientMsgId`, when the refusal is worth a retry. Returns `false` (nothing
+    /// queued: the request fails with `error`) for a trading request (never resent: the server
+    /// may have counted it), an error that is neither a rate limit nor transient
+    /// (``SessionErrors/classify(_:)``), a rate limit on another request than an owner's plain
+    /// one, a request whose transient-error retries
+    /// (``CTraderRetryPolicy/maximumAttempts``) ran out, an owner's request whose retry would come
+    /// after its deadline, or a maintenance that ends after
+    /// ``CTraderRetryPolicy/maximumMaintenanceWait``.
+    ///
+    /// An owner's plain request (``Purpose/user(_:)``) refused by a rate limit is retried once the
+    /// pause ends, within its deadline; a request refused by a transient error after the backoff
+    /// (``CTraderRetryPolicy``), at most ``CTraderRetryPolicy/maximumAttempts`` times, and not
+    /// before a maintenance's end (`unixNow` is the Unix time in milliseconds at `now`). A
+    /// session request retried gets a new deadline.
+    mutating func retry(_ outgoing: Outgoing, after error: CTraderError, now: Duration, unixNow: Int64) -> Bool {
+        pauseIfRateLimited(by: error, now: now)
+        guard !outgoing.isTrading else { return false }
+        let retryAt: Duration
+        switch SessionErrors.classify(error) {
+        case .rateLimited:
+            // The session's own requests refused by a rate limit are recovered from by the
+            // session (re-authorization with `accountReauthorization`, or a reconnect).
+            guard case .user = outgoing.purpose else { return false }
+            retryAt = pausedUntil
+        case .transient(let maintenanceEnd):
+            guard outgoing.retries < retryPolicy.maximumAttempts else { return false }
+            var at = now + retryBackoff.delay(attempt: outgoing.retries + 1)
+            if let maintenanceEnd {
+                let (wait, overflow) = maintenanceEnd.subtractingReportingOverflow(unixNow)
+                guard !overflow, Duration.milliseconds(wait) <= retryPolicy.maximumMaintenanceWait else { return false }
+                at = max(at, now + .milliseconds(wait))
+            }
+            retryAt = at
+        case .credentials, .tokenInvalid, .account, .other:
+            return false
+        }
         var retry = outgoing
         retry.clientMsgId = "m\(nextMessageNumber)"
-        nextMessageNumber += 1
-        userQueue.insert(retry, at: 0)
+        retry.retries += 1
+        retry.notBefore = retryAt
+        if outgoing.isInternal {
+            retry.deadline = retryAt + requestTimeout
+            nextMessageNumber += 1
+            internalQueue.insert(retry, at: 0)
+        } else {
+            guard retryAt < outgoing.deadline else { return false }
+            nextMessageNumber += 1
+            userQueue.insert(retry, at: 0)
+        }
         return true
     }
 
@@ -272,7 +337,7 @@ struct RequestScheduler: Sendable {
         var deadlines: [Duration] = []
         deadlines.append(contentsOf: inFlight.values.map(\.deadline))
         deadlines.append(contentsOf: internalQueue.map(\.deadline))
-        var waiting = internalQueue.prefix(1)
+        var waiting = internalQueue
         if userRequestsAllowed { waiting.append(contentsOf: userQueue) }
         if let slot = waiting.map({ slot(for: $0, now: now) }).min(), slot > now {
             deadlines.append(slot)

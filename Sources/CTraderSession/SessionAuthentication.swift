@@ -68,10 +68,8 @@ enum SessionAuthentication {
     /// The application auth's outcome, from its error (`nil` on success).
     static func appAuthOutcome(error: CTraderError?) -> AppAuthOutcome {
         guard let error else { return .authenticated }
-        if let code = error.errorCode, SessionStateMachine.clientAuthFailureCodes.contains(code) {
-            var permanent = error
-            permanent.code = .authenticationFailed
-            return .refused(permanent)
+        if SessionErrors.classify(error) == .credentials {
+            return .refused(SessionErrors.credentialsRefused(error))
         }
         return .failed(error)
     }
@@ -92,10 +90,7 @@ enum SessionAuthentication {
         if tokenInvalid, !refreshed, let refreshToken {
             return .refresh(refreshToken)
         }
-        var failure = error
-        failure.ctidTraderAccountId = account
-        if tokenInvalid { failure.code = .authenticationFailed }
-        return .failed(failure)
+        return .failed(SessionErrors.accountRefused(error, account: account))
     }
 
     /// A token refresh's outcome for `account`, from its answer and error.

@@ -2,18 +2,122 @@
 
 public import CTraderMessaging
 
+// Every server error code the session treats in its own way is named here, and classified by
+// `SessionErrors.classify(_:)`; the rest of the session asks the classification.
 extension SessionStateMachine {
-    /// The server error codes that mean the application's credentials are wrong: permanent.
-    public static let clientAuthFailureCodes: Set<ErrorCode> = [.chClientAuthFailure, .chClientNotAuthenticated]
+    /// The server error codes that mean the application's credentials are wrong: permanent (the
+    /// session fails with ``CTraderError/Code/authenticationFailed`` and does not reconnect).
+    public static let clientAuthFailureCodes: Set<ErrorCode> = [
+        .chClientAuthFailure, .chClientNotAuthenticated, .chOaClientNotFound,
+    ]
     /// The server error codes that mean an access token is invalid or expired.
     public static let tokenInvalidCodes: Set<ErrorCode> = [.chAccessTokenInvalid, .oaAuthTokenExpired]
     /// The server error codes that slow the request queue down.
     public static let rateLimitCodes: Set<ErrorCode> = [.requestFrequencyExceeded, .blockedPayloadType]
+    /// The server error codes that mean the server could not serve the request for now:
+    /// `CANT_ROUTE_REQUEST`, `TIMEOUT_ERROR`, `CH_SERVER_NOT_REACHABLE` and
+    /// `SERVER_IS_UNDER_MAINTENANCE` (retried not before its `maintenanceEndTimestamp`). A
+    /// non-trading request refused so is retried (``CTraderRetryPolicy``); a trading request is not.
+    public static let transientCodes: Set<ErrorCode> = [
+        .cantRouteRequest, .timeoutError, .chServerNotReachable, .serverIsUnderMaintenance,
+    ]
+    /// The server error codes that mean an account cannot be authorized, whatever the retries: an
+    /// unknown, deleted, disabled or not-authorized account. Permanent: the authorization fails at
+    /// once.
+    public static let accountRefusedCodes: Set<ErrorCode> = [
+        .chCtidTraderAccountNotFound, .retNoSuchLogin, .retAccountDisabled, .accountNotAuthorized,
+    ]
 }
 
 /// The errors the session reports, built from what failed and why. Pure functions.
 enum SessionErrors {
     typealias Outgoing = RequestScheduler.Outgoing
+
+    /// What a server error means to the session.
+    enum Refusal: Hashable, Sendable {
+        /// Over a rate limit (``SessionStateMachine/rateLimitCodes``): retry after `retryAfter`.
+        case rateLimited
+        /// The server cannot serve it for now (``SessionStateMachine/transientCodes``): retry with
+        /// backoff, not before `maintenanceEnd` (Unix milliseconds) when it is given.
+        case transient(maintenanceEnd: Int64?)
+        /// The application's credentials are wrong (``SessionStateMachine/clientAuthFailureCodes``).
+        case credentials
+        /// The access token is invalid or expired (``SessionStateMachine/tokenInvalidCodes``).
+        case tokenInvalid
+        /// The account cannot be authorized (``SessionStateMachine/accountRefusedCodes``).
+        case account
+        /// Anything else (including a client-side error): the request fails with it.
+        case other
+    }
+
+    /// What `error` means to the session: the one place where server error codes are classified.
+    static func classify(_ error: CTraderError) -> Refusal {
+        guard let code = error.errorCode, error.code == .serverError || error.code == .orderError else {
+            return .other
+        }
+        if SessionStateMachine.rateLimitCodes.contains(code) { return .rateLimited }
+        if SessionStateMachine.transientCodes.contains(code) {
+            return .transient(maintenanceEnd: code == .serverIsUnderMaintenance ? error.maintenanceEndTimestamp : nil)
+        }
+        if SessionStateMachine.clientAuthFailureCodes.contains(code) { return .credentials }
+        if SessionStateMachine.tokenInvalidCodes.contains(code) { return .tokenInvalid }
+        if SessionStateMachine.accountRefusedCodes.contains(code) { return .account }
+        return .other
+    }
+
+    /// The application's credentials were refused: permanent, the session gives up at once
+    /// (code ``CTraderError/Code/authenticationFailed``; the server's code and text are kept).
+    static func credentialsRefused(_ error: CTraderError) -> CTraderError {
+        var permanent = error
+        permanent.code = .authenticationFailed
+        permanent.reason = Self.explained(
+            error,
+            "the application's credentials (clientId, clientSecret) were refused; this is permanent: "
+                + "the session gives up and does not reconnect"
+        )
+        return permanent
+    }
+
+    /// Account `account` could not be authorized with `error`; a permanent cause (unknown or
+    /// disabled account, an invalid token that cannot be refreshed) is named, and not retried.
+    static func accountRefused(_ error: CTraderError, account: Int64) -> CTraderError {
+        var failure = error
+        failure.ctidTraderAccountId = account
+        switch classify(error) {
+        case .account:
+            failure.reason = Self.explained(
+                error, "account \(account) is unknown, disabled or not authorized for this application: not retried")
+        case .tokenInvalid:
+            failure.code = .authenticationFailed
+            failure.reason = Self.explained(
+                error,
+                "the access token for account \(account) is invalid or expired and no refresh token could replace it: "
+                    + "authorize again with new tokens")
+        case .rateLimited, .transient, .credentials, .other:
+            break
+        }
+        return failure
+    }
+
+    /// The server's text, then the session's explanation.
+    private static func explained(_ error: CTraderError, _ explanation: String) -> String {
+        let code = error.errorCode.map { "\($0): " } ?? ""
+        return error.reason.isEmpty ? code + explanation : "\(error.reason) (\(code)\(explanation))"
+    }
+
+    /// A trading request made while the session reconnects: not queued for after the reconnect
+    /// (an order sent late may no longer be wanted), so certainly not executed.
+    static func notSentWhileReconnecting(_ message: any CTraderMessage) -> CTraderError {
+        let payloadType = type(of: message).messagePayloadType
+        return CTraderError(
+            code: .notSent,
+            reason: "\(payloadType) was made while the session was reconnecting: it was not sent, so it was certainly "
+                + "not executed, and it is not sent after the reconnect; send it again once the session is ready "
+                + "(or set resendsUnsentTradingRequests)",
+            payloadType: payloadType,
+            ctidTraderAccountId: accountId(of: message)
+        )
+    }
 
     /// Every request after ``SessionStateMachine/shutdown(now:)``.
     static let shutdown = CTraderError(code: .shutdown, reason: "the client was shut down")

@@ -25,6 +25,12 @@ extension SessionStateMachine {
         /// late, after a reconnect, may no longer be wanted. A trading request already written is
         /// never sent again either way.
         public var resendsUnsentTradingRequests = false
+        /// How requests refused with a transient server error (``SessionStateMachine/transientCodes``)
+        /// are retried; see ``CTraderRetryPolicy``.
+        public var transientRetry = CTraderRetryPolicy()
+        /// The Unix time in milliseconds at the machine's time `now`, to place a maintenance
+        /// window's end on the machine's time line; default the system's wall clock.
+        public var unixMilliseconds: @Sendable (_ now: Duration) -> Int64 = CTraderRetryPolicy.systemUnixMilliseconds
         /// How an account whose session the server ended (2164), or whose re-authorization was
         /// refused for a passing reason, is authorized again on the same connection: the delay
         /// before each attempt, and the attempts per connection (then the next reconnect restores
@@ -62,6 +68,8 @@ extension SessionStateMachine {
                 tokenRefreshMargin: client.tokenRefreshMargin
             )
             self.resendsUnsentTradingRequests = client.resendsUnsentTradingRequests
+            self.transientRetry = client.transientRetry
+            self.unixMilliseconds = client.unixMilliseconds
             self.accountReauthorization = client.accountReauthorization
         }
     }

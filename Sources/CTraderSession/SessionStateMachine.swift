@@ -20,9 +20,10 @@ public import CTraderMessaging
 /// Requests made before the session is ready (or while it reconnects) wait in a bounded queue.
 /// Requests in flight when the connection drops fail: with ``CTraderError/Code/connectionLost``,
 /// or for trading requests (2106, 2108–2111) with ``CTraderError/Code/outcomeUnknown``; a trading
-/// request is never written twice. Trading requests still queued when the connection drops fail
-/// at once with ``CTraderError/Code/notSent`` (unless
-/// ``Configuration/resendsUnsentTradingRequests``).
+/// request is never written twice. Trading requests still queued when the connection drops, or
+/// made while it reconnects, fail at once with ``CTraderError/Code/notSent`` (unless
+/// ``Configuration/resendsUnsentTradingRequests``). Other requests refused by a transient server
+/// error are retried (``CTraderRetryPolicy``); a permanent one fails at once.
 public struct SessionStateMachine: Sendable {
     /// Identifies one request of the owner, to complete it later.
     public struct RequestID: Hashable, Sendable, CustomStringConvertible {
@@ -124,7 +125,8 @@ public struct SessionStateMachine: Sendable {
         self.accounts.reauthorization = ReconnectBackoff(policy: configuration.accountReauthorization)
         self.scheduler = RequestScheduler(
             requestTimeout: configuration.requestTimeout,
-            rateLimits: configuration.rateLimits
+            rateLimits: configuration.rateLimits,
+            retryPolicy: configuration.transientRetry
         )
     }
 
@@ -429,7 +431,7 @@ public struct SessionStateMachine: Sendable {
         timeout: Duration?,
         now: Duration
     ) -> [Action] {
-        if let failure = refusal(id) { return [failure] }
+        if let failure = refusal(id) ?? unsentWhileReconnecting(id, message: message) { return [failure] }
         let waiting = scheduler.userQueue.count
         guard scheduler.enqueueUser(message, purpose: purpose, timeout: timeout, now: now) else {
             let error = SessionErrors.queueFull(waiting: waiting, payloadType: type(of: message).messagePayloadType)
@@ -474,11 +476,8 @@ public struct SessionStateMachine: Sendable {
         }
         var error = CTraderError(serverResponse: envelope, requestPayloadType: outgoing.payloadType)
         error?.clientMsgId = outgoing.clientMsgId
-        if let error {
-            scheduler.pauseIfRateLimited(by: error, now: now)
-            // A non-trading request refused by a rate limit goes out again after the pause.
-            if scheduler.requeueIfRateLimited(outgoing, error: error) { return actions + drain(now: now) }
-        }
+        // A non-trading request refused by a rate limit or a transient error goes out again later.
+        if let error, retries(outgoing, after: error, now: now) { return actions + drain(now: now) }
         switch outgoing.purpose {
         case .user(let id):
             if error == nil { actions += recordSuccess(of: outgoing.message, answer: envelope) }

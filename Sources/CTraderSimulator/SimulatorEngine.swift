@@ -116,6 +116,8 @@ public struct SimulatorEngine: Sendable {
         public var refusedRequests: [PayloadType: Int] = [:]
         /// The `retryAfter` of those refusals, in seconds; `nil` leaves it out. Default 1.
         public var refusalRetryAfter: UInt64? = 1
+        /// Errors the next requests are answered with, first match first (Simulator+Maintenance.swift).
+        public var scriptedErrors: [SimulatorEngine.ScriptedError] = []
         /// The error code of those refusals, by payload type; default (no entry)
         /// `REQUEST_FREQUENCY_EXCEEDED`.
         public var refusalErrorCodes: [PayloadType: ErrorCode] = [:]
@@ -284,6 +286,7 @@ public struct SimulatorEngine: Sendable {
             out.send(id, Envelope(error, clientMsgId: msgId))
             return
         }
+        if answerScriptedError(to: type, message: message, msgId: msgId, from: id, out: &out) { return }
         if faults.withheldRequestTypes.contains(type) { return }
         if let left = faults.withheldNextRequests[type], left > 0 {
             faults.withheldNextRequests[type] = left - 1

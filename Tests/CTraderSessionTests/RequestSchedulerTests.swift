@@ -158,8 +158,7 @@ private func trendbars() -> ProtoOAGetTrendbarsReq {
         var error = CTraderError(code: .serverError, reason: "slow down")
         error.errorCode = "REQUEST_FREQUENCY_EXCEEDED"
         error.retryAfter = 2
-        scheduler.pauseIfRateLimited(by: error, now: .zero)
-        let requeued = scheduler.requeueIfRateLimited(sent, error: error)
+        let requeued = scheduler.retry(sent, after: error, now: .zero, unixNow: 0)
         #expect(requeued)
         #expect(scheduler.drain(now: .seconds(1), userRequestsAllowed: true).isEmpty)
         let retried = try #require(scheduler.drain(now: .seconds(2), userRequestsAllowed: true).first)
@@ -168,8 +167,7 @@ private func trendbars() -> ProtoOAGetTrendbarsReq {
         // A second refusal whose pause outlasts the deadline is not queued again.
         scheduler.removeInFlight(retried.clientMsgId)
         error.retryAfter = 10
-        scheduler.pauseIfRateLimited(by: error, now: .seconds(2))
-        let requeuedAgain = scheduler.requeueIfRateLimited(retried, error: error)
+        let requeuedAgain = scheduler.retry(retried, after: error, now: .seconds(2), unixNow: 0)
         #expect(!requeuedAgain)
     }
 

@@ -121,13 +121,14 @@ func readyMachine(
         var maintenance = ProtoOAErrorRes()
         maintenance.errorCode = "SERVER_IS_UNDER_MAINTENANCE"
         maintenance.description_p = "back soon"
-        maintenance.maintenanceEndTimestamp = 1_700_000_000_000
+        // A maintenance ending long after the request's timeout: it fails at once, not retried.
+        maintenance.maintenanceEndTimestamp = 4_000_000_000_000
         let failed = machine.received(reply(maintenance, to: first), on: connection, now: .zero)
         let error = try #require(failed.failure(of: id(10)))
         #expect(error.code == .serverError)
         #expect(error.errorCode == "SERVER_IS_UNDER_MAINTENANCE")
         #expect(error.reason == "back soon")
-        #expect(error.maintenanceEndTimestamp == 1_700_000_000_000)
+        #expect(error.maintenanceEndTimestamp == 4_000_000_000_000)
         #expect(error.payloadType == .protoOaVersionReq)
     }
 

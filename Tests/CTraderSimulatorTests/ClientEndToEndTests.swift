@@ -174,7 +174,8 @@ struct ClientEndToEndAuthTests {
             let error = await ctraderError { try await client.connect() }
             #expect(error?.code == .authenticationFailed)
             #expect(error?.errorCode == "CH_CLIENT_AUTH_FAILURE")
-            #expect(error?.reason == "clientId or clientSecret is incorrect")
+            // The server's text, then the session's explanation of the cause.
+            #expect(error?.reason.hasPrefix("clientId or clientSecret is incorrect") == true)
             // No reconnect loop: the session reports failure, and later requests fail the same way.
             var sawFailed = false
             for await status in statuses {
