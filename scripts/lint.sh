@@ -22,12 +22,12 @@ case "${1:-}" in
         ;;
 esac
 
-# The hand-written Swift files: the manifests, Sources, Tests and Benchmarks.
+# The hand-written Swift files: the manifests, Sources, Tests, Benchmarks and FuzzTesting.
 files=()
 while IFS= read -r -d '' file; do
     files+=("$file")
 done < <(
-    find Package.swift Benchmarks/Package.swift Sources Tests Benchmarks \
+    find Package.swift Benchmarks/Package.swift FuzzTesting/Package.swift Sources Tests Benchmarks FuzzTesting \
         \( -name '.build*' -o -path Sources/CTraderMessaging/Generated \) -prune \
         -o -name '*.swift' -type f -print0 2>/dev/null | sort -zu
 )
