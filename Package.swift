@@ -172,9 +172,11 @@ let package = Package(
         .executableTarget(
             name: "ctrader-soak",
             dependencies: [
+                "CTraderFraming",
                 "CTraderMessaging",
                 "CTraderSession",
                 "CTraderSimulator",
+                "CTraderWebSocket",
                 "_CTraderLocking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

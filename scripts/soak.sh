@@ -3,10 +3,12 @@
 # churn, while the simulator's resident memory, open descriptors and threads are sampled.
 #
 #   scripts/soak.sh [--connections N] [--duration SECONDS] [--churn FRACTION]
-#                   [--churn-interval SECONDS] [--sample-interval SECONDS] [--release] [--skip-build]
+#                   [--churn-interval SECONDS] [--sample-interval SECONDS] [--no-deflate]
+#                   [--release] [--skip-build]
 #
 # Defaults: 1000 connections for 600 s (counted from the moment all are up), a tenth of them
-# reconnecting every 60 s, a sample every 10 s, debug build (--skip-build takes the binaries
+# reconnecting every 60 s, a sample every 10 s, permessage-deflate offered (as CTraderClient
+# does; --no-deflate leaves it out), debug build (--skip-build takes the binaries
 # already built, e.g. by `swift build --build-tests -Xswiftc -warnings-as-errors`). `ctrader simulator` serves; the
 # `ctrader-soak` executable holds the connections. Prints the samples, memory per connection,
 # the memory trend after warm-up (the sample at minute 2 against the last one before the
@@ -26,6 +28,7 @@ sample_interval=10
 tolerance=5
 configuration=debug
 build=true
+deflate=--deflate
 while [ $# -gt 0 ]; do
     case $1 in
         --connections) connections=$2; shift 2 ;;
@@ -36,7 +39,8 @@ while [ $# -gt 0 ]; do
         --tolerance) tolerance=$2; shift 2 ;;
         --release) configuration=release; shift ;;
         --skip-build) build=false; shift ;;
-        -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --no-deflate) deflate=--no-deflate; shift ;;
+        -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "soak.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -47,7 +51,7 @@ if $build; then
 fi
 bin=$(swift build -c "$configuration" --show-bin-path)
 work=$(mktemp -d "${TMPDIR:-/tmp}/ctrader-soak.XXXXXX")
-echo "soak: $connections connections, ${duration} s, churn $churn every ${churn_interval} s; files in $work"
+echo "soak: $connections connections, ${duration} s, churn $churn every ${churn_interval} s, ${deflate#--}; files in $work"
 
 simulator=""
 load=""
@@ -88,7 +92,7 @@ sampler=$!
 
 load_start=$(($(date +%s) - start))
 "$bin/ctrader-soak" --url "$url" --connections "$connections" --duration "$duration" \
-    --churn "$churn" --churn-interval "$churn_interval" >"$work/load.out" 2>"$work/load.err" &
+    --churn "$churn" --churn-interval "$churn_interval" "$deflate" >"$work/load.out" 2>"$work/load.err" &
 load=$!
 tail -n +1 -f --pid="$load" "$work/load.out" &
 if ! wait "$load"; then

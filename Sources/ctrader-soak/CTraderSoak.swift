@@ -1,9 +1,11 @@
 // swift-ctrader: the load side of the soak (scripts/soak.sh), kept out of the test run.
 
 import ArgumentParser
+import CTraderFraming
 import CTraderMessaging
 import CTraderSession
 import CTraderSimulator
+import CTraderWebSocket
 import Foundation
 import Logging
 import _CTraderLocking
@@ -29,6 +31,7 @@ struct CTraderSoak: AsyncParsableCommand {
     @Option(help: "The fraction of the connections that reconnect every churn interval.") var churn: Double = 0.1
     @Option(help: "The churn interval, in seconds.") var churnInterval: Int = 60
     @Option(help: "How many connections are opened at the same time.") var parallelism: Int = 32
+    @Flag(inversion: .prefixedNo, help: "Offer permessage-deflate (the cTrader client's default).") var deflate = true
 
     func validate() throws {
         guard connections > 0, duration > 0, churnInterval > 0, parallelism > 0, (0...1).contains(churn) else {
@@ -40,7 +43,7 @@ struct CTraderSoak: AsyncParsableCommand {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         var logger = Logger(label: "ctrader-soak")
         logger.logLevel = .error
-        let pool = ConnectionPool(url: url, logger: logger)
+        let pool = ConnectionPool(url: url, deflate: deflate, logger: logger)
         let start = ContinuousClock.now
         let report = { (event: String) in
             let elapsed = Int((ContinuousClock.now - start) / .seconds(1))
@@ -49,10 +52,12 @@ struct CTraderSoak: AsyncParsableCommand {
 
         await pool.open(Array(0..<connections), parallelism: parallelism)
         report("connected")
-        let end = ContinuousClock.now + .seconds(duration)
+        let connected = ContinuousClock.now
+        let end = connected + .seconds(duration)
         var random = SystemRandomNumberGenerator()
-        while ContinuousClock.now < end {
-            let next = min(end, ContinuousClock.now + .seconds(churnInterval))
+        // Churn on a fixed schedule (every interval after all were up), however long a churn takes.
+        for round in 1... {
+            let next = min(end, connected + .seconds(churnInterval * round))
             try await Task.sleep(until: next, clock: .continuous)
             guard next < end else { break }
             let churned = Array((0..<connections).shuffled(using: &random).prefix(Int(Double(connections) * churn)))
@@ -76,11 +81,13 @@ final class ConnectionPool: Sendable {
     }
 
     private let url: String
+    private let deflate: Bool
     private let logger: Logger
     private let state = Locked(State())
 
-    init(url: String, logger: Logger) {
+    init(url: String, deflate: Bool, logger: Logger) {
         self.url = url
+        self.deflate = deflate
         self.logger = logger
     }
 
@@ -113,14 +120,13 @@ final class ConnectionPool: Sendable {
     /// Connects, authenticates the application and the account, subscribes to one symbol's
     /// spots and counts the quotes that arrive.
     private func connect(_ slot: Int) async throws {
-        let client = CTraderClient(
-            configuration: CTraderClientConfiguration(
-                endpoint: .url(url),
-                credentials: CTraderCredentials(
-                    clientId: SimulatorIdentity.demoClientId, clientSecret: SimulatorIdentity.demoClientSecret)
-            ),
-            logger: logger
+        var configuration = CTraderClientConfiguration(
+            endpoint: .url(url),
+            credentials: CTraderCredentials(
+                clientId: SimulatorIdentity.demoClientId, clientSecret: SimulatorIdentity.demoClientSecret)
         )
+        if !deflate { configuration.webSocket.perMessageDeflateOffer = .none }
+        let client = CTraderClient(configuration: configuration, logger: logger)
         do {
             try await client.connect()
             let account = SimulatorIdentity.demoHedgedAccountId
