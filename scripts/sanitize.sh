@@ -46,13 +46,16 @@ timed() {
 run() {
     local sanitizer=$1 scratch=$2
     shift 2
-    timed "build ($sanitizer)" swift build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch"
+    timed "build ($sanitizer)" swift build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch" || return
     timed "test ($sanitizer)" swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "$@"
 }
 
+# `all` runs both even when the first fails, and fails if either did.
+status=0
 if [ "$mode" = address ] || [ "$mode" = all ]; then
-    run address .build-asan "$@"
+    run address .build-asan "$@" || status=1
 fi
 if [ "$mode" = thread ] || [ "$mode" = all ]; then
-    run thread .build-tsan --filter "$thread_suites" "$@"
+    run thread .build-tsan --filter "$thread_suites" "$@" || status=1
 fi
+exit "$status"

@@ -10,7 +10,8 @@ import Testing
 /// `WebSocketConfiguration.handshakeTimeout` bounds the HTTP upgrade, and
 /// `TLSConfiguration.handshakeTimeout` the TLS handshake. End to end through the listeners.
 @Suite struct HandshakeDeadlineTests {
-    /// Short, so that the tests end soon; the polite clients keep their generous defaults.
+    /// Short, so that the tests end soon. It binds the polite clients too, which retry a
+    /// handshake that misses it (see ``echoOnce(url:tls:)``).
     static let deadline = Duration.milliseconds(300)
 
     /// An upgrade request that never ends: a request line and a header, then more headers
