@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "CTrader", targets: ["CTrader"]),
         .executable(name: "ctrader", targets: ["ctrader"]),
         .executable(name: "ws-echo-client", targets: ["ws-echo-client"]),
+        .executable(name: "ctrader-soak", targets: ["ctrader-soak"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -161,6 +162,22 @@ let package = Package(
             dependencies: [
                 "CTraderWebSocket",
                 "CTraderFraming",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The load side of scripts/soak.sh: many subscribed clients with churn (run by hand).
+        .executableTarget(
+            name: "ctrader-soak",
+            dependencies: [
+                "CTraderFraming",
+                "CTraderMessaging",
+                "CTraderSession",
+                "CTraderSimulator",
+                "CTraderWebSocket",
+                "_CTraderLocking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -205,7 +205,8 @@ extension TransportTests {
         }
 
         @Test func tcpWriterOf64MiBWaitsWhileThePeerDoesNotRead() async throws {
-            try await withTimeout {
+            // A generous hang guard: checking 64 MiB byte by byte takes ~50 s under ASan.
+            try await withTimeout(.seconds(300)) {
                 let (client, server) = try await makeTCPPair()
                 let total = 64 << 20
                 let done = Flag()
