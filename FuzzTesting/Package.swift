@@ -29,6 +29,7 @@ let package = Package(
         fuzzTarget("FuzzFrames", "CTraderFraming"),
         fuzzTarget("FuzzFramesDeflate", "CTraderFraming"),
         fuzzTarget("FuzzInflater", "CTraderFraming"),
+        fuzzTarget("FuzzDeflateRoundTrip", "CTraderFraming"),
         fuzzTarget("FuzzHandshakeResponse", "CTraderFraming"),
         fuzzTarget("FuzzHandshakeRequest", "CTraderFraming"),
         // CTraderMessaging

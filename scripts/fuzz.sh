@@ -20,6 +20,7 @@ targets=(
     FuzzFrames
     FuzzFramesDeflate
     FuzzInflater
+    FuzzDeflateRoundTrip
     FuzzHandshakeResponse
     FuzzHandshakeRequest
     FuzzJSONEnvelope

@@ -128,6 +128,23 @@ write("FuzzInflater", "window-9-no-takeover", bytes([0x03]) + fragments((deflate
 write("FuzzInflater", "bomb-small-limit", bytes([0x4E]) + fragments((bomb[:300], True)))
 write("FuzzInflater", "tiny-chunks", bytes([0x3E]) + fragments((m1, True)))
 
+# --- FuzzDeflateRoundTrip: flags (takeover, window, level), the minimum size, then messages ---
+
+
+def messages(*items):
+    out = b""
+    for body, repeat in items:
+        out += bytes([(0x80 if repeat else 0) | len(body)]) + body
+    return out
+
+
+hello_then_empty = messages((b"Hello", False), (b"", False), (b"abc", True), (b"", False))
+write("FuzzDeflateRoundTrip", "takeover-empty-after-compressed", bytes([0x6E, 0]) + hello_then_empty)
+write("FuzzDeflateRoundTrip", "no-takeover-empty-after-compressed", bytes([0x6F, 0]) + hello_then_empty)
+write("FuzzDeflateRoundTrip", "window-8-stored", bytes([0x60, 0]) + hello_then_empty)
+write("FuzzDeflateRoundTrip", "level-9-window-9", bytes([0x93, 1]) + messages((b"{\"payloadType\":2131}", True)))
+write("FuzzDeflateRoundTrip", "minimum-64", bytes([0x6E, 64]) + messages((b"x" * 63, False), (b"y" * 100, False), (b"", False)))
+
 # --- Handshakes (RFC 6455 §4) -----------------------------------------------------------------
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="
