@@ -128,4 +128,25 @@ func level(_ price: UInt64, _ size: UInt64, _ count: Int) -> OrderBook.Level {
         try book.apply(snapshot)
         #expect(book.bids() == [level(110_000, 150, 2), level(109_990, 200, 1)])
     }
+
+    /// The simulator's shape: each event deletes every quote of the previous one and adds the
+    /// new levels under fresh ids.
+    @Test func replacingEveryQuoteEachEvent() throws {
+        var book = OrderBook(symbolId: 1)
+        try book.apply(
+            depthEvent(new: [
+                depthQuote(1, bid: 110_000, size: 100), depthQuote(2, ask: 110_010, size: 100),
+                depthQuote(3, bid: 109_990, size: 170), depthQuote(4, ask: 110_020, size: 170),
+            ]))
+        try book.apply(
+            depthEvent(
+                new: [
+                    depthQuote(5, bid: 110_005, size: 100), depthQuote(6, ask: 110_015, size: 100),
+                    depthQuote(7, bid: 109_995, size: 170), depthQuote(8, ask: 110_025, size: 170),
+                ],
+                deleted: [1, 2, 3, 4]))
+        #expect(book.bids() == [level(110_005, 100, 1), level(109_995, 170, 1)])
+        #expect(book.asks() == [level(110_015, 100, 1), level(110_025, 170, 1)])
+        #expect(book.quotes.keys.sorted() == [5, 6, 7, 8])
+    }
 }
