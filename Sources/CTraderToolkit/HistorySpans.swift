@@ -64,7 +64,11 @@ public enum HistorySpans {
     /// or tick at a shared boundary may then come twice, and a merge keeps it once. A range of
     /// exactly `n * maximumSpan` gives `n` windows; `from == to` gives one empty window.
     ///
-    /// - Parameter maximumRequests: the most windows to plan (a guard against a mistaken range).
+    /// - Parameters:
+    ///   - from: the start of the range, Unix ms (not negative).
+    ///   - to: the end of the range, Unix ms (not before `from`).
+    ///   - maximumSpan: the longest `to - from` of one request, in ms.
+    ///   - maximumRequests: the most windows to plan (a guard against a mistaken range).
     public static func windows(
         from: Int64, to: Int64, maximumSpan: Int64, maximumRequests: Int = 100_000
     ) throws(HistorySpanError) -> [HistoryWindow] {

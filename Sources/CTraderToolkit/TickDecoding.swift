@@ -37,7 +37,7 @@ public enum TickDecodingError: Error, Hashable, Sendable {
 /// The server sends ticks newest first; the first entry is absolute (a Unix timestamp in ms and
 /// a relative price), and each later entry holds the differences from the entry before it:
 /// `timestamp[i] = timestamp[i-1] + entry[i].timestamp` (zero or negative, going back in time)
-/// and `price[i] = price[i-1] + entry[i].tick`. ``decode(_:)`` returns absolute ticks, oldest first.
+/// and `price[i] = price[i-1] + entry[i].tick`. `decode` returns absolute ticks, oldest first.
 ///
 /// ```swift
 /// // entries (newest first): (1000, 112000), (-300, +5), (-200, -10)
