@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "CTraderChannel", targets: ["CTraderChannel"]),
         .library(name: "CTraderSession", targets: ["CTraderSession"]),
         .library(name: "CTraderSimulator", targets: ["CTraderSimulator"]),
+        .library(name: "CTraderToolkit", targets: ["CTraderToolkit"]),
         .library(name: "CTrader", targets: ["CTrader"]),
         .executable(name: "ctrader", targets: ["ctrader"]),
         .executable(name: "ws-echo-client", targets: ["ws-echo-client"]),
@@ -116,6 +117,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The trader's toolkit: pure values fed by messages and the current time (no I/O).
+        .target(
+            name: "CTraderToolkit",
+            dependencies: ["CTraderMessaging"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CTraderSimulator",
             dependencies: [
@@ -197,6 +204,11 @@ let package = Package(
             ],
             // Python peers, run from the source tree (located via TestPeers.packageRoot).
             exclude: ["Peers"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderToolkitTests",
+            dependencies: ["CTraderToolkit", "CTraderMessaging", "CTraderTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
