@@ -58,7 +58,9 @@ public struct MarketCalendar: Sendable {
         }
         var clocks: [CalendarWallClock] = []
         for holiday in holidays {
-            guard let holidayZone = TimeZone(identifier: holiday.timeZoneIdentifier) else {
+            // A holiday without a zone of its own is read on the schedule's clocks.
+            let identifier = holiday.timeZoneIdentifier.isEmpty ? zone.identifier : holiday.timeZoneIdentifier
+            guard let holidayZone = TimeZone(identifier: identifier) else {
                 throw .unknownHolidayTimeZone(holidayId: holiday.id, identifier: holiday.timeZoneIdentifier)
             }
             guard (0..<CalendarWallClock.secondsPerDay).contains(holiday.startSecond),

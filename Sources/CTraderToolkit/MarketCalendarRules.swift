@@ -31,13 +31,15 @@ public struct WeeklySession: Hashable, Sendable {
 /// The holiday is read on the clocks of its own time zone, which may differ from the schedule's:
 /// it closes the market from `startSecond` to `endSecond` after 00:00 of its date there. Without
 /// `startSecond` and `endSecond` (or with both 0) it closes the whole day. An end written as
-/// 86 399 ("23:59:59") is read as the end of the day.
+/// 86 399 ("23:59:59") is read as the end of the day. A recurring holiday on 29 February comes
+/// back only in leap years. A holiday without a time zone is read on the schedule's clocks.
 public struct MarketHoliday: Hashable, Sendable {
     /// The broker's id for the holiday.
     public var id: Int64
     /// The holiday's name.
     public var name: String
-    /// The time zone whose clocks the holiday's times are read on (a tz database identifier).
+    /// The time zone whose clocks the holiday's times are read on (a tz database identifier;
+    /// empty for the schedule's zone).
     public var timeZoneIdentifier: String
     /// The holiday's date, as days since 1970-01-01 (`holidayDate`).
     public var day: Int64

@@ -203,6 +203,30 @@ struct MarketCalendarTests {
         #expect(closures.map(\.holiday.id) == [1, 3])
     }
 
+    @Test func aHolidayWithoutAZoneIsReadOnTheSchedulesClocks() throws {
+        // Christmas Day 2026 with no zone, all day, on New York's clocks: Fri 25 Dec 00:00 EST =
+        // 05:00 UTC onwards; the week's close (Fri 17:00 EST = 22:00 UTC) falls inside it, so the
+        // last session of the week ends at 05:00 UTC.
+        let christmas = MarketHoliday(
+            id: 5, name: "Christmas", timeZoneIdentifier: "", day: Self.christmas2026Day, isRecurring: false)
+        let calendar = try Self.newYorkFX(holidays: [christmas])
+        #expect(calendar.nextClose(after: Self.utc("2026-12-24T12:00:00Z")) == Self.utc("2026-12-25T05:00:00Z"))
+        #expect(calendar.nextOpen(after: Self.utc("2026-12-25T05:00:00Z")) == Self.utc("2026-12-27T22:00:00Z"))
+    }
+
+    @Test func aRecurringHolidayOn29FebruaryOnlyInLeapYears() throws {
+        // 2024-01-01 is day 54 × 365 + 13 leap days (1972–2020) = 19 723, and 29 Feb 2024 is
+        // 31 + 28 days later: 19 782. All day in UTC, recurring.
+        let leapDay = MarketHoliday(id: 6, name: "Leap day", timeZoneIdentifier: "UTC", day: 19_782, isRecurring: true)
+        let always = try MarketCalendar(
+            sessions: [WeeklySession(startSecond: 0, endSecond: 7 * Self.day)], timeZoneIdentifier: "UTC",
+            holidays: [leapDay])
+        #expect(!always.isOpen(at: Self.utc("2028-02-29T12:00:00Z")))
+        #expect(always.isOpen(at: Self.utc("2027-02-28T12:00:00Z")))
+        #expect(always.isOpen(at: Self.utc("2027-03-01T12:00:00Z")))
+        #expect(always.nextClose(after: Self.utc("2028-02-01T00:00:00Z")) == Self.utc("2028-02-29T00:00:00Z"))
+    }
+
     @Test func weeklyIntervalsEndingAt235959JoinTheNextDay() throws {
         // Monday to Friday, each day 00:00 to 23:59:59 in UTC: one session Mon 00:00 to Sat 00:00.
         let sessions = (1...5).map { (weekday: Int64) in
