@@ -260,7 +260,7 @@ let package = Package(
             name: "CTraderSimulatorTests",
             dependencies: [
                 "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderFraming",
-                "CTraderTransport", "CTraderTestSupport", "CTraderChannel",
+                "CTraderTransport", "CTraderTestSupport", "CTraderChannel", "CTraderToolkit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
