@@ -248,7 +248,7 @@ let package = Package(
             name: "CTraderSimulatorTests",
             dependencies: [
                 "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderFraming",
-                "CTraderTransport", "CTraderTestSupport", "CTraderChannel",
+                "CTraderTransport", "CTraderTestSupport", "CTraderChannel", "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
