@@ -14,21 +14,7 @@ func makeRecoveryClient(
     requestTimeout: Duration = .seconds(60),
     tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil
 ) -> CTraderClient {
-    var configuration = CTraderClientConfiguration(
-        endpoint: .url(simulator.url),
-        credentials: CTraderCredentials(
-            clientId: SimulatorIdentity.demoClientId,
-            clientSecret: SimulatorIdentity.demoClientSecret
-        ),
-        requestTimeout: requestTimeout,
-        reconnect: CTraderReconnectPolicy(
-            initialDelay: .milliseconds(20),
-            maximumDelay: .milliseconds(200),
-            maximumAttempts: 50,
-            jitterSeed: 1
-        ),
-        tokenStore: tokenStore
-    )
+    var configuration = makeClientConfiguration(simulator, requestTimeout: requestTimeout, tokenStore: tokenStore)
     configuration.accountReauthorization = CTraderReconnectPolicy(
         initialDelay: .milliseconds(20),
         maximumDelay: .milliseconds(200),
