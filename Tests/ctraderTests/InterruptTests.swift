@@ -64,6 +64,22 @@ final class FillDroppingProxy: Sendable {
             Simulator.Configuration(protobufPort: 0, engine: .init(seed: 7)), logger: logger)
     }
 
+    /// Runs `ctrader order buy EURUSD 0.01 --json` against `simulator`, which withholds its answers
+    /// to `payloadType`, and interrupts it (SIGINT) once the simulator received that request.
+    static func orderInterrupted(
+        whileWithholding payloadType: PayloadType, from simulator: Simulator
+    ) async throws -> CTraderBinary.Result {
+        await simulator.faults.withholdResponses(to: [payloadType])
+        let running = try RunningCTrader(
+            ["order", "buy", "EURUSD", "0.01", "--json", "--endpoint", simulator.url]
+                + ConnectionOptionsTests.credentials)
+        while await simulator.faults.receivedRequestCount(of: payloadType) < 1 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        running.send(SIGINT)
+        return await running.result()
+    }
+
     /// The parsed `--json` output.
     static func object(_ result: CTraderBinary.Result) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -96,16 +112,8 @@ final class FillDroppingProxy: Sendable {
     @Test func ctrlCAfterTheOrderWasSentReconcilesAndExits5() async throws {
         let simulator = try await Self.startSimulator()
         defer { Task { await simulator.stop() } }
-        await simulator.faults.withholdResponses(to: [.protoOaNewOrderReq])
-        let running = try RunningCTrader(
-            ["order", "buy", "EURUSD", "0.01", "--json", "--endpoint", simulator.url]
-                + ConnectionOptionsTests.credentials)
         // Once the simulator holds the order, it was written.
-        while await simulator.faults.receivedRequestCount(of: .protoOaNewOrderReq) < 1 {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        running.send(SIGINT)
-        let result = await running.result()
+        let result = try await Self.orderInterrupted(whileWithholding: .protoOaNewOrderReq, from: simulator)
         #expect(result.status == 5, "\(result.stderr)")
         #expect(result.stderr.contains("interrupted before its answer came"), "\(result.stderr)")
         let reconciled = try Self.object(result)
@@ -118,16 +126,8 @@ final class FillDroppingProxy: Sendable {
     @Test func ctrlCBeforeTheOrderWasSentExits130() async throws {
         let simulator = try await Self.startSimulator()
         defer { Task { await simulator.stop() } }
-        await simulator.faults.withholdResponses(to: [.protoOaSymbolsListReq])
-        let running = try RunningCTrader(
-            ["order", "buy", "EURUSD", "0.01", "--json", "--endpoint", simulator.url]
-                + ConnectionOptionsTests.credentials)
         // The command waits for the symbols, before it sends the order.
-        while await simulator.faults.receivedRequestCount(of: .protoOaSymbolsListReq) < 1 {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        running.send(SIGINT)
-        let result = await running.result()
+        let result = try await Self.orderInterrupted(whileWithholding: .protoOaSymbolsListReq, from: simulator)
         #expect(result.status == 130, "\(result.stderr)")
         #expect(result.stderr.contains("interrupted before the order was sent: nothing was executed"))
         #expect(result.stdout.isEmpty)
