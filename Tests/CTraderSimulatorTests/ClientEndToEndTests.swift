@@ -42,22 +42,24 @@ enum E2EWire: Sendable, CustomStringConvertible {
     var description: String { self == .json ? "JSON over WebSocket" : "protobuf over TCP" }
 }
 
-/// The configuration of ``makeClient(_:wire:clientSecret:requestTimeout:rateLimits:tokenStore:)``:
-/// `simulator` with a fast reconnect policy.
-func makeClientConfiguration(
+/// A client of `simulator` with a fast reconnect policy, and whatever `adjust` changes. The request
+/// timeout is generous: these tests are about answers, and a request may wait in the rate
+/// limiter's queue for seconds while the whole suite loads two cores.
+func makeClient(
     _ simulator: Simulator,
     wire: E2EWire = .json,
     clientSecret: String = SimulatorIdentity.demoClientSecret,
     requestTimeout: Duration = .seconds(60),
     rateLimits: CTraderRateLimits = CTraderRateLimits(),
-    tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil
-) -> CTraderClientConfiguration {
+    tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil,
+    adjust: (inout CTraderClientConfiguration) -> Void = { _ in }
+) -> CTraderClient {
     let endpoint: CTraderEndpoint =
         switch wire {
         case .json: .url(simulator.url)
         case .protobuf: .custom(.protobufTCP(host: "127.0.0.1", port: simulator.protobufPort!))
         }
-    return CTraderClientConfiguration(
+    var configuration = CTraderClientConfiguration(
         endpoint: endpoint,
         wireFormat: wire == .json ? .json : .protobuf,
         credentials: CTraderCredentials(clientId: SimulatorIdentity.demoClientId, clientSecret: clientSecret),
@@ -71,23 +73,8 @@ func makeClientConfiguration(
         rateLimits: rateLimits,
         tokenStore: tokenStore
     )
-}
-
-/// A client of `simulator` with a fast reconnect policy. The request timeout is generous: these
-/// tests are about answers, and a request may wait in the rate limiter's queue for seconds while the
-/// whole suite loads two cores.
-func makeClient(
-    _ simulator: Simulator,
-    wire: E2EWire = .json,
-    clientSecret: String = SimulatorIdentity.demoClientSecret,
-    requestTimeout: Duration = .seconds(60),
-    rateLimits: CTraderRateLimits = CTraderRateLimits(),
-    tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil
-) -> CTraderClient {
-    CTraderClient(
-        configuration: makeClientConfiguration(
-            simulator, wire: wire, clientSecret: clientSecret, requestTimeout: requestTimeout,
-            rateLimits: rateLimits, tokenStore: tokenStore))
+    adjust(&configuration)
+    return CTraderClient(configuration: configuration)
 }
 
 /// Runs `body` with a fresh fast simulator and a client (not yet connected), then shuts both down.

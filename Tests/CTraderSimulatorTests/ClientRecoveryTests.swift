@@ -14,14 +14,14 @@ func makeRecoveryClient(
     requestTimeout: Duration = .seconds(60),
     tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil
 ) -> CTraderClient {
-    var configuration = makeClientConfiguration(simulator, requestTimeout: requestTimeout, tokenStore: tokenStore)
-    configuration.accountReauthorization = CTraderReconnectPolicy(
-        initialDelay: .milliseconds(20),
-        maximumDelay: .milliseconds(200),
-        maximumAttempts: 5,
-        jitterSeed: 2
-    )
-    return CTraderClient(configuration: configuration)
+    makeClient(simulator, requestTimeout: requestTimeout, tokenStore: tokenStore) {
+        $0.accountReauthorization = CTraderReconnectPolicy(
+            initialDelay: .milliseconds(20),
+            maximumDelay: .milliseconds(200),
+            maximumAttempts: 5,
+            jitterSeed: 2
+        )
+    }
 }
 
 /// A session event in a form tests compare: its kind and what matters of it.
