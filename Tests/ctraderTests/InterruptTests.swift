@@ -57,13 +57,6 @@ final class FillDroppingProxy: Sendable {
 }
 
 @Suite(.timeLimit(.minutes(5))) struct InterruptTests {
-    static func startSimulator() async throws -> Simulator {
-        var logger = Logger(label: "test.simulator")
-        logger.logLevel = .critical
-        return try await Simulator.start(
-            Simulator.Configuration(protobufPort: 0, engine: .init(seed: 7)), logger: logger)
-    }
-
     /// Runs `ctrader order buy EURUSD 0.01 --json` against `simulator`, which withholds its answers
     /// to `payloadType`, and interrupts it (SIGINT) once the simulator received that request.
     static func orderInterrupted(
@@ -86,7 +79,7 @@ final class FillDroppingProxy: Sendable {
     }
 
     @Test func ctrlCWhileWaitingForTheFillReconcilesAndExits5() async throws {
-        let simulator = try await Self.startSimulator()
+        let simulator = try await ConnectionOptionsTests.startSimulator()
         defer { Task { await simulator.stop() } }
         let proxy = try await FillDroppingProxy(upstreamPort: try #require(simulator.protobufPort))
         defer { Task { await proxy.stop() } }
@@ -110,7 +103,7 @@ final class FillDroppingProxy: Sendable {
     }
 
     @Test func ctrlCAfterTheOrderWasSentReconcilesAndExits5() async throws {
-        let simulator = try await Self.startSimulator()
+        let simulator = try await ConnectionOptionsTests.startSimulator()
         defer { Task { await simulator.stop() } }
         // Once the simulator holds the order, it was written.
         let result = try await Self.orderInterrupted(whileWithholding: .protoOaNewOrderReq, from: simulator)
@@ -124,7 +117,7 @@ final class FillDroppingProxy: Sendable {
     }
 
     @Test func ctrlCBeforeTheOrderWasSentExits130() async throws {
-        let simulator = try await Self.startSimulator()
+        let simulator = try await ConnectionOptionsTests.startSimulator()
         defer { Task { await simulator.stop() } }
         // The command waits for the symbols, before it sends the order.
         let result = try await Self.orderInterrupted(whileWithholding: .protoOaSymbolsListReq, from: simulator)
