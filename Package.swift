@@ -260,7 +260,7 @@ let package = Package(
             name: "CTraderSimulatorTests",
             dependencies: [
                 "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderWebSocket", "CTraderFraming",
-                "CTraderTransport", "CTraderTestSupport", "CTraderChannel", "CTraderToolkit",
+                "CTraderTransport", "CTraderTestSupport", "CTraderChannel", "CTraderToolkit", "_CTraderLocking",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -85,13 +85,8 @@ import Testing
     /// negotiated by default, an envelope comes back whole, and the server saw the User-Agent.
     @Test(.enabled(if: TestPeers.available(TestPeers.python)))
     func deflateIsNegotiatedWithPythonWebsockets() async throws {
-        let python = try TestPeers.python()
-        let peers = TestPeers.packageRoot.appendingPathComponent("Tests/CTraderWebSocketTests/Peers")
-        let server = try PeerProcess(
-            python, [peers.appendingPathComponent("echo_server.py").path, "default"], currentDirectory: peers)
+        let (server, port) = try await PeerProcess.pythonEchoServer()
         defer { server.terminate() }
-        let ready = try await server.waitForLine { $0.hasPrefix("READY ") }
-        let port = try #require(Int(ready.dropFirst("READY ".count)))
 
         let connector = CTraderConnector.webSocket(url: "ws://127.0.0.1:\(port)/")
         let channel = try #require(

@@ -132,21 +132,10 @@ import Testing
             accessToken: "old-access-token-999999",
             refreshToken: "old-refresh-token-888888"
         )
-        let (_, first) = try await connection.expect(ProtoOAAccountAuthReq.self)
-        try await connection.replyError(to: first, code: "CH_ACCESS_TOKEN_INVALID")
-        let (refresh, refreshRequest) = try await connection.expect(ProtoOARefreshTokenReq.self)
+        let (_, refresh) = try await connection.refuseTokenThenRefresh(
+            to: "new-access-token-777777", "new-refresh-token-666666")
         #expect(refresh.refreshToken == "old-refresh-token-888888")
-        var pair = ProtoOARefreshTokenRes()
-        pair.accessToken = "new-access-token-777777"
-        pair.refreshToken = "new-refresh-token-666666"
-        pair.tokenType = "bearer"
-        pair.expiresIn = 2_628_000
-        try await connection.reply(to: refreshRequest, with: pair)
-        let (second, secondRequest) = try await connection.expect(ProtoOAAccountAuthReq.self)
-        #expect(second.accessToken == "new-access-token-777777")
-        var res = ProtoOAAccountAuthRes()
-        res.ctidTraderAccountID = 9
-        try await connection.reply(to: secondRequest, with: res)
+        #expect(try await connection.acceptedAccountAuth().accessToken == "new-access-token-777777")
         _ = try await authorized
         await client.shutdown()
         let pairs = stored.withLock { $0 }
@@ -472,15 +461,7 @@ import Testing
             accessToken: "ACCESS-TOKEN-SECRET-5555555",
             refreshToken: "REFRESH-TOKEN-SECRET-444444"
         )
-        let (_, first) = try await connection.expect(ProtoOAAccountAuthReq.self)
-        try await connection.replyError(to: first, code: "CH_ACCESS_TOKEN_INVALID")
-        let (_, refresh) = try await connection.expect(ProtoOARefreshTokenReq.self)
-        var pair = ProtoOARefreshTokenRes()
-        pair.accessToken = "NEW-ACCESS-SECRET-3333333"
-        pair.refreshToken = "NEW-REFRESH-SECRET-2222222"
-        pair.tokenType = "bearer"
-        pair.expiresIn = 2_628_000
-        try await connection.reply(to: refresh, with: pair)
+        try await connection.refuseTokenThenRefresh(to: "NEW-ACCESS-SECRET-3333333", "NEW-REFRESH-SECRET-2222222")
         _ = try await connection.acceptAccountAuth()
         _ = try await authorized
         await connection.close()

@@ -114,15 +114,7 @@ final class GatedTokenStore: CTraderTokenStore {
             _ = try await client.authorize(
                 account: 9, accessToken: "old-access-token-999999", refreshToken: "old-refresh-token-888888")
         }
-        let (_, first) = try await connection.expect(ProtoOAAccountAuthReq.self)
-        try await connection.replyError(to: first, code: "CH_ACCESS_TOKEN_INVALID")
-        let (_, refreshRequest) = try await connection.expect(ProtoOARefreshTokenReq.self)
-        var res = ProtoOARefreshTokenRes()
-        res.accessToken = "new-access-token-777777"
-        res.refreshToken = "new-refresh-token-666666"
-        res.tokenType = "bearer"
-        res.expiresIn = 2_628_000
-        try await connection.reply(to: refreshRequest, with: res)
+        try await connection.refuseTokenThenRefresh(to: "new-access-token-777777", "new-refresh-token-666666")
         return (server, client, connection, authorized)
     }
 

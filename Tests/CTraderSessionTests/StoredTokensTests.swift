@@ -50,22 +50,11 @@ final class InMemoryTokenStore: CTraderTokenStore {
             try await client.authorizeWithStoredTokens(
                 account: 9, accessToken: "given-access-token-333333", refreshToken: "given-refresh-token-444444")
         }
-        let (first, firstRequest) = try await connection.expect(ProtoOAAccountAuthReq.self)
+        let (first, refresh) = try await connection.refuseTokenThenRefresh(
+            to: "new-access-token-555555", "new-refresh-token-666666")
         #expect(first.accessToken == "stored-access-token-111111")
-        try await connection.replyError(to: firstRequest, code: "CH_ACCESS_TOKEN_INVALID")
-        let (refresh, refreshRequest) = try await connection.expect(ProtoOARefreshTokenReq.self)
         #expect(refresh.refreshToken == "stored-refresh-token-222222")
-        var res = ProtoOARefreshTokenRes()
-        res.accessToken = "new-access-token-555555"
-        res.refreshToken = "new-refresh-token-666666"
-        res.tokenType = "bearer"
-        res.expiresIn = 2_628_000
-        try await connection.reply(to: refreshRequest, with: res)
-        let (second, secondRequest) = try await connection.expect(ProtoOAAccountAuthReq.self)
-        #expect(second.accessToken == "new-access-token-555555")
-        var auth = ProtoOAAccountAuthRes()
-        auth.ctidTraderAccountID = 9
-        try await connection.reply(to: secondRequest, with: auth)
+        #expect(try await connection.acceptedAccountAuth().accessToken == "new-access-token-555555")
         _ = try await authorized.value
         // The refreshed pair replaced the stored one: the next start uses it.
         #expect(try await client.storedTokens(account: 9)?.refreshToken.value == "new-refresh-token-666666")
@@ -78,11 +67,7 @@ final class InMemoryTokenStore: CTraderTokenStore {
         #expect(try await client.storedTokens(account: 9) == nil)
         let connection = try await connectClient(client, server: server)
         let authorized = Task { try await client.authorizeWithStoredTokens(account: 9, accessToken: "given-access-33") }
-        let (auth, request) = try await connection.expect(ProtoOAAccountAuthReq.self)
-        #expect(auth.accessToken == "given-access-33")
-        var res = ProtoOAAccountAuthRes()
-        res.ctidTraderAccountID = 9
-        try await connection.reply(to: request, with: res)
+        #expect(try await connection.acceptedAccountAuth().accessToken == "given-access-33")
         _ = try await authorized.value
         #expect(await client.authorizedAccounts == [9])
         await client.shutdown()

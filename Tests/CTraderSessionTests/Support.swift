@@ -180,13 +180,38 @@ final class ServerConnection: Sendable {
         try await reply(to: request, with: ProtoOAApplicationAuthRes())
     }
 
-    /// Answers one account auth.
+    /// Answers one account auth; returns the account.
     func acceptAccountAuth() async throws -> Int64 {
+        try await acceptedAccountAuth().ctidTraderAccountID
+    }
+
+    /// Answers one account auth; returns its request.
+    func acceptedAccountAuth() async throws -> ProtoOAAccountAuthReq {
         let (auth, request) = try await expect(ProtoOAAccountAuthReq.self)
         var res = ProtoOAAccountAuthRes()
         res.ctidTraderAccountID = auth.ctidTraderAccountID
         try await reply(to: request, with: res)
-        return auth.ctidTraderAccountID
+        return auth
+    }
+
+    /// Refuses the next account auth's access token (`CH_ACCESS_TOKEN_INVALID`) and answers the
+    /// token refresh that follows with a bearer pair of `accessToken` and `refreshToken`.
+    ///
+    /// - Returns: the refused account auth and the refresh request.
+    @discardableResult
+    func refuseTokenThenRefresh(
+        to accessToken: String, _ refreshToken: String
+    ) async throws -> (auth: ProtoOAAccountAuthReq, refresh: ProtoOARefreshTokenReq) {
+        let (auth, authRequest) = try await expect(ProtoOAAccountAuthReq.self)
+        try await replyError(to: authRequest, code: "CH_ACCESS_TOKEN_INVALID")
+        let (refresh, refreshRequest) = try await expect(ProtoOARefreshTokenReq.self)
+        var pair = ProtoOARefreshTokenRes()
+        pair.accessToken = accessToken
+        pair.refreshToken = refreshToken
+        pair.tokenType = "bearer"
+        pair.expiresIn = 2_628_000
+        try await reply(to: refreshRequest, with: pair)
+        return (auth, refresh)
     }
 
     /// Waits until the client closed the connection.

@@ -7,21 +7,16 @@ import CTraderMessaging
 import CTraderSession
 import CTraderSimulator
 import Testing
+import _CTraderLocking
 
-/// SplitMix64, for the chaos schedule.
-private struct ChaosRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
-    mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
+/// The chaos schedule's draws, from the package's SplitMix64.
+extension SplitMix64 {
+    fileprivate mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
+    fileprivate mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
     /// A duration in `[low, high)` milliseconds.
-    mutating func milliseconds(_ low: Int, _ high: Int) -> Duration { .milliseconds(low + below(high - low)) }
+    fileprivate mutating func milliseconds(_ low: Int, _ high: Int) -> Duration {
+        .milliseconds(low + below(high - low))
+    }
 }
 
 /// The chaos run: the session, the server and the network between them.
@@ -59,7 +54,7 @@ private struct ChaosRun {
 
     var machine: Machine
     var engine: SimulatorEngine
-    var random: ChaosRandom
+    var random: SplitMix64
     var now: Duration = .zero
     var pending: [Pending] = []
     var sequence = 0
@@ -108,7 +103,7 @@ private struct ChaosRun {
             initialDelay: .milliseconds(500), maximumDelay: .seconds(8), maximumAttempts: 8, jitterSeed: seed)
         configuration.unixMilliseconds = Self.unixMilliseconds
         machine = Machine(configuration: configuration)
-        random = ChaosRandom(state: seed)
+        random = SplitMix64(seed: seed)
     }
 
     var unixNow: Int64 { Self.unixMilliseconds(now) }

@@ -42,38 +42,39 @@ enum E2EWire: Sendable, CustomStringConvertible {
     var description: String { self == .json ? "JSON over WebSocket" : "protobuf over TCP" }
 }
 
-/// A client of `simulator` with a fast reconnect policy. The request timeout is generous: these
-/// tests are about answers, and a request may wait in the rate limiter's queue for seconds while the
-/// whole suite loads two cores.
+/// A client of `simulator` with a fast reconnect policy, and whatever `adjust` changes. The request
+/// timeout is generous: these tests are about answers, and a request may wait in the rate
+/// limiter's queue for seconds while the whole suite loads two cores.
 func makeClient(
     _ simulator: Simulator,
     wire: E2EWire = .json,
     clientSecret: String = SimulatorIdentity.demoClientSecret,
     requestTimeout: Duration = .seconds(60),
     rateLimits: CTraderRateLimits = CTraderRateLimits(),
-    tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil
+    tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil,
+    adjust: (inout CTraderClientConfiguration) -> Void = { _ in }
 ) -> CTraderClient {
     let endpoint: CTraderEndpoint =
         switch wire {
         case .json: .url(simulator.url)
         case .protobuf: .custom(.protobufTCP(host: "127.0.0.1", port: simulator.protobufPort!))
         }
-    return CTraderClient(
-        configuration: CTraderClientConfiguration(
-            endpoint: endpoint,
-            wireFormat: wire == .json ? .json : .protobuf,
-            credentials: CTraderCredentials(clientId: SimulatorIdentity.demoClientId, clientSecret: clientSecret),
-            requestTimeout: requestTimeout,
-            reconnect: CTraderReconnectPolicy(
-                initialDelay: .milliseconds(20),
-                maximumDelay: .milliseconds(200),
-                maximumAttempts: 50,
-                jitterSeed: 1
-            ),
-            rateLimits: rateLimits,
-            tokenStore: tokenStore
-        )
+    var configuration = CTraderClientConfiguration(
+        endpoint: endpoint,
+        wireFormat: wire == .json ? .json : .protobuf,
+        credentials: CTraderCredentials(clientId: SimulatorIdentity.demoClientId, clientSecret: clientSecret),
+        requestTimeout: requestTimeout,
+        reconnect: CTraderReconnectPolicy(
+            initialDelay: .milliseconds(20),
+            maximumDelay: .milliseconds(200),
+            maximumAttempts: 50,
+            jitterSeed: 1
+        ),
+        rateLimits: rateLimits,
+        tokenStore: tokenStore
     )
+    adjust(&configuration)
+    return CTraderClient(configuration: configuration)
 }
 
 /// Runs `body` with a fresh fast simulator and a client (not yet connected), then shuts both down.
@@ -86,8 +87,18 @@ func withSimulatorClient(
 ) async throws {
     let simulator = try await startFastSimulator(identity: identity)
     let client = configure(simulator)
+    try await running(simulator, client, seconds: seconds) { try await body(simulator, client) }
+}
+
+/// Runs `body` within `seconds`, then shuts `client` and `simulator` down, also when it throws.
+func running(
+    _ simulator: Simulator,
+    _ client: CTraderClient,
+    seconds: Int = 60,
+    _ body: @escaping @Sendable () async throws -> Void
+) async throws {
     do {
-        try await withTimeout(.seconds(seconds)) { try await body(simulator, client) }
+        try await withTimeout(.seconds(seconds)) { try await body() }
     } catch {
         await client.shutdown()
         await simulator.stop()
@@ -457,9 +468,9 @@ struct ClientEndToEndMarketDataTests {
 
 // MARK: - Trading
 
-/// A new order for the hedged account on EURUSD.
+/// A new order for the hedged account on EURUSD (without a `clientOrderId` when it is `nil`).
 func order(
-    _ type: ProtoOAOrderType, side: ProtoOATradeSide = .buy, volume: Int64 = 100_000, clientOrderId: String
+    _ type: ProtoOAOrderType, side: ProtoOATradeSide = .buy, volume: Int64 = 100_000, clientOrderId: String? = nil
 ) -> ProtoOANewOrderReq {
     var order = ProtoOANewOrderReq()
     order.ctidTraderAccountID = hedged
@@ -467,7 +478,7 @@ func order(
     order.orderType = type
     order.tradeSide = side
     order.volume = volume
-    order.clientOrderID = clientOrderId
+    if let clientOrderId { order.clientOrderID = clientOrderId }
     return order
 }
 

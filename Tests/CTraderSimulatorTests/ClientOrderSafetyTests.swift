@@ -6,16 +6,6 @@ import CTraderSession
 import CTraderSimulator
 import Testing
 
-private func marketBuy() -> ProtoOANewOrderReq {
-    var order = ProtoOANewOrderReq()
-    order.ctidTraderAccountID = hedged
-    order.symbolID = eurusd
-    order.orderType = .market
-    order.tradeSide = .buy
-    order.volume = 100_000
-    return order
-}
-
 @Suite("Client end to end: orders never lie", .timeLimit(.minutes(5)))
 struct ClientOrderSafetyTests {
     @Test func aCancelledOrderIsUnknownAndNoOrderIsWrittenTwice() async throws {
@@ -23,7 +13,7 @@ struct ClientOrderSafetyTests {
             let statuses = client.statusUpdates()
             try await connectAndAuthorize(client)
             await simulator.faults.withholdResponses(to: [.protoOaNewOrderReq])
-            let pending = Task { await ctraderError { _ = try await client.send(marketBuy()) } }
+            let pending = Task { await ctraderError { _ = try await client.send(order(.market)) } }
             // The order reached the simulator, which does not answer it.
             while await simulator.faults.receivedRequestCount(of: .protoOaNewOrderReq) < 1 { await Task.yield() }
             pending.cancel()
@@ -42,7 +32,7 @@ struct ClientOrderSafetyTests {
             #expect(await simulator.faults.receivedRequestCount(of: .protoOaNewOrderReq) == 1)
 
             // A new order is written once.
-            _ = try await client.send(marketBuy())
+            _ = try await client.send(order(.market))
             _ = try await client.send(ProtoOAVersionReq(), expecting: ProtoOAVersionRes.self)
             #expect(await simulator.faults.receivedRequestCount(of: .protoOaNewOrderReq) == 2)
         }

@@ -14,28 +14,14 @@ func makeRecoveryClient(
     requestTimeout: Duration = .seconds(60),
     tokenStore: (@Sendable (CTraderTokenPair) async -> Void)? = nil
 ) -> CTraderClient {
-    var configuration = CTraderClientConfiguration(
-        endpoint: .url(simulator.url),
-        credentials: CTraderCredentials(
-            clientId: SimulatorIdentity.demoClientId,
-            clientSecret: SimulatorIdentity.demoClientSecret
-        ),
-        requestTimeout: requestTimeout,
-        reconnect: CTraderReconnectPolicy(
+    makeClient(simulator, requestTimeout: requestTimeout, tokenStore: tokenStore) {
+        $0.accountReauthorization = CTraderReconnectPolicy(
             initialDelay: .milliseconds(20),
             maximumDelay: .milliseconds(200),
-            maximumAttempts: 50,
-            jitterSeed: 1
-        ),
-        tokenStore: tokenStore
-    )
-    configuration.accountReauthorization = CTraderReconnectPolicy(
-        initialDelay: .milliseconds(20),
-        maximumDelay: .milliseconds(200),
-        maximumAttempts: 5,
-        jitterSeed: 2
-    )
-    return CTraderClient(configuration: configuration)
+            maximumAttempts: 5,
+            jitterSeed: 2
+        )
+    }
 }
 
 /// A session event in a form tests compare: its kind and what matters of it.

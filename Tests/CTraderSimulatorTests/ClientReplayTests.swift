@@ -26,22 +26,14 @@ private func recordSession() async throws -> CTraderTape {
     let recorder = try CTraderTapeRecorder(path: path.path)
     let simulator = try await startFastSimulator()
     let recording = client(of: CTraderConnector.webSocket(url: simulator.url).recording(into: recorder))
-    do {
-        try await withTimeout(.seconds(120)) {
-            try await connectAndAuthorize(recording)
-            _ = try await recording.symbols(account: hedged)
-            var request = ProtoOASymbolByIdReq()
-            request.ctidTraderAccountID = hedged
-            request.symbolID = [eurusd]
-            _ = try await recording.send(request, expecting: ProtoOASymbolByIdRes.self)
-        }
-    } catch {
-        await recording.shutdown()
-        await simulator.stop()
-        throw error
+    try await running(simulator, recording, seconds: 120) {
+        try await connectAndAuthorize(recording)
+        _ = try await recording.symbols(account: hedged)
+        var request = ProtoOASymbolByIdReq()
+        request.ctidTraderAccountID = hedged
+        request.symbolID = [eurusd]
+        _ = try await recording.send(request, expecting: ProtoOASymbolByIdRes.self)
     }
-    await recording.shutdown()
-    await simulator.stop()
     await recorder.close()
     return try CTraderTape(contentsOf: path)
 }

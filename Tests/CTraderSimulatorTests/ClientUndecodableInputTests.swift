@@ -102,13 +102,7 @@ struct ClientUndecodableInputTests {
             #expect(await simulator.faults.receivedRequestCount(of: .protoOaVersionReq) == 2)
 
             await simulator.faults.refuseNextRequests(1, of: .protoOaNewOrderReq, retryAfter: 1)
-            var order = ProtoOANewOrderReq()
-            order.ctidTraderAccountID = hedged
-            order.symbolID = eurusd
-            order.orderType = .market
-            order.tradeSide = .buy
-            order.volume = 100_000
-            let error = await ctraderError { _ = try await client.send(order) }
+            let error = await ctraderError { _ = try await client.send(order(.market)) }
             #expect(error?.errorCode == .requestFrequencyExceeded)
             // After the pause, the next request goes out; the order was not sent again.
             _ = try await client.send(ProtoOAVersionReq(), expecting: ProtoOAVersionRes.self)

@@ -79,13 +79,7 @@ import Testing
         try await withSimulatorClient(configure: Self.retryingClient) { simulator, client in
             try await connectAndAuthorize(client)
             await simulator.faults.answerNextRequests(1, of: .protoOaNewOrderReq, withError: .chServerNotReachable)
-            var order = ProtoOANewOrderReq()
-            order.ctidTraderAccountID = hedged
-            order.symbolID = eurusd
-            order.orderType = .market
-            order.tradeSide = .buy
-            order.volume = 100_000
-            let error = await ctraderError { _ = try await client.send(order) }
+            let error = await ctraderError { _ = try await client.send(order(.market)) }
             #expect(error?.errorCode == .chServerNotReachable)
             _ = try await client.send(ProtoOAVersionReq(), expecting: ProtoOAVersionRes.self)
             #expect(await simulator.faults.receivedRequestCount(of: .protoOaNewOrderReq) == 1)

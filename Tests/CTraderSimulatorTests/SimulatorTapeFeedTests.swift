@@ -83,24 +83,16 @@ struct SimulatorTapeFeedTests {
         configuration.tape = SimulatorTapeFeed(tape: tape, speed: 1_000)
         let simulator = try await Simulator.start(configuration)
         let client = makeClient(simulator)
-        do {
-            try await withTimeout(.seconds(120)) {
-                try await connectAndAuthorize(client, account: netted)
-                var spots = client.spots().makeAsyncIterator()
-                try await client.subscribeSpots(account: netted, symbols: [eurusd])
-                var received: [ProtoOASpotEvent] = []
-                while received.count < recorded.count { received.append(try await nextMessage(&spots)) }
-                #expect(received.map(\.bid) == recorded.map(\.bid))
-                #expect(received.map(\.ask) == recorded.map(\.ask))
-                #expect(received.map(\.hasBid) == recorded.map(\.hasBid))
-                #expect(received.allSatisfy { $0.ctidTraderAccountID == netted })
-            }
-        } catch {
-            await client.shutdown()
-            await simulator.stop()
-            throw error
+        try await running(simulator, client, seconds: 120) {
+            try await connectAndAuthorize(client, account: netted)
+            var spots = client.spots().makeAsyncIterator()
+            try await client.subscribeSpots(account: netted, symbols: [eurusd])
+            var received: [ProtoOASpotEvent] = []
+            while received.count < recorded.count { received.append(try await nextMessage(&spots)) }
+            #expect(received.map(\.bid) == recorded.map(\.bid))
+            #expect(received.map(\.ask) == recorded.map(\.ask))
+            #expect(received.map(\.hasBid) == recorded.map(\.hasBid))
+            #expect(received.allSatisfy { $0.ctidTraderAccountID == netted })
         }
-        await client.shutdown()
-        await simulator.stop()
     }
 }

@@ -221,6 +221,25 @@ public final class PeerProcess: @unchecked Sendable {
     deinit { terminate() }
 }
 
+extension PeerProcess {
+    /// Starts Python `websockets`' echo server (`Tests/CTraderWebSocketTests/Peers/echo_server.py`)
+    /// in its `default` mode and waits until it listens. The caller terminates it.
+    ///
+    /// - Returns: the server and the port it printed in its `READY <port>` line.
+    public static func pythonEchoServer() async throws -> (server: PeerProcess, port: Int) {
+        let peers = TestPeers.packageRoot.appendingPathComponent("Tests/CTraderWebSocketTests/Peers")
+        let server = try PeerProcess(
+            try TestPeers.python(), [peers.appendingPathComponent("echo_server.py").path, "default"],
+            currentDirectory: peers)
+        let ready = try await server.waitForLine { $0.hasPrefix("READY ") }
+        guard let port = Int(ready.dropFirst("READY ".count)) else {
+            server.terminate()
+            throw PeerTimeout(what: "a port in the line \"\(ready)\"", stderr: server.standardError)
+        }
+        return (server, port)
+    }
+}
+
 /// A peer process exited before printing what was awaited.
 public struct PeerExited: Error, CustomStringConvertible {
     public let stderr: String

@@ -57,11 +57,20 @@ final class FillDroppingProxy: Sendable {
 }
 
 @Suite(.timeLimit(.minutes(5))) struct InterruptTests {
-    static func startSimulator() async throws -> Simulator {
-        var logger = Logger(label: "test.simulator")
-        logger.logLevel = .critical
-        return try await Simulator.start(
-            Simulator.Configuration(protobufPort: 0, engine: .init(seed: 7)), logger: logger)
+    /// Runs `ctrader order buy EURUSD 0.01 --json` against `simulator`, which withholds its answers
+    /// to `payloadType`, and interrupts it (SIGINT) once the simulator received that request.
+    static func orderInterrupted(
+        whileWithholding payloadType: PayloadType, from simulator: Simulator
+    ) async throws -> CTraderBinary.Result {
+        await simulator.faults.withholdResponses(to: [payloadType])
+        let running = try RunningCTrader(
+            ["order", "buy", "EURUSD", "0.01", "--json", "--endpoint", simulator.url]
+                + ConnectionOptionsTests.credentials)
+        while await simulator.faults.receivedRequestCount(of: payloadType) < 1 {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        running.send(SIGINT)
+        return await running.result()
     }
 
     /// The parsed `--json` output.
@@ -70,7 +79,7 @@ final class FillDroppingProxy: Sendable {
     }
 
     @Test func ctrlCWhileWaitingForTheFillReconcilesAndExits5() async throws {
-        let simulator = try await Self.startSimulator()
+        let simulator = try await ConnectionOptionsTests.startSimulator()
         defer { Task { await simulator.stop() } }
         let proxy = try await FillDroppingProxy(upstreamPort: try #require(simulator.protobufPort))
         defer { Task { await proxy.stop() } }
@@ -94,18 +103,10 @@ final class FillDroppingProxy: Sendable {
     }
 
     @Test func ctrlCAfterTheOrderWasSentReconcilesAndExits5() async throws {
-        let simulator = try await Self.startSimulator()
+        let simulator = try await ConnectionOptionsTests.startSimulator()
         defer { Task { await simulator.stop() } }
-        await simulator.faults.withholdResponses(to: [.protoOaNewOrderReq])
-        let running = try RunningCTrader(
-            ["order", "buy", "EURUSD", "0.01", "--json", "--endpoint", simulator.url]
-                + ConnectionOptionsTests.credentials)
         // Once the simulator holds the order, it was written.
-        while await simulator.faults.receivedRequestCount(of: .protoOaNewOrderReq) < 1 {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        running.send(SIGINT)
-        let result = await running.result()
+        let result = try await Self.orderInterrupted(whileWithholding: .protoOaNewOrderReq, from: simulator)
         #expect(result.status == 5, "\(result.stderr)")
         #expect(result.stderr.contains("interrupted before its answer came"), "\(result.stderr)")
         let reconciled = try Self.object(result)
@@ -116,18 +117,10 @@ final class FillDroppingProxy: Sendable {
     }
 
     @Test func ctrlCBeforeTheOrderWasSentExits130() async throws {
-        let simulator = try await Self.startSimulator()
+        let simulator = try await ConnectionOptionsTests.startSimulator()
         defer { Task { await simulator.stop() } }
-        await simulator.faults.withholdResponses(to: [.protoOaSymbolsListReq])
-        let running = try RunningCTrader(
-            ["order", "buy", "EURUSD", "0.01", "--json", "--endpoint", simulator.url]
-                + ConnectionOptionsTests.credentials)
         // The command waits for the symbols, before it sends the order.
-        while await simulator.faults.receivedRequestCount(of: .protoOaSymbolsListReq) < 1 {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        running.send(SIGINT)
-        let result = await running.result()
+        let result = try await Self.orderInterrupted(whileWithholding: .protoOaSymbolsListReq, from: simulator)
         #expect(result.status == 130, "\(result.stderr)")
         #expect(result.stderr.contains("interrupted before the order was sent: nothing was executed"))
         #expect(result.stdout.isEmpty)

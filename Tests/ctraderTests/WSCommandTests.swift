@@ -8,13 +8,8 @@ import Testing
 struct WSCommandTests {
     @Test(arguments: [false, true])
     func printsWhatTheEchoServerSendsBack(deflate: Bool) async throws {
-        let python = try TestPeers.python()
-        let peers = TestPeers.packageRoot.appendingPathComponent("Tests/CTraderWebSocketTests/Peers")
-        let server = try PeerProcess(
-            python, [peers.appendingPathComponent("echo_server.py").path, "default"], currentDirectory: peers)
+        let (server, port) = try await PeerProcess.pythonEchoServer()
         defer { server.terminate() }
-        let ready = try await server.waitForLine { $0.hasPrefix("READY ") }
-        let port = try #require(Int(ready.dropFirst("READY ".count)))
         let tape = temporaryPath("ws")
         defer { try? FileManager.default.removeItem(atPath: tape) }
         let result = try await CTraderBinary.runAsync(

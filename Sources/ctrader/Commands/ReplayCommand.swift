@@ -58,27 +58,13 @@ struct ReplayCommand: AsyncParsableCommand {
             throw CLIError.runtime("cannot start the simulator: \(error)")
         }
         let seconds = Double(feed.duration.components.seconds) + Double(feed.duration.components.attoseconds) / 1e18
-        let terminal = Terminal.current
-        if json {
-            var object: [String: Any] = [
-                "url": simulator.url, "clientId": SimulatorIdentity.demoClientId,
-                "clientSecret": SimulatorIdentity.demoClientSecret, "accessToken": SimulatorIdentity.demoAccessToken,
-                "events": feed.events.count, "seconds": seconds, "speed": speed,
-            ]
-            if let protobufPort = simulator.protobufPort { object["protobufPort"] = protobufPort }
-            terminal.line(Output.encode(object))
-        } else {
-            terminal.line("url: \(simulator.url)")
-            if let protobufPort = simulator.protobufPort { terminal.line("protobuf port: \(protobufPort)") }
-            terminal.line("client id: \(SimulatorIdentity.demoClientId)")
-            terminal.line("client secret: \(SimulatorIdentity.demoClientSecret)")
-            terminal.line("access token: \(SimulatorIdentity.demoAccessToken)")
-            terminal.line(
-                "tape: \(feed.events.count) market events over \(String(format: "%.1f", seconds)) s at speed \(speed)")
-            terminal.line(terminal.paint("Plays when a client subscribes; Ctrl-C stops.", .dim))
-        }
-        let stop = SignalHandler { Task { await simulator.stop() } }
-        await simulator.waitUntilStopped()
-        stop.cancel()
+        await serve(
+            simulator, json: json, clientId: SimulatorIdentity.demoClientId,
+            clientSecret: SimulatorIdentity.demoClientSecret, accessToken: SimulatorIdentity.demoAccessToken,
+            details: ["events": feed.events.count, "seconds": seconds, "speed": speed],
+            lines: [
+                "tape: \(feed.events.count) market events over \(String(format: "%.1f", seconds)) s at speed \(speed)"
+            ],
+            hint: "Plays when a client subscribes; Ctrl-C stops.")
     }
 }

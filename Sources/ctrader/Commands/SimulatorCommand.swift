@@ -53,31 +53,44 @@ struct SimulatorCommand: AsyncParsableCommand {
         let accounts = identity.accounts.filter {
             identity.tokens.first?.accountIds.contains($0.ctidTraderAccountId) ?? false
         }
-        let terminal = Terminal.current
-        if json {
-            var object: [String: Any] = [
-                "url": simulator.url, "clientId": clientId, "clientSecret": clientSecret, "accessToken": accessToken,
+        await serve(
+            simulator, json: json, clientId: clientId, clientSecret: clientSecret, accessToken: accessToken,
+            details: [
                 "accounts": accounts.map {
                     ["ctidTraderAccountId": $0.ctidTraderAccountId, "netted": $0.isNetted] as [String: Any]
-                },
-            ]
-            if let protobufPort = simulator.protobufPort { object["protobufPort"] = protobufPort }
-            terminal.line(Output.encode(object))
-        } else {
-            terminal.line("url: \(simulator.url)")
-            if let protobufPort = simulator.protobufPort { terminal.line("protobuf port: \(protobufPort)") }
-            terminal.line("client id: \(clientId)")
-            terminal.line("client secret: \(clientSecret)")
-            terminal.line("access token: \(accessToken)")
-            for account in accounts {
-                terminal.line(
-                    "account: \(account.ctidTraderAccountId) (\(account.isNetted ? "netted" : "hedged"), \(account.brokerName))"
-                )
-            }
-            terminal.line(terminal.paint("Serving; Ctrl-C stops.", .dim))
-        }
-        let stop = SignalHandler { Task { await simulator.stop() } }
-        await simulator.waitUntilStopped()
-        stop.cancel()
+                }
+            ],
+            lines: accounts.map {
+                "account: \($0.ctidTraderAccountId) (\($0.isNetted ? "netted" : "hedged"), \($0.brokerName))"
+            },
+            hint: "Serving; Ctrl-C stops.")
     }
+}
+
+/// Prints where `simulator` listens and the credentials it accepts (as one JSON object with
+/// `details`, or as lines followed by `lines` and the dimmed `hint`), then serves until Ctrl-C.
+func serve(
+    _ simulator: Simulator, json: Bool, clientId: String, clientSecret: String, accessToken: String,
+    details: [String: Any], lines: [String], hint: String
+) async {
+    let terminal = Terminal.current
+    if json {
+        var object: [String: Any] = [
+            "url": simulator.url, "clientId": clientId, "clientSecret": clientSecret, "accessToken": accessToken,
+        ]
+        object.merge(details) { _, detail in detail }
+        if let protobufPort = simulator.protobufPort { object["protobufPort"] = protobufPort }
+        terminal.line(Output.encode(object))
+    } else {
+        terminal.line("url: \(simulator.url)")
+        if let protobufPort = simulator.protobufPort { terminal.line("protobuf port: \(protobufPort)") }
+        terminal.line("client id: \(clientId)")
+        terminal.line("client secret: \(clientSecret)")
+        terminal.line("access token: \(accessToken)")
+        for line in lines { terminal.line(line) }
+        terminal.line(terminal.paint(hint, .dim))
+    }
+    let stop = SignalHandler { Task { await simulator.stop() } }
+    await simulator.waitUntilStopped()
+    stop.cancel()
 }
