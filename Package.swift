@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "CTraderSession", targets: ["CTraderSession"]),
         .library(name: "CTraderSimulator", targets: ["CTraderSimulator"]),
         .library(name: "CTrader", targets: ["CTrader"]),
+        .library(name: "CTraderHistory", targets: ["CTraderHistory"]),
         .executable(name: "ctrader", targets: ["ctrader"]),
         .executable(name: "ws-echo-client", targets: ["ws-echo-client"]),
     ],
@@ -36,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
         // `swift package generate-documentation` (scripts/check-docs.sh); no code of ours links it.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // SQLite for the local history store (CTraderHistory only): migrations, WAL, a
+        // concurrency-safe DatabasePool and typed rows, over the system SQLite (libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: - C system libraries
@@ -130,6 +134,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The local history store (SQLite, through GRDB): trendbars, ticks and deals, what ranges
+        // it covers, and a paced, resumable sync. Its own product, so only its users link SQLite.
+        .target(
+            name: "CTraderHistory",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         // The umbrella: re-exports what an application needs.
         .target(
             name: "CTrader",
@@ -149,6 +160,7 @@ let package = Package(
                 "CTraderTransport",
                 "CTraderWebSocket",
                 "_CTraderLocking",
+                "CTraderHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -245,6 +257,15 @@ let package = Package(
             name: "ctraderTests",
             dependencies: [
                 "ctrader", "CTrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderHistoryTests",
+            dependencies: [
+                "CTraderHistory", "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
