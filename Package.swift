@@ -256,7 +256,7 @@ let package = Package(
         .testTarget(
             name: "ctraderTests",
             dependencies: [
-                "ctrader", "CTrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport",
+                "ctrader", "CTrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport", "CTraderHistory",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
