@@ -17,8 +17,10 @@ public final class HistoryStore: Sendable {
 
     /// Opens (creating it and its folder when missing) the store at `path`, in WAL mode.
     ///
-    /// - Parameter busyTimeout: how long a write waits for another process's write to finish
-    ///   before it fails; default 10 s.
+    /// - Parameters:
+    ///   - path: the database file.
+    ///   - busyTimeout: how long a write waits for another process's write to finish before it
+    ///     fails; default 10 s.
     /// - Throws: a GRDB `DatabaseError` when the file cannot be opened or is not a store.
     public init(path: String, busyTimeout: Duration = .seconds(10)) throws {
         self.path = path
@@ -91,7 +93,10 @@ public final class HistoryStore: Sendable {
     /// Stores `rows` of `series` (new keys inserted, known ones kept; a known deal is updated)
     /// and records `covering` as covered, in one transaction.
     ///
-    /// - Parameter covering: the span the rows were fetched for (`nil`: record no coverage).
+    /// - Parameters:
+    ///   - rows: the rows, in any order.
+    ///   - series: the series they belong to.
+    ///   - covering: the span the rows were fetched for (`nil`: record no coverage).
     /// - Returns: how many rows were new.
     /// - Throws: ``HistoryStoreError/rowsDoNotMatchSeries(_:)`` when the rows are not the series'
     ///   kind (``HistoryBar`` for trendbars, ``HistoryTick`` for ticks, ``HistoryDeal`` for deals),

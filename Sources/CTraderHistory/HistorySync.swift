@@ -102,6 +102,8 @@ public struct HistorySync: Sendable {
     /// complete at `now` (a trendbar still forming is neither required nor recorded as covered).
     ///
     /// - Parameters:
+    ///   - series: the series to complete.
+    ///   - interval: the span wanted.
     ///   - now: the current time, Unix milliseconds.
     ///   - progress: called after each request's rows are committed.
     ///   - fetch: one request to the server for a span; rows outside the span are dropped.

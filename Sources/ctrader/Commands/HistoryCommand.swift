@@ -65,7 +65,8 @@ struct HistorySyncCommand: AsyncParsableCommand {
         let interval = HistoryInterval(start: from.milliseconds, end: to?.milliseconds ?? now)
         let store = try HistoryStore(path: database.resolved)
         let configuration = HistorySync.Configuration(requestsPerWindow: requestsPerSecond)
-        try await Session.run(options) { session in
+        let resume = "interrupted: what was fetched is stored; run the same sync again to resume"
+        try await Session.run(options, interrupted: resume) { session in
             guard let symbol = try await session.resolve([name]).first else { return }
             let series = HistorySeries.trendbars(symbol: symbol.name, period: historyPeriod)
             let progress = ProgressLine("\(symbol.name) \(period.name)")
