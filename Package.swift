@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "CTraderSimulator", targets: ["CTraderSimulator"]),
         .library(name: "CTraderToolkit", targets: ["CTraderToolkit"]),
         .library(name: "CTrader", targets: ["CTrader"]),
+        .library(name: "CTraderHistory", targets: ["CTraderHistory"]),
         .executable(name: "ctrader", targets: ["ctrader"]),
         .executable(name: "ws-echo-client", targets: ["ws-echo-client"]),
         .executable(name: "ctrader-soak", targets: ["ctrader-soak"]),
@@ -38,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
         // `swift package generate-documentation` (scripts/check-docs.sh); no code of ours links it.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+        // SQLite for the local history store (CTraderHistory only): migrations, WAL, a
+        // concurrency-safe DatabasePool and typed rows, over the system SQLite (libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: - C system libraries
@@ -138,6 +142,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The local history store (SQLite, through GRDB): trendbars, ticks and deals, what ranges
+        // it covers, and a paced, resumable sync. Its own product, so only its users link SQLite.
+        .target(
+            name: "CTraderHistory",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         // The umbrella: re-exports what an application needs.
         .target(
             name: "CTrader",
@@ -157,6 +168,7 @@ let package = Package(
                 "CTraderTransport",
                 "CTraderWebSocket",
                 "_CTraderLocking",
+                "CTraderHistory",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -273,7 +285,16 @@ let package = Package(
         .testTarget(
             name: "ctraderTests",
             dependencies: [
-                "ctrader", "CTrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport",
+                "ctrader", "CTrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport", "CTraderHistory",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderHistoryTests",
+            dependencies: [
+                "CTraderHistory", "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

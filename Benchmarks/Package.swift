@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "ws-bench-client", targets: ["ws-bench-client"]),
         .executable(name: "ws-echo-server", targets: ["ws-echo-server"]),
         .executable(name: "sim-quotes-bench", targets: ["sim-quotes-bench"]),
+        .executable(name: "history-bench", targets: ["history-bench"]),
     ],
     dependencies: [
         // Named, because a path dependency is otherwise identified by its folder's name.
@@ -25,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/package-benchmark", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The plain SQLite baseline of history-bench: GRDB's system-library module of SQLite.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: - Support
@@ -127,6 +130,16 @@ let package = Package(
                 .product(name: "CTraderSession", package: "swift-ctrader"),
                 .product(name: "CTraderSimulator", package: "swift-ctrader"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - History store writes (bars per second) against a plain SQLite loop
+
+        .executableTarget(
+            name: "history-bench",
+            dependencies: [
+                .product(name: "CTraderHistory", package: "swift-ctrader"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
     ]

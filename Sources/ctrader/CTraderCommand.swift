@@ -20,6 +20,7 @@ struct CTraderCommand: AsyncParsableCommand {
             TicksCommand.self, OrderCommand.self, PositionsCommand.self, OrdersCommand.self, DealsCommand.self,
             CloseCommand.self, CancelCommand.self, SendCommand.self, SimulatorCommand.self, DecodeCommand.self,
             EncodeCommand.self, ReplayCommand.self, WSCommand.self,
+            HistoryCommand.self,
         ]
     )
 
