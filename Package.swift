@@ -121,6 +121,7 @@ let package = Package(
             name: "CTraderSimulator",
             dependencies: [
                 "CTraderChannel",
+                "CTraderFraming",
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",
