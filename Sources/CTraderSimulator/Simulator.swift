@@ -107,7 +107,7 @@ public final class Simulator: Sendable {
 
         /// The simulator's default answer to a permessage-deflate offer: it compresses with a
         /// 10-bit window (`server_max_window_bits=10`) and asks a client that offers
-        /// `client_max_window_bits` (``CTraderClient`` does, as do browsers and Python's
+        /// `client_max_window_bits` (`CTraderClient` does, as do browsers and Python's
         /// `websockets`) to compress with a 10-bit window too, so that its inflater needs 1 KiB.
         /// Measured on the simulator's messages (Benchmarks/README.md, "Soak"): zlib state of
         /// about 20 KiB per connection instead of about 240 KiB, and the symbol list still
