@@ -132,6 +132,7 @@ let package = Package(
             name: "CTraderSimulator",
             dependencies: [
                 "CTraderChannel",
+                "CTraderFraming",
                 "CTraderMessaging",
                 "CTraderWebSocket",
                 "CTraderTransport",

@@ -1,6 +1,7 @@
 // swift-ctrader: the local cTrader-compatible simulator.
 
 import CTraderChannel
+public import CTraderFraming
 public import CTraderMessaging
 public import CTraderTransport
 import CTraderWebSocket
@@ -58,10 +59,19 @@ public final class Simulator: Sendable {
         /// execution events) the connection is dropped with a `warning` log line.
         public var maximumQueuedMessages: Int
         /// Whether a WebSocket client's permessage-deflate offer (RFC 7692) is accepted; default
-        /// `true`. An accepted offer keeps the client's parameters (context takeover, 15-bit
-        /// windows unless the client asks for less). `false` declines every offer, and the
+        /// `true`, answered as ``perMessageDeflate`` says. `false` declines every offer, and the
         /// connections stay uncompressed.
         public var acceptsPerMessageDeflate: Bool
+        /// How an accepted permessage-deflate offer is answered; default
+        /// ``defaultPerMessageDeflate`` (10-bit windows both ways, context takeover). Each
+        /// compressing connection keeps its zlib state for its whole life, so the windows decide
+        /// most of the memory a connection costs: with 15-bit windows and zlib's default
+        /// `memLevel` it is about 290 KiB, with the defaults here about 20 KiB.
+        public var perMessageDeflate: PerMessageDeflateServerConfiguration
+        /// zlib's `memLevel` (1…9) for the messages the simulator compresses; default 2 (4 KiB of
+        /// hash table and pending output per connection instead of zlib's default 128 KiB). See
+        /// `WebSocketConfiguration.compressionMemoryLevel`.
+        public var compressionMemoryLevel: Int
         /// A tape whose spots, depth and live trendbars replace the simulated market (see
         /// ``SimulatorTapeFeed``); default `nil`, the seeded model.
         public var tape: SimulatorTapeFeed?
@@ -77,7 +87,9 @@ public final class Simulator: Sendable {
             maximumMessageSize: Int = 1 << 20,
             jsonStyle: SimulatorJSONStyle = .server,
             maximumQueuedMessages: Int = 4_096,
-            acceptsPerMessageDeflate: Bool = true
+            acceptsPerMessageDeflate: Bool = true,
+            perMessageDeflate: PerMessageDeflateServerConfiguration = Configuration.defaultPerMessageDeflate,
+            compressionMemoryLevel: Int = 2
         ) {
             self.host = host
             self.webSocketPort = webSocketPort
@@ -89,7 +101,19 @@ public final class Simulator: Sendable {
             self.jsonStyle = jsonStyle
             self.maximumQueuedMessages = max(1, maximumQueuedMessages)
             self.acceptsPerMessageDeflate = acceptsPerMessageDeflate
+            self.perMessageDeflate = perMessageDeflate
+            self.compressionMemoryLevel = min(max(compressionMemoryLevel, 1), 9)
         }
+
+        /// The simulator's default answer to a permessage-deflate offer: it compresses with a
+        /// 10-bit window (`server_max_window_bits=10`) and asks a client that offers
+        /// `client_max_window_bits` (`CTraderClient` does, as do browsers and Python's
+        /// `websockets`) to compress with a 10-bit window too, so that its inflater needs 1 KiB.
+        /// Measured on the simulator's messages (Benchmarks/README.md, "Soak"): zlib state of
+        /// about 20 KiB per connection instead of about 240 KiB, and the symbol list still
+        /// compressed to 18% (17% with 15 bits), spot events to 20% (10%).
+        public static let defaultPerMessageDeflate = PerMessageDeflateServerConfiguration(
+            serverMaxWindowBits: 10, clientMaxWindowBits: 10)
 
         /// The default configuration with another seed.
         public init(seed: UInt64) {
@@ -227,12 +251,12 @@ public final class Simulator: Sendable {
         let style = configuration.jsonStyle
         // The WebSocket layer's own limit sits above the server's, so that an oversized message
         // reaches the engine (and gets FRAME_TOO_LONG) instead of a bare close frame.
-        // WebSocketConfiguration's own default accepts deflate with the client's parameters.
-        let deflate = configuration.acceptsPerMessageDeflate ? WebSocketConfiguration().perMessageDeflateAccept : nil
+        let deflate = configuration.acceptsPerMessageDeflate ? configuration.perMessageDeflate : nil
         let webSocket = WebSocketConfiguration(
             maxFrameSize: maximumMessageSize * 2 + 1_024,
             maxMessageSize: maximumMessageSize * 2 + 1_024,
             perMessageDeflateAccept: deflate,
+            compressionMemoryLevel: configuration.compressionMemoryLevel,
             inboundQueueDepth: 64
         )
         let codec = JSONEnvelopeCodec(maximumMessageSize: maximumMessageSize, omitsEmptyPayload: true)

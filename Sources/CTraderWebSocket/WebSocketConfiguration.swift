@@ -45,6 +45,14 @@ public struct WebSocketConfiguration: Sendable {
     public var perMessageDeflateAccept: PerMessageDeflateServerConfiguration?
     /// zlib's compression level for outgoing compressed messages (0…9). Default 6.
     public var compressionLevel: Int
+    /// zlib's `memLevel` for outgoing compressed messages (1…9): how much memory the compressor
+    /// keeps per connection besides its window (`2^(memoryLevel+9)` bytes of hash table and
+    /// pending output). Default 8 (zlib's default, 128 KiB); 1 or 2 keep a connection's
+    /// compressor within a few KiB at a small cost in compression. Together with the window
+    /// (`2^(windowBits+2)` bytes, 128 KiB at 15 bits), this is the memory a connection that
+    /// compresses keeps for its life; servers with many connections lower both (the window
+    /// through ``perMessageDeflateAccept``'s `serverMaxWindowBits`).
+    public var compressionMemoryLevel: Int
     /// Outgoing messages shorter than this are sent uncompressed even when compression was
     /// negotiated (compressing a few bytes costs more than it saves). Default 64 bytes.
     public var minimumSizeToCompress: Int
@@ -69,6 +77,7 @@ public struct WebSocketConfiguration: Sendable {
         perMessageDeflateAccept: PerMessageDeflateServerConfiguration? = PerMessageDeflateServerConfiguration(),
         userAgent: String? = nil,
         compressionLevel: Int = 6,
+        compressionMemoryLevel: Int = 8,
         minimumSizeToCompress: Int = 64,
         inboundQueueDepth: Int = 16,
         readChunkSize: Int = 64 * 1024,
@@ -84,9 +93,23 @@ public struct WebSocketConfiguration: Sendable {
         self.perMessageDeflateAccept = perMessageDeflateAccept
         self.userAgent = userAgent
         self.compressionLevel = compressionLevel
+        self.compressionMemoryLevel = compressionMemoryLevel
         self.minimumSizeToCompress = minimumSizeToCompress
         self.inboundQueueDepth = inboundQueueDepth
         self.readChunkSize = readChunkSize
         self.maxHandshakeHeaderSize = maxHandshakeHeaderSize
+    }
+}
+
+extension WebSocketConfiguration {
+    /// The deflater for this end's outbound messages under the agreed permessage-deflate
+    /// parameters, with this configuration's ``compressionLevel``, ``compressionMemoryLevel`` and
+    /// ``minimumSizeToCompress``.
+    func makeDeflater(
+        _ agreed: PerMessageDeflateParameters, for role: WebSocketRole
+    ) throws(WebSocketFramingError) -> PerMessageDeflateDeflater {
+        try PerMessageDeflateDeflater(
+            agreed.configuration(for: role).outbound, level: compressionLevel, memoryLevel: compressionMemoryLevel,
+            minimumSizeToCompress: minimumSizeToCompress)
     }
 }

@@ -172,9 +172,7 @@ public final class WebSocketConnection: Sendable {
                 }
             }
             let inflater = try accepted.perMessageDeflate?.makeInflater(for: .client)
-            let deflater = try accepted.perMessageDeflate?.makeDeflater(
-                for: .client, level: configuration.compressionLevel,
-                minimumSizeToCompress: configuration.minimumSizeToCompress)
+            let deflater = try accepted.perMessageDeflate.map { try configuration.makeDeflater($0, for: .client) }
             let core = WebSocketConnectionCore(
                 transport: transport, role: .client, configuration: configuration, deflater: deflater, logger: logger)
             let reader = WebSocketFrameReader(
@@ -242,9 +240,7 @@ public final class WebSocketConnection: Sendable {
                 }
             }
             let inflater = try accepted.perMessageDeflate?.makeInflater(for: .server)
-            let deflater = try accepted.perMessageDeflate?.makeDeflater(
-                for: .server, level: configuration.compressionLevel,
-                minimumSizeToCompress: configuration.minimumSizeToCompress)
+            let deflater = try accepted.perMessageDeflate.map { try configuration.makeDeflater($0, for: .server) }
             let core = WebSocketConnectionCore(
                 transport: transport, role: .server, configuration: configuration, deflater: deflater, logger: logger)
             let reader = WebSocketFrameReader(
