@@ -100,18 +100,21 @@ final class TLSHandshakePool: @unchecked Sendable {
     ///   failed TCP accept (e.g. out of file descriptors).
     func next() async throws -> TLSTransport {
         while true {
-            let outcome: Result<TLSTransport, any Error>? = update { state in
-                if state.closed { return .failure(TransportError.closed()) }
-                if !state.ready.isEmpty { return .success(state.ready.removeFirst()) }
+            // Only a change wakes the other waiters: a wake-up for nothing would make a waiting
+            // loop and a waiting consumer wake each other forever.
+            let (outcome, changed): (Result<TLSTransport, any Error>?, Bool) = lock.withLock {
+                if state.closed { return (.failure(TransportError.closed()), false) }
+                if !state.ready.isEmpty { return (.success(state.ready.removeFirst()), true) }
                 if let failure = state.acceptFailure {
                     state.acceptFailure = nil
-                    return .failure(failure)
+                    return (.failure(failure), true)
                 }
                 if state.loop == nil {
                     state.loop = Task { await self.run() }
                 }
-                return nil
+                return (nil, false)
             }
+            if changed { update { _ in } }
             if let outcome { return try outcome.get() }
             try await consumers.wait { state.closed || !state.ready.isEmpty || state.acceptFailure != nil }
         }
@@ -131,18 +134,17 @@ final class TLSHandshakePool: @unchecked Sendable {
 
     private func run() async {
         while true {
-            let hasSlot = update { state in
-                state.waitsForSlot = !(state.closed || state.hasFreeSlot(limit: limit))
-                return !state.waitsForSlot
-            }
-            if !hasSlot {
+            if !lock.withLock({ state.closed || state.hasFreeSlot(limit: limit) }) {
+                update { $0.waitsForSlot = true }
                 do {
-                    try await slots.wait { state.closed || state.hasFreeSlot(limit: limit) }
+                    // A wake-up means "check again"; only a free slot (or the close) ends the wait.
+                    repeat {
+                        try await slots.wait { state.closed || state.hasFreeSlot(limit: limit) }
+                    } while !lock.withLock({ state.closed || state.hasFreeSlot(limit: limit) })
                 } catch {
                     return  // cancelled: the pool is closing or released
                 }
                 update { $0.waitsForSlot = false }
-                continue
             }
             if lock.withLock({ state.closed }) || Task.isCancelled { return }
             let connection: TCPTransport
