@@ -45,6 +45,11 @@ public struct TLSConfiguration: Sendable {
     /// not going to read it.
     public static let defaultCloseNotifyTimeout: Duration = .seconds(2)
 
+    /// How many server handshakes a ``TLSListener`` runs at once when none is set: 64, enough that
+    /// slow or hostile clients holding handshakes open (each for up to ``handshakeTimeout``) do not
+    /// delay the others, few enough to bound the memory and descriptors they can tie up.
+    public static let defaultMaximumConcurrentHandshakes = 64
+
     /// Client or server.
     public var role: Role
     /// Client only: whether to check the server's certificate chain and name.
@@ -66,6 +71,12 @@ public struct TLSConfiguration: Sendable {
     /// ``TransportError/Code/tlsShutdownTimeout``. Default ``defaultCloseNotifyTimeout``.
     /// (``TLSTransport/close()`` never waits: it sends close_notify only if it fits at once.)
     public var closeNotifyTimeout: Duration = defaultCloseNotifyTimeout
+    /// Server only: how many connections a ``TLSListener`` handshakes at once, counting those
+    /// whose handshake is done but which ``TLSListener/accept()`` has not returned yet. When
+    /// every slot is taken the listener stops accepting, and new clients wait in the kernel's
+    /// listen backlog until a handshake ends or a connection is taken. At least 1 (a smaller value
+    /// counts as 1). Default ``defaultMaximumConcurrentHandshakes``.
+    public var maximumConcurrentHandshakes: Int = defaultMaximumConcurrentHandshakes
 
     /// A client configuration.
     ///

@@ -3,11 +3,18 @@ public import Logging
 /// Listens for TLS connections: a ``TCPListener`` whose connections complete a server handshake
 /// before ``accept()`` returns them.
 ///
-/// A class because it owns the TCP listener and the OpenSSL context.
+/// Handshakes run concurrently, so a slow or hostile client that dribbles its ClientHello holds
+/// up no other: at most ``TLSConfiguration/maximumConcurrentHandshakes`` at a time (counting
+/// connections handshaken but not yet returned by ``accept()``); past that the listener stops
+/// accepting and new clients wait in the kernel's listen backlog.
+///
+/// A class because it owns the TCP listener, the OpenSSL context and the handshakes in progress.
 public final class TLSListener: TransportListener {
     private let tcp: TCPListener
     private let context: TLSContext
     private let logger: Logger
+    /// The accept loop and the handshakes in progress.
+    let pool: TLSHandshakePool
 
     /// The bound port.
     public var port: Int { tcp.port }
@@ -25,6 +32,12 @@ public final class TLSListener: TransportListener {
         self.tcp = listener
         self.context = try TLSContext(configuration, logger: logger)
         self.logger = logger
+        self.pool = TLSHandshakePool(
+            tcp: listener, context: context, limit: configuration.maximumConcurrentHandshakes, logger: logger)
+    }
+
+    deinit {
+        pool.cancel()
     }
 
     /// Binds a TCP listener (see ``TCPListener/bind(host:port:backlog:logger:)``) and wraps it.
@@ -46,28 +59,27 @@ public final class TLSListener: TransportListener {
 
     /// Waits for the next connection whose handshake succeeds.
     ///
-    /// A connection whose handshake fails or times out (after the configuration's
-    /// `handshakeTimeout`) is logged at `info`, closed and skipped. Handshakes run one at a time
-    /// here; a server that must not let one slow client delay the next can call
-    /// ``acceptTCP()`` and ``handshake(over:)`` from separate tasks instead.
+    /// The first call starts the listener's accept loop, which accepts TCP connections and
+    /// handshakes them concurrently (at most ``TLSConfiguration/maximumConcurrentHandshakes`` at
+    /// a time); connections are returned in the order their handshakes complete. A connection
+    /// whose handshake fails or times out (after the configuration's `handshakeTimeout`) is
+    /// logged at `info`, closed and skipped.
+    ///
+    /// - Throws: ``TransportError/Code/closed`` once ``close()`` was called, `CancellationError`
+    ///   when the calling task is cancelled (handshakes in progress go on, for the next call), or
+    ///   the error of a failed TCP accept (e.g. out of file descriptors).
     public func accept() async throws -> any Transport {
         try await acceptConnection()
     }
 
     /// ``accept()``, as the concrete type.
     public func acceptConnection() async throws -> TLSTransport {
-        while true {
-            let connection = try await tcp.acceptConnection()
-            do {
-                return try await handshake(over: connection)
-            } catch let error as TransportError {
-                logger.info(
-                    "TLS handshake failed", metadata: ["remote": "\(connection.remoteAddress)", "error": "\(error)"])
-            }
-        }
+        try await pool.next()
     }
 
-    /// Accepts a TCP connection without handshaking; pass it to ``handshake(over:)``.
+    /// Accepts a TCP connection without handshaking; pass it to ``handshake(over:)``. For a server
+    /// that runs its own handshakes: once ``accept()`` has been called, its accept loop competes
+    /// for the same connections.
     public func acceptTCP() async throws -> TCPTransport {
         try await tcp.acceptConnection()
     }
@@ -78,8 +90,10 @@ public final class TLSListener: TransportListener {
         try await TLSTransport.accept(over: connection, context: context, logger: logger)
     }
 
-    /// Stops listening; a pending accept ends with ``TransportError/Code/closed``.
+    /// Stops listening; a pending accept ends with ``TransportError/Code/closed``. Handshakes in
+    /// progress are cancelled and their connections closed, as are handshaken connections that
+    /// ``accept()`` has not returned yet; it returns once they are.
     public func close() async {
-        await tcp.close()
+        await pool.close()
     }
 }

@@ -77,8 +77,9 @@ import Testing
         }
     }
 
-    /// The TLS listener handshakes one connection at a time: a client that dribbles its
-    /// ClientHello holds up the next until the TLS handshake deadline cuts it off.
+    /// The TLS listener handshakes concurrently: a client that dribbles its ClientHello holds up
+    /// no other (the polite client gets through while it dribbles), and the TLS handshake deadline
+    /// cuts it off. (`TLSListenerConcurrencyTests` shows the ordering without any deadline.)
     @Test(.enabled(if: TestPeers.available(TestPeers.openssl)))
     func aDribbledClientHelloIsCutOffByTheTLSDeadline() async throws {
         let certificates = try await TestCertificates.shared.value
@@ -102,6 +103,35 @@ import Testing
             #expect(try await dribbling.value > 0)
             await slow.close()
             await server.close()
+            await serving.value
+        }
+    }
+
+    /// With a TLS deadline far beyond the test, a client dribbling its ClientHello is still
+    /// connected when a polite `wss://` client connects, echoes and closes: nothing waits for the
+    /// slow handshake (a listener that handshook one connection at a time would hang here until
+    /// the hang guard). Closing the server then cuts the slow client off.
+    @Test(.enabled(if: TestPeers.available(TestPeers.openssl)))
+    func aDribbledClientHelloDoesNotStallOtherClients() async throws {
+        let certificates = try await TestCertificates.shared.value
+        try await withTimeout {
+            let listener = try await TLSListener.bind(
+                port: 0,
+                configuration: .server(
+                    certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey,
+                    handshakeTimeout: .seconds(600)),
+                logger: testLogger)
+            let (server, serving) = Self.echoServer(listener, WebSocketConfiguration())
+            let slow = try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, logger: testLogger)
+            let record: [UInt8] = [0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3F, 0xFC, 0x03, 0x03]
+            let dribbling = Task {
+                try await Self.dribble(over: slow) { $0 < record.count ? record[$0] : UInt8(truncatingIfNeeded: $0) }
+            }
+            try await Self.echoOnce(
+                url: "wss://localhost:\(listener.port)/", tls: .client(trustedCAFile: certificates.caFile))
+            await server.close()
+            #expect(try await dribbling.value > 0)
+            await slow.close()
             await serving.value
         }
     }
