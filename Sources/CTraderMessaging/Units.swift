@@ -135,3 +135,26 @@ extension ProtoOATrendbar {
         CTraderUnits.date(minutes: utcTimestampInMinutes)
     }
 }
+
+extension ProtoOATrendbarPeriod {
+    /// The longest `toTimestamp - fromTimestamp`, in milliseconds, that the server accepts in one
+    /// `ProtoOAGetTrendbarsReq` of this period (the Open API's documented limits):
+    /// - M1 to M5: 302,400,000 (3.5 days);
+    /// - M10 to H1: 21,168,000,000 (245 days);
+    /// - H4 to D1: 31,622,400,000 (366 days);
+    /// - W1 and MN1: 158,112,000,000 (1,830 days).
+    public var maximumRequestSpan: Int64 {
+        switch self {
+        case .m1, .m2, .m3, .m4, .m5: return 302_400_000
+        case .m10, .m15, .m30, .h1: return 21_168_000_000
+        case .h4, .h12, .d1: return 31_622_400_000
+        case .w1, .mn1: return 158_112_000_000
+        }
+    }
+}
+
+extension ProtoOAGetTickDataReq {
+    /// The longest `toTimestamp - fromTimestamp`, in milliseconds, of one tick request: one week
+    /// (604,800,000), as the catalogue's comment on `fromTimestamp` states.
+    public static let maximumRequestSpan: Int64 = 604_800_000
+}

@@ -145,18 +145,6 @@ struct MarketModel: Sendable {
         case .mn1: return 31 * 1_440 * minute
         }
     }
-
-    /// The longest `toTimestamp - fromTimestamp` of a trendbar request, per period, as the Open
-    /// API documentation gives it: 5 weeks for M1–M5, 35 weeks for M10–H1, 1 year for H4–D1, and
-    /// 5 years for W1 and MN1.
-    static func maximumTrendbarSpan(_ period: ProtoOATrendbarPeriod) -> Int64 {
-        switch period {
-        case .m1, .m2, .m3, .m4, .m5: return 3_024_000_000
-        case .m10, .m15, .m30, .h1: return 21_168_000_000
-        case .h4, .h12, .d1: return 31_622_400_000
-        case .w1, .mn1: return 158_112_000_000
-        }
-    }
 }
 
 func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

@@ -300,7 +300,7 @@ extension SimulatorEngine {
             return
         }
         let to = req.hasToTimestamp ? req.toTimestamp : request.now
-        let maxSpan = MarketModel.maximumTrendbarSpan(req.period)
+        let maxSpan = req.period.maximumRequestSpan
         let from = req.hasFromTimestamp ? req.fromTimestamp : max(0, to - maxSpan)
         guard from >= 0, to <= 2_147_483_646_000, from <= to else {
             out.send(

@@ -17,14 +17,8 @@ public enum HistoryKind: Hashable, Sendable {
     /// - ticks: 604,800,000 (one week).
     public var maximumSpan: Int64 {
         switch self {
-        case .ticks: return 604_800_000
-        case .trendbars(let period):
-            switch period {
-            case .m1, .m2, .m3, .m4, .m5: return 302_400_000
-            case .m10, .m15, .m30, .h1: return 21_168_000_000
-            case .h4, .h12, .d1: return 31_622_400_000
-            case .w1, .mn1: return 158_112_000_000
-            }
+        case .ticks: return ProtoOAGetTickDataReq.maximumRequestSpan
+        case .trendbars(let period): return period.maximumRequestSpan
         }
     }
 }

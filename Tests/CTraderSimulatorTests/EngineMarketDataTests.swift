@@ -125,7 +125,14 @@ struct EngineMarketDataTests {
 
         h.now += 1_000  // stay inside the historical rate limit
         req.clearCount()
-        req.fromTimestamp = hourStart - 36 * 86_400_000  // over 5 weeks of M1
+        // The documented M1 limit, 302,400,000 ms (3.5 days): one millisecond more is refused.
+        req.fromTimestamp = req.toTimestamp - 302_400_001
+        #expect(h.request(req).first?.error?.errorCode == "INCORRECT_BOUNDARIES")
+        h.now += 1_000
+        req.fromTimestamp = req.toTimestamp - 302_400_000
+        #expect(h.request(req).first?.payloadType == .protoOaGetTrendbarsRes)
+        h.now += 1_000
+        req.fromTimestamp = hourStart - 36 * 86_400_000  // 36 days of M1
         let error = h.request(req).first?.error
         #expect(error?.errorCode == "INCORRECT_BOUNDARIES")
 

@@ -191,14 +191,7 @@ struct PeriodArgument: ExpressibleByArgument, Sendable {
     static var allValueStrings: [String] { all.map(\.0) }
 
     /// The longest span of one request, in milliseconds (the server's limits).
-    var maximumSpan: Int64 {
-        switch period {
-        case .m1, .m2, .m3, .m4, .m5: return 35 * 86_400_000 - 60_000
-        case .m10, .m15, .m30, .h1: return 245 * 86_400_000 - 60_000
-        case .h4, .h12, .d1: return 365 * 86_400_000
-        default: return 5 * 365 * 86_400_000
-        }
-    }
+    var maximumSpan: Int64 { period.maximumRequestSpan }
 }
 
 /// Shows a download's progress on standard error when it is a terminal.
