@@ -61,6 +61,29 @@ import Testing
         }
     }
 
+    /// A TLS listener with the test certificates and this TLS handshake deadline.
+    private static func tlsListener(
+        _ certificates: TestCertificates, handshakeTimeout: Duration
+    ) async throws -> TLSListener {
+        try await TLSListener.bind(
+            port: 0,
+            configuration: .server(
+                certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey,
+                handshakeTimeout: handshakeTimeout),
+            logger: testLogger)
+    }
+
+    /// Connects to `port` and dribbles a ClientHello that never completes: a TLS record header
+    /// announcing a 16 KiB handshake record, then its bytes, one at a time.
+    private static func dribbleClientHello(to port: Int) async throws -> (TCPTransport, Task<Int, any Error>) {
+        let slow = try await TCPTransport.connect(host: "127.0.0.1", port: port, logger: testLogger)
+        let record: [UInt8] = [0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3F, 0xFC, 0x03, 0x03]
+        let dribbling = Task {
+            try await Self.dribble(over: slow) { $0 < record.count ? record[$0] : UInt8(truncatingIfNeeded: $0) }
+        }
+        return (slow, dribbling)
+    }
+
     @Test func aDribblingClientIsCutOffAndOthersStillConnect() async throws {
         try await withTimeout {
             var configuration = WebSocketConfiguration()
@@ -84,20 +107,9 @@ import Testing
     func aDribbledClientHelloIsCutOffByTheTLSDeadline() async throws {
         let certificates = try await TestCertificates.shared.value
         try await withTimeout {
-            let listener = try await TLSListener.bind(
-                port: 0,
-                configuration: .server(
-                    certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey,
-                    handshakeTimeout: Self.deadline),
-                logger: testLogger)
+            let listener = try await Self.tlsListener(certificates, handshakeTimeout: Self.deadline)
             let (server, serving) = Self.echoServer(listener, WebSocketConfiguration())
-            let slow = try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, logger: testLogger)
-            // A TLS record header announcing a 16 KiB handshake record, then its bytes: a record
-            // that never completes within the dribble's limit.
-            let record: [UInt8] = [0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3F, 0xFC, 0x03, 0x03]
-            let dribbling = Task {
-                try await Self.dribble(over: slow) { $0 < record.count ? record[$0] : UInt8(truncatingIfNeeded: $0) }
-            }
+            let (slow, dribbling) = try await Self.dribbleClientHello(to: listener.port)
             try await Self.echoOnce(
                 url: "wss://localhost:\(listener.port)/", tls: .client(trustedCAFile: certificates.caFile))
             #expect(try await dribbling.value > 0)
@@ -115,18 +127,9 @@ import Testing
     func aDribbledClientHelloDoesNotStallOtherClients() async throws {
         let certificates = try await TestCertificates.shared.value
         try await withTimeout {
-            let listener = try await TLSListener.bind(
-                port: 0,
-                configuration: .server(
-                    certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey,
-                    handshakeTimeout: .seconds(600)),
-                logger: testLogger)
+            let listener = try await Self.tlsListener(certificates, handshakeTimeout: .seconds(600))
             let (server, serving) = Self.echoServer(listener, WebSocketConfiguration())
-            let slow = try await TCPTransport.connect(host: "127.0.0.1", port: listener.port, logger: testLogger)
-            let record: [UInt8] = [0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x3F, 0xFC, 0x03, 0x03]
-            let dribbling = Task {
-                try await Self.dribble(over: slow) { $0 < record.count ? record[$0] : UInt8(truncatingIfNeeded: $0) }
-            }
+            let (slow, dribbling) = try await Self.dribbleClientHello(to: listener.port)
             try await Self.echoOnce(
                 url: "wss://localhost:\(listener.port)/", tls: .client(trustedCAFile: certificates.caFile))
             await server.close()
