@@ -47,7 +47,13 @@ run() {
     local sanitizer=$1 scratch=$2
     shift 2
     timed "build ($sanitizer)" swift build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch" || return
-    timed "test ($sanitizer)" swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "$@"
+    # The CLI tests run the instrumented `ctrader` of this scratch path, never a stale one from
+    # another build folder (seen: they picked up .build/debug/ctrader).
+    local status=0
+    export CTRADER_BINARY="$PWD/$scratch/debug/ctrader"
+    timed "test ($sanitizer)" swift test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "$@" || status=$?
+    unset CTRADER_BINARY
+    return "$status"
 }
 
 # `all` runs both even when the first fails, and fails if either did.
