@@ -153,7 +153,7 @@ let package = Package(
         // The umbrella: re-exports what an application needs.
         .target(
             name: "CTrader",
-            dependencies: ["CTraderSession", "CTraderMessaging", "CTraderSimulator"],
+            dependencies: ["CTraderSession", "CTraderMessaging", "CTraderSimulator", "CTraderToolkit"],
             swiftSettings: swiftSettings
         ),
 
@@ -170,6 +170,7 @@ let package = Package(
                 "CTraderWebSocket",
                 "_CTraderLocking",
                 "CTraderHistory",
+                "CTraderToolkit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -287,6 +288,15 @@ let package = Package(
             name: "ctraderTests",
             dependencies: [
                 "ctrader", "CTrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport", "CTraderHistory",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The umbrella's glue: the toolkit fed from a `CTraderClient`, end to end against the simulator.
+        .testTarget(
+            name: "CTraderTests",
+            dependencies: [
+                "CTrader", "CTraderTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -2,3 +2,4 @@
 @_exported public import CTraderMessaging
 @_exported public import CTraderSession
 @_exported public import CTraderSimulator
+@_exported public import CTraderToolkit
