@@ -62,6 +62,10 @@ final class WebSocketConnectionCore: @unchecked Sendable {
 
     /// The largest write buffer kept between messages; a bigger one (after a big message) is freed.
     private static let retainedWriteBufferCapacity = 1 << 20
+    /// The largest read buffer kept between reads. A bigger one (after a burst) is freed, so an
+    /// idle connection does not hold heap it no longer uses: allocated but untouched heap becomes
+    /// resident later, as connections come and go, which the soak measured as a rising trend.
+    private static let keptReadCapacity = 8 * 1024
 
     init(
         transport: any Transport,
@@ -140,9 +144,10 @@ final class WebSocketConnectionCore: @unchecked Sendable {
 
     private func readLoop(reader initialReader: WebSocketFrameReader, initialBytes: [UInt8]) async {
         var reader = initialReader
+        // Grown by the transport to what a read brings, never reserved up front: an idle
+        // connection holds only what its largest recent read needed (see `keptReadCapacity`).
         var buffer: [UInt8] = []
         let chunk = max(1, configuration.readChunkSize)
-        buffer.reserveCapacity(chunk)
         var failed = false
         var pendingInput = initialBytes
         while true {
@@ -150,7 +155,7 @@ final class WebSocketConnectionCore: @unchecked Sendable {
                 reader.append(pendingInput)
                 pendingInput = []
             } else {
-                buffer.removeAll(keepingCapacity: true)
+                buffer.removeAll(keepingCapacity: buffer.capacity <= Self.keptReadCapacity)
                 let count: Int
                 do {
                     count = try await transport.read(into: &buffer, maxLength: chunk)

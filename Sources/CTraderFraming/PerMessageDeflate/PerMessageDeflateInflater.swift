@@ -27,8 +27,12 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
     private let stream: UnsafeMutablePointer<z_stream>
     /// Set when the current message's DEFLATE stream ended (BFINAL): its remaining bytes are ignored.
     private var messageStreamEnded = false
-    /// Where zlib writes, reused for every call: ``chunkSize`` bytes allocated once, so inflating
-    /// costs one copy of the output and no per-call allocation. A raw buffer rather than an array:
+    /// Where zlib writes a small message, reused for every call: at most ``scratchLimit`` bytes
+    /// (fewer when ``chunkSize`` is smaller) allocated once, so inflating costs one copy of the
+    /// output and no per-call allocation. A message that fills it goes on into `output` directly.
+    /// Kept small because every connection holds one for its whole life: a larger buffer is
+    /// allocated but never touched by small messages, and such idle heap becomes resident as
+    /// connections come and go (the soak's memory trend). A raw buffer rather than an array:
     /// an array stored in a class costs an exclusivity check and a uniqueness check on every call,
     /// which on small messages (spot events) was a third of the time spent outside zlib.
     private let scratch: UnsafeMutableBufferPointer<UInt8>
@@ -38,6 +42,8 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
     private let mergedInput: UnsafeMutableBufferPointer<UInt8>
     /// The largest final fragment merged with its tail: copying more costs more than a call saves.
     private static let mergedInputLimit = 1024
+    /// The size of the scratch buffer that small messages are inflated into: one page.
+    private static let scratchLimit = 4096
 
     /// Creates an inflater.
     /// - Parameters:
@@ -68,7 +74,7 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
             )
         }
         // Allocated last, once nothing can throw: deinit frees them.
-        self.scratch = .allocate(capacity: self.chunkSize)
+        self.scratch = .allocate(capacity: min(self.chunkSize, Self.scratchLimit))
         self.mergedInput = .allocate(capacity: Self.mergedInputLimit + Self.tail.count)
         self.stream = stream
     }
@@ -151,14 +157,14 @@ public final class PerMessageDeflateInflater: WebSocketMessageInflater {
             // does) and starts at four times the compressed bytes left: few calls, so zlib copies
             // little into its window after each.
             let offered = min(
-                intoOutput ? max(chunkSize, output.count, (input.count - consumed) * 4) : chunkSize, room + 1)
+                intoOutput ? max(chunkSize, output.count, (input.count - consumed) * 4) : scratch.count, room + 1)
             var produced = 0
             let status: Int32
             if intoOutput {
                 status = inflateAppending(
                     input: input, consumed: &consumed, offered: offered, produced: &produced, to: &output)
             } else {
-                // Safe because `offered <= chunkSize`, the scratch buffer's size, and zlib writes
+                // Safe because `offered <= scratch.count`, the scratch buffer's size, and zlib writes
                 // only within the `offered` bytes it is given; the bytes read back are those it wrote.
                 status = runInflate(
                     input: input, consumed: &consumed,
