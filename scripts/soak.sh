@@ -82,6 +82,7 @@ sample() {
 start=$(date +%s)
 sleep 2 # the simulator's first ticks
 baseline=$(sample)
+baseline_threads=$(cat /proc/"$simulator"/task/*/comm 2>/dev/null | sort | uniq -c | awk '{printf "%s%s x%d", sep, $2, $1; sep=", "}')
 echo "$baseline" >"$work/samples"
 echo "soak: simulator at $url (pid $simulator); baseline: $(echo "$baseline" | awk '{print $2 " KiB, " $3 " descriptors, " $4 " threads"}')"
 
@@ -117,6 +118,10 @@ for _ in $(seq 1 60); do
     sleep 1
 done
 echo "$after" >>"$work/samples"
+# Which threads the simulator has now against the baseline's (names from /proc, e.g. the
+# cooperative pool's, libdispatch's workers, the poller).
+thread_names() { cat /proc/"$simulator"/task/*/comm 2>/dev/null | sort | uniq -c | awk '{printf "%s%s x%d", sep, $2, $1; sep=", "}'; }
+echo "threads after the close: $(thread_names) (baseline: $baseline_threads)"
 
 connected_at=$(awk '$4 == "connected" {print $1; exit}' "$work/events")
 closing_at=$(awk '$4 == "closing" {print $1; exit}' "$work/events")
