@@ -29,12 +29,14 @@ extension SimulatorEngine {
                 let v0 = Decimal(existing.tradeData.volume)
                 let v1 = Decimal(remaining)
                 let average =
-                    (Money.price(existing.price, digits: symbol.digits) * v0 + Money.price(price, digits: symbol.digits)
+                    (ExactMoney.price(existing.price, digits: symbol.digits) * v0 + ExactMoney.price(
+                        price, digits: symbol.digits)
                         * v1) / (v0 + v1)
-                existing.price = Money.wire(average, digits: symbol.digits)
+                existing.price = ExactMoney.wire(average, digits: symbol.digits)
                 existing.tradeData.volume += remaining
                 let fee = arithmetic.commission(
-                    volume: remaining, price: Money.price(price, digits: symbol.digits), symbol: symbol, account: state)
+                    volume: remaining, price: ExactMoney.price(price, digits: symbol.digits), symbol: symbol,
+                    account: state)
                 existing.commission += fee
                 deal.commission = fee
                 remaining = 0
@@ -63,7 +65,8 @@ extension SimulatorEngine {
             position.price = price
             var deal = makeDeal(order: order, volume: remaining, price: price, symbol: symbol, state: state, now: now)
             let fee = arithmetic.commission(
-                volume: remaining, price: Money.price(price, digits: symbol.digits), symbol: symbol, account: state)
+                volume: remaining, price: ExactMoney.price(price, digits: symbol.digits), symbol: symbol, account: state
+            )
             position.commission = fee
             deal.commission = fee
             position.moneyDigits = state.account.moneyDigits
@@ -73,14 +76,15 @@ extension SimulatorEngine {
             if order.hasTakeProfit { position.takeProfit = order.takeProfit }
             // Relative protection is placed from the fill price, in 1/100000 units, rounded to
             // the symbol's digits half away from zero.
-            let fillPrice = Money.price(price, digits: symbol.digits)
+            let fillPrice = ExactMoney.price(price, digits: symbol.digits)
             if order.hasRelativeStopLoss {
-                let distance = Money.price(relative: order.relativeStopLoss, digits: 5)
-                position.stopLoss = Money.wire(buy ? fillPrice - distance : fillPrice + distance, digits: symbol.digits)
+                let distance = ExactMoney.price(relative: order.relativeStopLoss, digits: 5)
+                position.stopLoss = ExactMoney.wire(
+                    buy ? fillPrice - distance : fillPrice + distance, digits: symbol.digits)
             }
             if order.hasRelativeTakeProfit {
-                let distance = Money.price(relative: order.relativeTakeProfit, digits: 5)
-                position.takeProfit = Money.wire(
+                let distance = ExactMoney.price(relative: order.relativeTakeProfit, digits: 5)
+                position.takeProfit = ExactMoney.wire(
                     buy ? fillPrice + distance : fillPrice - distance, digits: symbol.digits)
             }
             if order.hasTrailingStopLoss { position.trailingStopLoss = order.trailingStopLoss }
@@ -124,8 +128,8 @@ extension SimulatorEngine {
         deal.tradeSide = order.tradeData.tradeSide
         deal.dealStatus = .filled
         let arithmetic = self.arithmetic(at: now)
-        deal.marginRate = Money.rateDouble(arithmetic.depositRate(of: symbol.baseAssetId, account: state))
-        deal.baseToUsdConversionRate = Money.rateDouble(arithmetic.usdRate(of: symbol.baseAssetId))
+        deal.marginRate = ExactMoney.rateDouble(arithmetic.depositRate(of: symbol.baseAssetId, account: state))
+        deal.baseToUsdConversionRate = ExactMoney.rateDouble(arithmetic.usdRate(of: symbol.baseAssetId))
         deal.moneyDigits = state.account.moneyDigits
         return deal
     }

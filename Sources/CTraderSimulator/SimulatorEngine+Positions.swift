@@ -16,14 +16,15 @@ extension SimulatorEngine {
         symbol: SymbolCatalogue.Symbol, now: Int64
     ) -> ProtoOAClosePositionDetail {
         let arithmetic = self.arithmetic(at: now)
-        let exitPrice = Money.price(exit, digits: symbol.digits)
+        let exitPrice = ExactMoney.price(exit, digits: symbol.digits)
         let gross = arithmetic.grossProfit(
-            side: position.tradeData.tradeSide, entry: Money.price(position.price, digits: symbol.digits),
+            side: position.tradeData.tradeSide, entry: ExactMoney.price(position.price, digits: symbol.digits),
             exit: exitPrice, volume: volume, symbol: symbol, account: state)
         let open = position.tradeData.volume
         func share(_ amount: Int64) -> Int64 {
             guard open > 0, volume < open else { return amount }
-            return Money.wholeInt64(Money.rounded(Decimal(amount) * Decimal(volume) / Decimal(open), digits: 0))
+            return ExactMoney.wholeInt64(
+                ExactMoney.rounded(Decimal(amount) * Decimal(volume) / Decimal(open), digits: 0))
         }
         let openShare = share(position.commission)
         let swapShare = share(position.swap)
@@ -45,7 +46,7 @@ extension SimulatorEngine {
         detail.swap = swapShare
         detail.commission = totalCommission
         detail.balance = state.balance
-        detail.quoteToDepositConversionRate = Money.rateDouble(
+        detail.quoteToDepositConversionRate = ExactMoney.rateDouble(
             arithmetic.depositRate(of: symbol.quoteAssetId, account: state))
         detail.closedVolume = volume
         detail.balanceVersion = state.balanceVersion

@@ -72,15 +72,15 @@ extension SymbolCatalogue {
         /// Writes these terms into a symbol's details, as the server publishes them.
         func publish(into details: inout ProtoOASymbol) {
             details.commissionType = commissionType
-            let rateScale = commissionType == .percentageOfValue ? Money.powerOfTen(5) : Money.powerOfTen(8)
-            details.preciseTradingCommissionRate = Money.wholeInt64(
-                Money.rounded(commissionRate * rateScale, digits: 0))
-            details.preciseMinCommission = Money.wholeInt64(
-                Money.rounded(minimumCommission * Money.powerOfTen(8), digits: 0))
+            let rateScale = commissionType == .percentageOfValue ? ExactMoney.powerOfTen(5) : ExactMoney.powerOfTen(8)
+            details.preciseTradingCommissionRate = ExactMoney.wholeInt64(
+                ExactMoney.rounded(commissionRate * rateScale, digits: 0))
+            details.preciseMinCommission = ExactMoney.wholeInt64(
+                ExactMoney.rounded(minimumCommission * ExactMoney.powerOfTen(8), digits: 0))
             details.minCommissionType = minimumCommissionType
             details.minCommissionAsset = "USD"
-            details.swapLong = Money.rateDouble(swapLong)
-            details.swapShort = Money.rateDouble(swapShort)
+            details.swapLong = ExactMoney.rateDouble(swapLong)
+            details.swapShort = ExactMoney.rateDouble(swapShort)
             details.swapCalculationType = swapCalculationType
             details.swapRollover3Days = tripleSwapDay
             details.swapTime = swapTimeMinutes

@@ -39,7 +39,7 @@ public struct SymbolCatalogue: Sendable {
         public var stepVolume: Int64
         /// Commission in USD per million USD traded, per side: ``Charges/commissionRate`` in whole USD.
         public var commissionPerMillion: Int64 {
-            get { Money.wholeInt64(Money.rounded(charges.commissionRate, digits: 0)) }
+            get { ExactMoney.wholeInt64(ExactMoney.rounded(charges.commissionRate, digits: 0)) }
             set { charges.commissionRate = Decimal(newValue) }
         }
         /// The commission and swap terms (SwapAndCommissionTerms.swift).

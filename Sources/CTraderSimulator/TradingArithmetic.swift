@@ -79,7 +79,7 @@ struct TradingArithmetic: Sendable {
 
     /// `amount` (in the deposit asset) in the account's money digits, rounded half away from zero.
     static func money(_ amount: Decimal, _ account: AccountState) -> Int64 {
-        Money.scaled(amount, digits: account.account.moneyDigits)
+        ExactMoney.scaled(amount, digits: account.account.moneyDigits)
     }
 
     /// The margin `volume` (cents of units) of `symbol` uses: units × rate(base → deposit) ×
@@ -146,9 +146,10 @@ struct TradingArithmetic: Sendable {
     /// short one at the ask (each rounded to the symbol's digits).
     func unrealizedGross(_ position: ProtoOAPosition, symbol: SymbolCatalogue.Symbol, account: AccountState) -> Int64 {
         let (bid, ask) = quote(symbol)
-        let exit = Money.price(relative: position.tradeData.tradeSide == .buy ? bid : ask, digits: symbol.digits)
+        let exit = ExactMoney.price(relative: position.tradeData.tradeSide == .buy ? bid : ask, digits: symbol.digits)
         return grossProfit(
-            side: position.tradeData.tradeSide, entry: Money.price(position.price, digits: symbol.digits), exit: exit,
+            side: position.tradeData.tradeSide, entry: ExactMoney.price(position.price, digits: symbol.digits),
+            exit: exit,
             volume: position.tradeData.volume, symbol: symbol, account: account)
     }
 
@@ -173,8 +174,8 @@ struct TradingArithmetic: Sendable {
         let units = Decimal(volume) / 100
         let perUnit: Decimal
         switch charges.swapCalculationType {
-        case .pips: perUnit = rate * Money.powerOfTen(-Int(symbol.pipPosition))
-        case .points: perUnit = rate * Money.powerOfTen(-Int(symbol.digits))
+        case .pips: perUnit = rate * ExactMoney.powerOfTen(-Int(symbol.pipPosition))
+        case .points: perUnit = rate * ExactMoney.powerOfTen(-Int(symbol.digits))
         case .percentage: perUnit = mid(symbol) * rate / 100 / 365
         }
         let amount = perUnit * units * Decimal(multiplier)
@@ -185,7 +186,7 @@ struct TradingArithmetic: Sendable {
 
     /// A relative price (1/100000 units) as a wire price rounded to `digits`, half away from zero.
     static func price(_ relative: Int64, digits: Int32) -> Double {
-        Money.wire(Money.price(relative: relative, digits: digits), digits: digits)
+        ExactMoney.wire(ExactMoney.price(relative: relative, digits: digits), digits: digits)
     }
 
     /// `value` rounded to `digits` decimal places, half away from zero (prices only).

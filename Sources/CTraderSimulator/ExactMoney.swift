@@ -6,7 +6,7 @@ import Foundation
 /// are computed and become integers in the account's money digits once, rounded half away from
 /// zero. No `Double` carries money; prices become `Double` only on the wire, from their exact
 /// decimal value.
-enum Money {
+enum ExactMoney {
     /// 10^`exponent`, exactly.
     static func powerOfTen(_ exponent: Int) -> Decimal {
         Decimal(sign: .plus, exponent: exponent, significand: 1)
