@@ -140,6 +140,36 @@ struct SimulatorMoneyTests {
         #expect(positions?.map(\.tradeData.volume) == [2_000_000])
     }
 
+    @Test func everyAmountIsScaledByTheAccountsMoneyDigits() throws {
+        // An account with 8 money digits: 10 000 USD is 1 000 000 000 000.
+        var identity = SimulatorIdentity.standard
+        identity.accounts = [
+            SimulatorIdentity.Account(
+                ctidTraderAccountId: Self.usdAccount, traderLogin: 1, balance: 1_000_000_000_000, moneyDigits: 8)
+        ]
+        var h = EngineHarness(configuration: .init(seed: 42, identity: identity))
+        h.authorizeApplication()
+        h.authorize(account: Self.usdAccount)
+        h.engine.setQuote(symbolId: 1, bid: 124_995, ask: 125_005)
+        // Buy 10 000 EUR: commission 10 000 × 1.25 × 0.00003 = 0.375 USD, exact in 8 digits.
+        let opened = try #require(h.order(.market, .buy, volume: 1_000_000)[1].execution)
+        #expect(opened.deal.moneyDigits == 8)
+        #expect(opened.deal.commission == -37_500_000)
+        #expect(opened.position.moneyDigits == 8)
+        #expect(opened.position.usedMargin == 12_500_000_000)  // 125.00 USD
+        // Close at the bid 1.24995: gross −1.00 USD; both sides 0.75 USD.
+        let deal = try #require(Self.close(&h, opened.position.positionID, volume: 1_000_000, account: Self.usdAccount))
+        #expect(deal.closePositionDetail.moneyDigits == 8)
+        #expect(deal.closePositionDetail.grossProfit == -100_000_000)
+        #expect(deal.closePositionDetail.commission == -75_000_000)
+        #expect(deal.closePositionDetail.balance == 999_825_000_000)
+        var req = ProtoOATraderReq()
+        req.ctidTraderAccountID = Self.usdAccount
+        let trader = h.request(req).first?.message(as: ProtoOATraderRes.self)?.trader
+        #expect(trader?.moneyDigits == 8)
+        #expect(trader?.balance == 999_825_000_000)
+    }
+
     // MARK: - The EUR account and conversion chains
 
     @Test func conversionChainsAreTheServersAnswer() {
