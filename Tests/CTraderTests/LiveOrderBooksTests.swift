@@ -32,7 +32,7 @@ private func simulatorBook(
             var updates = await books.updates(bufferSize: 100_000).makeAsyncIterator()
             try await client.subscribeDepth(account: hedged, symbols: [1])
             var applied = 0
-            for step in 0..<25 {
+            for step in 0..<12 {
                 let bid: Int64 = 108_000 + Int64(step * 13)
                 let ask = bid + 12
                 await simulator.setQuote(symbolId: 1, bid: bid, ask: ask)
@@ -46,7 +46,7 @@ private func simulatorBook(
                 #expect(state.isLive)
                 #expect(state.book.quotes.count == expected.bids.count + expected.asks.count)
             }
-            #expect(applied >= 25)
+            #expect(applied >= 12)
             #expect(await books.contradictions == 0)
             await simulator.clearQuote(symbolId: 1)
         }

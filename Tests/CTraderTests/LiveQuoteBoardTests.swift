@@ -12,7 +12,7 @@ import Testing
             let quotes = await client.liveQuoteBoard(account: hedged)
             var updates = await quotes.updates(bufferSize: 100_000).makeAsyncIterator()
             try await client.subscribeSpots(account: hedged, symbols: [1])
-            for step in 0..<10 {
+            for step in 0..<6 {
                 let bid: Int64 = 108_000 + Int64(step * 7)
                 await simulator.setQuote(symbolId: 1, bid: bid, ask: bid + 12)
                 // Spots after the first carry only the side that moved: the board merges them.
