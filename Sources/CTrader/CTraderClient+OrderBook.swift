@@ -55,7 +55,7 @@ public struct LiveOrderBook: Sendable, Hashable {
 ///   quotes without deletions, so the first event without deletions after the loss empties the
 ///   book, fills it, and makes it live again. (The session renews the subscriptions after the
 ///   reconnect; nothing is asked of the caller.)
-/// - **Contradiction**: an event that contradicts a book (``OrderBookError``: an unknown quote id
+/// - **Contradiction**: an event that contradicts a book (`OrderBookError`: an unknown quote id
 ///   deleted, an id that changes side, …) is never half applied. The book is emptied and becomes
 ///   ``LiveOrderBook/Status/resynchronizing(_:)`` with the error; with `resynchronizes` (the
 ///   default) its depth subscription is renewed (`ProtoOAUnsubscribeDepthQuotesReq` 2158, then
