@@ -324,6 +324,7 @@ extension CTraderClient {
     /// A ``LiveOrderBooks`` following this client's depth events of `account` from now on.
     ///
     /// - Parameters:
+    ///   - account: the account whose depth events the books take.
     ///   - resynchronizes: whether a book that an event contradicts renews its subscription
     ///     (default) or fails.
     ///   - crossedBookPolicy: each book's; a crossed book is allowed by default.
