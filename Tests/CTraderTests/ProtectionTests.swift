@@ -2,7 +2,7 @@
 // itself; amending one level sends the other as it is (the server clears a level left out), and
 // clearing one leaves it out. The tests check what the client SENT (recorded at its channel), so
 // they hold whether or not the server clears an omitted level, and end to end what the position
-// holds after.
+// holds after. Orders fill at once: the market ticks slowly, to spare the machine.
 
 import CTrader
 import Foundation
@@ -21,7 +21,7 @@ private func position(_ id: Int64, of client: CTraderClient) async throws -> Pro
 @Suite(.timeLimit(.minutes(3))) struct ProtectionTests {
     @Test func aMarketOrderCarriesItsProtectionOnTheOrderItself() async throws {
         let sent = SentEnvelopes()
-        try await withSimulatorClient(sent: sent) { simulator, client in
+        try await withSimulatorClient(sent: sent, tick: .seconds(1)) { simulator, client in
             let accepted = try await client.placeMarketOrder(
                 account: hedged, symbol: 1, side: .buy, volume: 100_000,
                 protection: .relative(stopLoss: 50, takeProfit: 120))
@@ -43,7 +43,7 @@ private func position(_ id: Int64, of client: CTraderClient) async throws -> Pro
     }
 
     @Test func aProtectionWithADistanceOfZeroIsRefusedBeforeItIsSent() async throws {
-        try await withSimulatorClient { simulator, client in
+        try await withSimulatorClient(tick: .seconds(1)) { simulator, client in
             await #expect(throws: CTraderProtectionError.distanceNotPositive(field: "relativeStopLoss")) {
                 try await client.placeMarketOrder(
                     account: hedged, symbol: 1, side: .sell, volume: 100_000, protection: .relative(stopLoss: 0))
@@ -54,7 +54,7 @@ private func position(_ id: Int64, of client: CTraderClient) async throws -> Pro
 
     @Test func amendingTheStopLossSendsTheTakeProfitAsItIs() async throws {
         let sent = SentEnvelopes()
-        try await withSimulatorClient(sent: sent) { _, client in
+        try await withSimulatorClient(sent: sent, tick: .seconds(1)) { _, client in
             let accepted = try await client.placeMarketOrder(
                 account: hedged, symbol: 1, side: .buy, volume: 100_000,
                 protection: .relative(stopLoss: 200, takeProfit: 300))
@@ -79,7 +79,7 @@ private func position(_ id: Int64, of client: CTraderClient) async throws -> Pro
 
     @Test func amendingTheTakeProfitSendsTheStopLossAsItIs() async throws {
         let sent = SentEnvelopes()
-        try await withSimulatorClient(sent: sent) { _, client in
+        try await withSimulatorClient(sent: sent, tick: .seconds(1)) { _, client in
             let accepted = try await client.placeMarketOrder(
                 account: hedged, symbol: 1, side: .sell, volume: 100_000,
                 protection: .relative(stopLoss: 200, takeProfit: 300))
@@ -100,7 +100,7 @@ private func position(_ id: Int64, of client: CTraderClient) async throws -> Pro
 
     @Test func clearingTheTakeProfitLeavesItOutAndKeepsTheStopLoss() async throws {
         let sent = SentEnvelopes()
-        try await withSimulatorClient(sent: sent) { _, client in
+        try await withSimulatorClient(sent: sent, tick: .seconds(1)) { _, client in
             let accepted = try await client.placeMarketOrder(
                 account: hedged, symbol: 1, side: .buy, volume: 100_000,
                 protection: .relative(stopLoss: 200, takeProfit: 300))
@@ -119,7 +119,7 @@ private func position(_ id: Int64, of client: CTraderClient) async throws -> Pro
     }
 
     @Test func anUnknownPositionIsRefusedBeforeAnAmendmentIsSent() async throws {
-        try await withSimulatorClient { simulator, client in
+        try await withSimulatorClient(tick: .seconds(1)) { simulator, client in
             await #expect(throws: CTraderProtectionError.positionNotFound(424_242)) {
                 try await client.amendStopLoss(account: hedged, positionId: 424_242, to: 1)
             }

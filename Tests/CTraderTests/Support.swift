@@ -40,10 +40,11 @@ private final class SendRecordingChannel: CTraderChannel {
     func abort() async { await base.abort() }
 }
 
-/// A simulator with a 20 ms market tick.
-func startFastSimulator() async throws -> Simulator {
+/// A simulator whose market moves every `tick` (default 50 ms: quotes and books change often
+/// enough for the tests, without flooding a loaded machine).
+func startFastSimulator(tick: Duration = .milliseconds(50)) async throws -> Simulator {
     try await Simulator.start(
-        Simulator.Configuration(engine: SimulatorEngine.Configuration(seed: 7), tickInterval: .milliseconds(20)))
+        Simulator.Configuration(engine: SimulatorEngine.Configuration(seed: 7), tickInterval: tick))
 }
 
 /// The demo hedged account.
@@ -73,13 +74,14 @@ func connectAndAuthorize(_ client: CTraderClient) async throws {
     try await client.authorize(account: hedged, accessToken: SimulatorIdentity.demoAccessToken)
 }
 
-/// Runs `body` with a fresh fast simulator and a connected, authorized client (recording into
+/// Runs `body` with a fresh simulator (market tick `tick`) and a connected, authorized client (recording into
 /// `sent`), within a hang guard; shuts both down after, also when it throws.
 func withSimulatorClient(
     sent: SentEnvelopes = SentEnvelopes(),
+    tick: Duration = .milliseconds(50),
     _ body: @escaping @Sendable (Simulator, CTraderClient) async throws -> Void
 ) async throws {
-    let simulator = try await startFastSimulator()
+    let simulator = try await startFastSimulator(tick: tick)
     let client = makeClient(simulator, sent: sent)
     do {
         try await withTimeout(.seconds(90)) {
