@@ -11,6 +11,10 @@ struct OrderCommand: AsyncParsableCommand {
         discussion: """
             Example: ctrader order buy EURUSD 0.1 --sl 1.05 --tp 1.2
 
+            A market order carries its stop loss and take profit on the order itself, as distances from its \
+            fill price (the distances of --sl and --tp from the current ask for a buy, bid for a sell), so the \
+            position is never unprotected: if the fill slips, both levels move with it.
+
             A market order waits for its fill (at most --timeout). When the outcome is unknown (the order was \
             sent and its answer was lost, or it was accepted and its fill was not seen, because of Ctrl-C, the \
             timeout or a drop), the account is reconciled, its positions and orders printed, and the exit code \
@@ -63,23 +67,15 @@ struct OrderCommand: AsyncParsableCommand {
             if !isMarket {
                 if let sl { order.stopLoss = sl }
                 if let tp { order.takeProfit = tp }
+            } else if sl != nil || tp != nil {
+                // Relative levels on the order itself: no amendment after the fill.
+                let quote = try await session.currentQuote(symbol)
+                order.setProtection(
+                    try marketProtection(side: order.tradeSide, quote: quote, sl: sl, tp: tp, digits: symbol.digits))
             }
             let request = order
-            var event = try await session.execute(waitForFill: isMarket) { client in
+            let event = try await session.execute(waitForFill: isMarket) { client in
                 try await client.placeOrder(request)
-            }
-            if isMarket, sl != nil || tp != nil, event.hasPosition {
-                // A market order's protection is absolute only on the position: amend it once filled.
-                var amend = ProtoOAAmendPositionSLTPReq()
-                amend.ctidTraderAccountID = session.account
-                amend.positionID = event.position.positionID
-                if let sl { amend.stopLoss = sl }
-                if let tp { amend.takeProfit = tp }
-                let amendRequest = amend
-                let amended = try await session.execute(waitForFill: false) { client in
-                    try await client.send(amendRequest, expecting: ProtoOAExecutionEvent.self)
-                }
-                if amended.hasPosition { event.position = amended.position }
             }
             report(event, symbol: symbol, session: session)
         }

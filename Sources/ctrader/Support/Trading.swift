@@ -74,6 +74,30 @@ extension Session {
         return event
     }
 
+    /// The symbol's current bid and ask (relative units), from its first spot events: subscribes
+    /// to its spots until both sides arrived (at most the request timeout), then unsubscribes.
+    func currentQuote(_ symbol: SymbolInfo) async throws -> (bid: Int64, ask: Int64) {
+        let spots = client.spots()
+        let account = account
+        try await client.subscribeSpots(account: account, symbols: [symbol.id])
+        let timeout = client.configuration.requestTimeout.components
+        let seconds = Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18
+        let quote = try await withTimeout(seconds, "quote of \(symbol.name)") {
+            var bid: Int64?
+            var ask: Int64?
+            for try await element in spots {
+                guard let spot = element.message, spot.ctidTraderAccountID == account, spot.symbolID == symbol.id
+                else { continue }
+                if spot.hasBid { bid = Int64(clamping: spot.bid) }
+                if spot.hasAsk { ask = Int64(clamping: spot.ask) }
+                if let bid, let ask { return (bid: bid, ask: ask) }
+            }
+            throw CTraderError(code: .connectionLost, reason: "the connection closed before a quote of \(symbol.name)")
+        }
+        try? await client.unsubscribeSpots(account: account, symbols: [symbol.id])
+        return quote
+    }
+
     /// The unrealized PnL of the open positions (2187 → 2188), by position id, in the deposit currency.
     func unrealizedPnL() async throws -> (pnl: [Int64: ProtoOAPositionUnrealizedPnL], moneyDigits: UInt32) {
         var request = ProtoOAGetPositionUnrealizedPnLReq()
@@ -211,4 +235,39 @@ enum Describe {
         table.rightAligned = Set(columns.enumerated().filter { right.contains($0.element) }.map(\.offset))
         return table
     }
+}
+
+/// A market order's protection from absolute `sl` and `tp` prices: their distances from the price
+/// the order fills at now (the ask for a buy, the bid for a sell), in relative units. A level on
+/// the wrong side of that price is a usage error, before anything is sent.
+func marketProtection(
+    side: ProtoOATradeSide,
+    quote: (bid: Int64, ask: Int64),
+    sl: Double?,
+    tp: Double?,
+    digits: Int
+) throws -> CTraderOrderProtection {
+    let buy = side == .buy
+    let reference = buy ? quote.ask : quote.bid
+    let scale = Double(CTraderUnits.relativePriceScale)
+    let name = buy ? "ask" : "bid"
+    let referenceText = Format.price(relative: reference, digits: digits)
+    var protection = CTraderOrderProtection.none
+    if let sl {
+        let level = Int64((sl * scale).rounded())
+        let distance = buy ? reference - level : level - reference
+        guard distance > 0 else {
+            throw CLIError.usage("--sl \(sl) must be \(buy ? "below" : "above") the \(name) (\(referenceText))")
+        }
+        protection.relativeStopLoss = distance
+    }
+    if let tp {
+        let level = Int64((tp * scale).rounded())
+        let distance = buy ? level - reference : reference - level
+        guard distance > 0 else {
+            throw CLIError.usage("--tp \(tp) must be \(buy ? "above" : "below") the \(name) (\(referenceText))")
+        }
+        protection.relativeTakeProfit = distance
+    }
+    return protection
 }
