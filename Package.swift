@@ -171,6 +171,8 @@ let package = Package(
                 "_CTraderLocking",
                 "CTraderHistory",
                 "CTraderToolkit",
+                // The history calls (`CTraderClient.trendbars`, `ticks`, `deals`) live in the umbrella.
+                "CTrader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
