@@ -15,7 +15,7 @@ public struct CTraderHistoryOptions: Sendable {
     /// Open API's historical limit (trendbars 2137, ticks 2145, deals 2133).
     public var requestsPerSecond: Int
     /// The clock of the call's own pacer; `nil` (the default): the client's
-    /// ``CTraderClientConfiguration/clock``. Tests pass a virtual clock.
+    /// `CTraderClientConfiguration.clock`. Tests pass a virtual clock.
     public var clock: (any CTraderClock)?
     /// The longest `toTimestamp - fromTimestamp` of one `ProtoOADealListReq`, in ms; default one
     /// week (604,800,000). Earlier editions of the Open API's messages documented this bound
@@ -27,7 +27,7 @@ public struct CTraderHistoryOptions: Sendable {
     /// The most requests for one window when the server keeps rows back (`hasMore`); default
     /// 10,000.
     public var maximumPagesPerWindow: Int
-    /// The timeout of each request; `nil`: the client's ``CTraderClientConfiguration/requestTimeout``.
+    /// The timeout of each request; `nil`: the client's `CTraderClientConfiguration.requestTimeout`.
     public var requestTimeout: Duration?
 
     /// Makes options; every limit has the Open API's value by default.
@@ -46,8 +46,8 @@ public struct CTraderHistoryOptions: Sendable {
     }
 }
 
-/// Paces historical requests within a rate limit (the toolkit's ``RequestPacer``) on a
-/// ``CTraderClock``. Shared by several history calls, it keeps them within the limit together.
+/// Paces historical requests within a rate limit (the toolkit's `RequestPacer`) on a
+/// `CTraderClock`. Shared by several history calls, it keeps them within the limit together.
 public actor CTraderHistoryPacer {
     private var pacer: RequestPacer
     private let clock: any CTraderClock
@@ -81,7 +81,7 @@ public actor CTraderHistoryPacer {
     }
 }
 
-/// Why a history call failed, other than a failed request (which throws its ``CTraderError``).
+/// Why a history call failed, other than a failed request (which throws its `CTraderError`).
 public enum CTraderHistoryError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The range cannot be split into requests (from after to, negative, too many windows).
     case invalidRange(HistorySpanError)
@@ -118,7 +118,7 @@ extension CTraderClient {
     /// The trendbars of a symbol that open in `[from, to)`, oldest first, each once.
     ///
     /// The range is split into windows within the server's span for the period
-    /// (``HistoryKind/maximumSpan``: M1–M5 3.5 days, M10–H1 245 days, H4–D1 366 days, W1 and MN1
+    /// (`HistoryKind.maximumSpan`: M1–M5 3.5 days, M10–H1 245 days, H4–D1 366 days, W1 and MN1
     /// 1,830 days); each request waits for the pacer (5 a second by default); a window whose
     /// response has `hasMore` (the server sent its newest bars only) is asked again up to its
     /// oldest bar. Bars are the server's `ProtoOATrendbar` (prices as `low` plus deltas: see
@@ -133,7 +133,7 @@ extension CTraderClient {
     ///   - options: the pacing and limits.
     ///   - progress: called with windows done out of all, at the start and after each window.
     /// - Throws: ``CTraderHistoryError`` (a range that cannot be split, a server that keeps
-    ///   rows back without narrowing the window), or the failed request's ``CTraderError``.
+    ///   rows back without narrowing the window), or the failed request's `CTraderError`.
     public func trendbars(
         account: Int64, symbol: Int64, period: ProtoOATrendbarPeriod, from: Int64, to: Int64,
         options: CTraderHistoryOptions = CTraderHistoryOptions(),
@@ -176,10 +176,10 @@ extension CTraderClient {
     }
 
     /// The bid or ask ticks of a symbol in `[from, to)`, oldest first, with absolute times and
-    /// prices (the toolkit's ``Tick``, decoded from the server's deltas by ``TickDecoder``).
+    /// prices (the toolkit's `Tick`, decoded from the server's deltas by `TickDecoder`).
     ///
     /// The range is split into windows of at most one week (the server's span for
-    /// `ProtoOAGetTickDataReq`), paced like ``trendbars(account:symbol:period:from:to:options:progress:)``;
+    /// `ProtoOAGetTickDataReq`), paced like `trendbars(account:symbol:period:from:to:options:progress:)`;
     /// a window whose response has `hasMore` (the server sent its newest ticks only) is asked
     /// again up to its oldest tick. A tick returned by two pages is kept once.
     ///
@@ -192,7 +192,7 @@ extension CTraderClient {
     ///   - options: the pacing and limits.
     ///   - progress: called with windows done out of all, at the start and after each window.
     /// - Throws: ``CTraderHistoryError`` (including ``CTraderHistoryError/tickDecoding(_:from:to:)``),
-    ///   or the failed request's ``CTraderError``.
+    ///   or the failed request's `CTraderError`.
     public func ticks(
         account: Int64, symbol: Int64, type: ProtoOAQuoteType, from: Int64, to: Int64,
         options: CTraderHistoryOptions = CTraderHistoryOptions(),
@@ -254,7 +254,7 @@ extension CTraderClient {
     ///   - to: the end, Unix ms (exclusive).
     ///   - options: the pacing and limits.
     ///   - progress: called with windows done out of all, at the start and after each window.
-    /// - Throws: ``CTraderHistoryError``, or the failed request's ``CTraderError``.
+    /// - Throws: ``CTraderHistoryError``, or the failed request's `CTraderError`.
     public func deals(
         account: Int64, from: Int64, to: Int64,
         options: CTraderHistoryOptions = CTraderHistoryOptions(),
