@@ -172,6 +172,8 @@ let package = Package(
                 "CTraderHistory",
                 "CTraderToolkit",
                 "CSystemShims",
+                // The history calls (`CTraderClient.trendbars`, `ticks`, `deals`) live in the umbrella.
+                "CTrader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

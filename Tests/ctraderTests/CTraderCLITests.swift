@@ -48,6 +48,10 @@ struct CTraderBinary {
         let process = Process()
         process.executableURL = try locate()
         process.arguments = arguments
+        // `bars` and `ticks` write the default history store: keep it out of the user's data folder.
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["XDG_DATA_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("ctrader-tests-data").path]
+        ) { _, new in new }
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()

@@ -1,5 +1,6 @@
 // swift-ctrader: `ctrader history sync` and `ctrader history ls`, run as separate processes.
 
+import CTrader
 import CTraderHistory
 import Foundation
 import Testing
@@ -76,4 +77,74 @@ final class ListedRows: @unchecked Sendable {
 
     func append(_ count: Int) { lock.withLock { rows.append(count) } }
     var all: [Int] { lock.withLock { rows } }
+}
+
+@Suite("ctrader history sync of ticks and deals", .timeLimit(.minutes(5)))
+struct HistoryTickAndDealSyncTests {
+    func json(_ text: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func tickAndDealSyncsResumeAndLsListsTheirCoverage() async throws {
+        let fixture = try await SimulatorFixture.start()
+        defer { Task { await fixture.stop() } }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ctrader-sync-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("history.sqlite").path
+        for _ in 0..<2 {
+            let order = try await CTraderBinary.runAsync(["order", "buy", "EURUSD", "0.1"] + fixture.options)
+            #expect(order.status == 0, "\(order.stderr)")
+        }
+
+        let ticks =
+            [
+                "history", "sync", "EURUSD", "--ticks", "bid", "--from", "2026-11-03T10:00:00Z", "--to",
+                "2026-11-03T10:30:00Z", "--db", db, "--json",
+            ] + fixture.options
+        let first = try await CTraderBinary.runAsync(ticks)
+        #expect(first.status == 0, "\(first.stderr)")
+        let firstResult = try json(first.stdout)
+        #expect(firstResult["series"] as? String == "ticks/EURUSD/bid")
+        #expect(firstResult["requests"] as? Int == 1)
+        let tickCount = try #require(firstResult["rowsStored"] as? Int)
+        #expect(tickCount > 0)
+        let tickRequests = await fixture.simulator.faults.receivedRequestCount(of: .protoOaGetTickdataReq)
+        let again = try await CTraderBinary.runAsync(ticks)
+        #expect(try json(again.stdout)["requests"] as? Int == 0)
+        #expect(await fixture.simulator.faults.receivedRequestCount(of: .protoOaGetTickdataReq) == tickRequests)
+
+        let now = Date()
+        let iso = ISO8601DateFormatter()
+        // Ten days of deals: two weekly chunks.
+        let deals =
+            [
+                "history", "sync", "--deals", "--from", iso.string(from: now.addingTimeInterval(-10 * 86_400)),
+                "--to", iso.string(from: now.addingTimeInterval(60)), "--db", db, "--json",
+            ] + fixture.options
+        let dealSync = try await CTraderBinary.runAsync(deals)
+        #expect(dealSync.status == 0, "\(dealSync.stderr)")
+        let dealResult = try json(dealSync.stdout)
+        #expect(dealResult["requests"] as? Int == 2)
+        #expect(dealResult["rowsStored"] as? Int == 2)
+        #expect(await fixture.simulator.faults.receivedRequestCount(of: .protoOaDealListReq) == 2)
+
+        let ls = try CTraderBinary.run(["history", "ls", "--db", db, "--json"])
+        let series = try #require(try json(ls.stdout)["series"] as? [[String: Any]])
+        let keys = series.compactMap { $0["series"] as? String }
+        #expect(keys.contains("ticks/EURUSD/bid"))
+        #expect(keys.contains { $0.hasPrefix("deals/") })
+        #expect(series.first { $0["series"] as? String == "ticks/EURUSD/bid" }?["rows"] as? Int == tickCount)
+        #expect(series.first { $0["kind"] as? String == "deals" }?["rows"] as? Int == 2)
+    }
+
+    @Test(arguments: [
+        ["history", "sync", "EURUSD", "--from", "2026-11-01"],
+        ["history", "sync", "EURUSD", "--period", "M1", "--ticks", "bid", "--from", "2026-11-01"],
+        ["history", "sync", "EURUSD", "--deals", "--from", "2026-11-01"],
+        ["history", "sync", "--ticks", "bid", "--from", "2026-11-01"],
+    ])
+    func oneSeriesPerSync(arguments: [String]) throws {
+        let result = try CTraderBinary.run(arguments)
+        #expect(result.status == 2, "\(arguments): \(result.stderr)")
+    }
 }

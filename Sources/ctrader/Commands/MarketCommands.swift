@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTraderHistory
 import CTraderMessaging
 import CTraderSession
 import Foundation
@@ -221,8 +222,14 @@ struct ProgressLine: Sendable {
 struct BarsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bars",
-        abstract: "Download historical trendbars (OHLCV), paging over the server's span and count limits.",
-        discussion: "Example: ctrader bars EURUSD --period H1 --from 2026-11-01 --to 2026-11-20 --csv > eurusd.csv"
+        abstract: "Download historical trendbars (OHLCV), reading the history store first.",
+        discussion: """
+            Bars come from the history store (--db, as `ctrader history` uses); only the spans it does not \
+            cover are fetched, in requests within the server's span per period, paced within the historical \
+            limit, and stored. The bar still forming is fetched each time and never stored. --no-store \
+            bypasses the store (and creates no file); against the embedded simulator the store is used only \
+            with --db. Example: ctrader bars EURUSD --period H1 --from 2026-11-01 --to 2026-11-20 --csv > eurusd.csv
+            """
     )
     @Argument(help: "The symbol's name, e.g. EURUSD.") var symbol: String
     @Option(help: "M1, M2, M3, M4, M5, M10, M15, M30, H1, H4, H12, D1, W1 or MN1.") var period: PeriodArgument
@@ -230,6 +237,7 @@ struct BarsCommand: AsyncParsableCommand {
     @Option(help: "ISO 8601 end; default now.") var to: DateArgument?
     @Option(help: "The latest N bars (default 100 without --from).") var count: Int?
     @Flag(help: "CSV output: time,open,high,low,close,volume.") var csv = false
+    @OptionGroup var store: StoreOptions
     @OptionGroup var options: ConnectionOptions
 
     func validate() throws {
@@ -242,49 +250,28 @@ struct BarsCommand: AsyncParsableCommand {
         let name = symbol
         let period = period
         let csv = csv
-        let to = to?.milliseconds ?? CTraderUnits.milliseconds(Date())
+        let storeOptions = store
+        let now = CTraderUnits.milliseconds(Date())
+        let to = to?.milliseconds ?? now
         let count = from == nil ? (count ?? 100) : nil
         // With --count: far enough back for N bars, weekends and holidays included.
         let from = from?.milliseconds ?? (to - Int64(count ?? 0) * period.seconds * 1000 * 3 / 2 - 4 * 86_400_000)
         try await Session.run(options) { session in
             guard let symbol = try await session.resolve([name]).first else { return }
             let progress = ProgressLine("\(symbol.name) \(period.name)")
-            var bars: [ProtoOATrendbar] = []
-            var cursor = to
-            var requests = 0
-            while cursor > from {
-                try Task.checkCancellation()
-                var request = ProtoOAGetTrendbarsReq()
-                request.ctidTraderAccountID = session.account
-                request.symbolID = symbol.id
-                request.period = period.period
-                request.toTimestamp = cursor
-                request.fromTimestamp = max(from, cursor - period.maximumSpan)
-                let res = try await session.client.send(request, expecting: ProtoOAGetTrendbarsRes.self)
-                requests += 1
-                let page = res.trendbar.sorted { $0.utcTimestampInMinutes < $1.utcTimestampInMinutes }
-                bars.insert(contentsOf: page, at: 0)
-                if res.hasMore_p, let oldest = page.first {
-                    cursor = Int64(oldest.utcTimestampInMinutes) * 60_000
-                } else {
-                    cursor = request.fromTimestamp
-                }
-                if let count, bars.count >= count { break }
-                progress.update(
-                    Double(to - cursor) / Double(max(1, to - from)),
-                    "\(bars.count) bars, \(requests) requests"
-                )
-            }
+            let store = try storeOptions.open(embeddedSimulator: session.simulator != nil)
+            let fetcher = HistoryFetcher(session: session, store: store)
+            var bars = try await fetcher.bars(
+                symbol: symbol, period: period, in: HistoryInterval(start: from, end: to), now: now, progress: progress)
             progress.finish()
             if let count, bars.count > count { bars.removeFirst(bars.count - count) }
-            let rows: [[String: Any]] = bars.compactMap { bar in
-                guard let prices = bar.prices else { return nil }
-                return [
-                    "time": Format.iso.string(from: bar.openDate),
-                    "open": Format.priceNumber(relative: prices.open, digits: symbol.digits),
-                    "high": Format.priceNumber(relative: prices.high, digits: symbol.digits),
-                    "low": Format.priceNumber(relative: prices.low, digits: symbol.digits),
-                    "close": Format.priceNumber(relative: prices.close, digits: symbol.digits),
+            let rows: [[String: Any]] = bars.map { bar in
+                [
+                    "time": Format.date(milliseconds: bar.time),
+                    "open": Format.priceNumber(relative: bar.open, digits: symbol.digits),
+                    "high": Format.priceNumber(relative: bar.high, digits: symbol.digits),
+                    "low": Format.priceNumber(relative: bar.low, digits: symbol.digits),
+                    "close": Format.priceNumber(relative: bar.close, digits: symbol.digits),
                     "volume": bar.volume,
                 ]
             }
@@ -307,13 +294,18 @@ struct BarsCommand: AsyncParsableCommand {
 struct TicksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ticks",
-        abstract: "Download historical bid and ask ticks, paging over the server's one-week span and count limits.",
-        discussion: "Example: ctrader ticks EURUSD --from 2026-11-20T10:00:00Z --to 2026-11-20T11:00:00Z --csv"
+        abstract: "Download historical bid and ask ticks, reading the history store first.",
+        discussion: """
+            Ticks come from the history store (--db); only the spans it does not cover are fetched (in \
+            requests of at most a week, paced within the historical limit) and stored. --no-store bypasses \
+            the store. Example: ctrader ticks EURUSD --from 2026-11-20T10:00:00Z --to 2026-11-20T11:00:00Z --csv
+            """
     )
     @Argument(help: "The symbol's name, e.g. EURUSD.") var symbol: String
     @Option(help: "ISO 8601 start.") var from: DateArgument
     @Option(help: "ISO 8601 end; default now.") var to: DateArgument?
     @Flag(help: "CSV output: time,side,price.") var csv = false
+    @OptionGroup var store: StoreOptions
     @OptionGroup var options: ConnectionOptions
 
     func validate() throws {
@@ -323,44 +315,25 @@ struct TicksCommand: AsyncParsableCommand {
     func run() async throws {
         let name = symbol
         let csv = csv
+        let storeOptions = store
+        let now = CTraderUnits.milliseconds(Date())
         let from = from.milliseconds
-        let to = to?.milliseconds ?? CTraderUnits.milliseconds(Date())
+        let to = to?.milliseconds ?? now
         try await Session.run(options) { session in
             guard let symbol = try await session.resolve([name]).first else { return }
             let progress = ProgressLine("\(symbol.name) ticks")
+            let store = try storeOptions.open(embeddedSimulator: session.simulator != nil)
+            let fetcher = HistoryFetcher(session: session, store: store)
             var all: [(time: Int64, side: String, price: Int64)] = []
-            let span: Int64 = 7 * 86_400_000
-            for (index, side) in [ProtoOAQuoteType.bid, .ask].enumerated() {
-                var cursor = to
-                while cursor > from {
-                    try Task.checkCancellation()
-                    var request = ProtoOAGetTickDataReq()
-                    request.ctidTraderAccountID = session.account
-                    request.symbolID = symbol.id
-                    request.type = side
-                    request.toTimestamp = cursor
-                    request.fromTimestamp = max(from, cursor - span)
-                    let res = try await session.client.send(request, expecting: ProtoOAGetTickDataRes.self)
-                    // Newest first: the first absolute, then differences from the previous one.
-                    var time: Int64 = 0
-                    var price: Int64 = 0
-                    var oldest = cursor
-                    for (i, tick) in res.tickData.enumerated() {
-                        time = i == 0 ? tick.timestamp : time + tick.timestamp
-                        price = i == 0 ? tick.tick : price + tick.tick
-                        if time < cursor || (time == cursor && cursor == to) {
-                            all.append((time, side == .bid ? "bid" : "ask", price))
-                        }
-                        oldest = min(oldest, time)
-                    }
-                    cursor = res.hasMore_p && oldest < cursor ? oldest : request.fromTimestamp
-                    let done = (Double(index) + Double(to - cursor) / Double(max(1, to - from))) / 2
-                    progress.update(done, "\(all.count) ticks")
-                }
+            for side in [HistoryTickSide.bid, .ask] {
+                let ticks = try await fetcher.ticks(
+                    symbol: symbol, side: side, in: HistoryInterval(start: from, end: to), now: now,
+                    progress: progress)
+                all += ticks.map { ($0.time, side.name, $0.price) }
             }
             progress.finish()
             all.sort { ($0.time, $0.side) < ($1.time, $1.side) }
-            let rows: [[String: Any]] = all.filter { $0.time >= from }.map {
+            let rows: [[String: Any]] = all.map {
                 [
                     "time": Format.date(milliseconds: $0.time), "side": $0.side,
                     "price": Format.priceNumber(relative: $0.price, digits: symbol.digits),
