@@ -105,6 +105,45 @@ import Testing
         await servers.stop()
     }
 
+    @Test func executionsAndSessionEventsMergeTaggedWithTheirEnvironment() async throws {
+        let servers = try await Servers.start()
+        let accounts = servers.accounts
+        let sessionEvents = await accounts.sessionEvents()
+        let executions = await accounts.executions()
+
+        let order = { (account: Int64) in
+            var order = ProtoOANewOrderReq()
+            order.ctidTraderAccountID = account
+            order.symbolID = 1
+            order.orderType = .market
+            order.tradeSide = .buy
+            order.volume = 100_000
+            return order
+        }
+        _ = try await accounts.send(order(Self.liveAccount), expecting: ProtoOAExecutionEvent.self)
+        #expect(await servers.counts(.protoOaNewOrderReq) == (0, 1))
+        _ = try await accounts.send(order(Self.demoAccount), expecting: ProtoOAExecutionEvent.self)
+        #expect(await servers.counts(.protoOaNewOrderReq) == (1, 1))
+
+        // Each connection's execution events carry its own accounts, tagged with its environment.
+        var executed: Set<CTraderEnvironment> = []
+        for try await tagged in executions {
+            guard let event = tagged.event.message else { continue }
+            let expected: CTraderEnvironment = event.ctidTraderAccountID == Self.liveAccount ? .live : .demo
+            #expect(tagged.environment == expected)
+            executed.insert(tagged.environment)
+            if executed.count == 2 { break }
+        }
+        // Both connections became ready, each reported once with its environment.
+        var ready: [CTraderEnvironment] = []
+        for try await tagged in sessionEvents {
+            if case .ready = tagged.event { ready.append(tagged.environment) }
+            if ready.count == 2 { break }
+        }
+        #expect(Set(ready) == [.demo, .live])
+        await servers.stop()
+    }
+
     @Test func subscriptionsReachTheirOwnServerAndTheStreamsMerge() async throws {
         let servers = try await Servers.start()
         let accounts = servers.accounts

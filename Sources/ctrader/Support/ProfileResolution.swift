@@ -124,7 +124,8 @@ enum ProfileStore {
 
 /// The connection settings of a command, each from the first of: its flag, its environment
 /// variable, the chosen profile, the built-in default. Resolved once, in ``Session/run(_:announce:interrupted:_:)``
-/// (and by any command that needs them: `ctrader login` may call ``resolve(_:environment:)``).
+/// (and by any command that needs them: `ctrader login` may fill in ``Flags`` with its own flags
+/// and call ``resolve(_:environment:)``; ``ProfileStore`` writes a profile back).
 ///
 /// Secrets (the client secret, the tokens) come from flags and the environment only, or from the
 /// token file; never from the configuration file.
@@ -151,13 +152,48 @@ struct ConnectionSettings: Sendable {
     /// Whether the embedded simulator is meant (no endpoint, or `simulator`).
     var usesEmbeddedSimulator: Bool { endpoint == nil || endpoint?.lowercased() == "simulator" }
 
+    /// The flags a command was given, each `nil` when absent: what ``resolve(_:environment:)``
+    /// weighs against the environment and the profile. A command with flags of its own (`ctrader
+    /// login`: `--client-id`, `--client-secret`, `--token-file`, …) fills in those it has.
+    struct Flags: Sendable {
+        var profile: String?
+        var endpoint: String?
+        var clientId: String?
+        var clientSecret: String?
+        var accessToken: String?
+        var refreshToken: String?
+        var tokenFile: String?
+        var account: Int64?
+        var caFile: String?
+        var demoEndpoint: String?
+        var liveEndpoint: String?
+    }
+
     /// Resolves `options` with `environment` and the chosen profile.
     ///
-    /// - Throws: a usage ``CLIError`` for a configuration file that does not parse, a profile
-    ///   named but missing, or a profile's account that is not a number.
+    /// - Throws: as ``resolve(_:environment:)``.
     static func resolve(_ options: ConnectionOptions, environment: [String: String]) throws -> Self {
+        try resolve(
+            Flags(
+                profile: options.profile, endpoint: options.endpoint, clientId: options.clientId,
+                clientSecret: options.clientSecret, accessToken: options.accessToken,
+                refreshToken: options.refreshToken, tokenFile: options.tokenFile, account: options.account,
+                caFile: options.caFile),
+            environment: environment)
+    }
+
+    /// Resolves `flags` with `environment` and the chosen profile: each setting from its flag,
+    /// else its environment variable, else the profile.
+    ///
+    /// The client secret and the tokens come from flags and the environment only (a profile
+    /// cannot hold them); a token file's pair is read later, by the client
+    /// (`CTraderClient.storedTokens(account:)`).
+    ///
+    /// - Throws: a usage ``CLIError`` for a configuration file that does not parse, a profile
+    ///   named but missing, or an account that is not a number.
+    static func resolve(_ flags: Flags, environment: [String: String]) throws -> Self {
         var settings = Self()
-        let chosen = try ProfileStore.choose(flag: options.profile, environment: environment)
+        let chosen = try ProfileStore.choose(flag: flags.profile, environment: environment)
         settings.profile = chosen?.profile
         settings.choice = chosen?.choice
         let configurationDirectory = chosen.map { URL(fileURLWithPath: $0.path).deletingLastPathComponent().path }
@@ -178,21 +214,23 @@ struct ConnectionSettings: Sendable {
             }
             return nil
         }
-        settings.endpoint = pick("endpoint", flag: options.endpoint, variable: "CTRADER_ENDPOINT", key: .endpoint)
-        settings.clientId = pick("client id", flag: options.clientId, variable: "CTRADER_CLIENT_ID", key: .clientId)
+        settings.endpoint = pick("endpoint", flag: flags.endpoint, variable: "CTRADER_ENDPOINT", key: .endpoint)
+        settings.clientId = pick("client id", flag: flags.clientId, variable: "CTRADER_CLIENT_ID", key: .clientId)
         settings.clientSecret = pick(
-            "client secret", flag: options.clientSecret, variable: "CTRADER_CLIENT_SECRET", key: nil)
+            "client secret", flag: flags.clientSecret, variable: "CTRADER_CLIENT_SECRET", key: nil)
         settings.accessToken = pick(
-            "access token", flag: options.accessToken, variable: "CTRADER_ACCESS_TOKEN", key: nil)
+            "access token", flag: flags.accessToken, variable: "CTRADER_ACCESS_TOKEN", key: nil)
         settings.refreshToken = pick(
-            "refresh token", flag: options.refreshToken, variable: "CTRADER_REFRESH_TOKEN", key: nil)
+            "refresh token", flag: flags.refreshToken, variable: "CTRADER_REFRESH_TOKEN", key: nil)
         settings.tokenFile = pick(
-            "token file", flag: options.tokenFile, variable: "CTRADER_TOKEN_FILE", key: .tokenFile, path: true)
-        settings.caFile = pick("CA file", flag: options.caFile, variable: "CTRADER_CA_FILE", key: .caFile, path: true)
-        settings.demoEndpoint = pick("demo endpoint", flag: nil, variable: "CTRADER_DEMO_ENDPOINT", key: .demoEndpoint)
-        settings.liveEndpoint = pick("live endpoint", flag: nil, variable: "CTRADER_LIVE_ENDPOINT", key: .liveEndpoint)
+            "token file", flag: flags.tokenFile, variable: "CTRADER_TOKEN_FILE", key: .tokenFile, path: true)
+        settings.caFile = pick("CA file", flag: flags.caFile, variable: "CTRADER_CA_FILE", key: .caFile, path: true)
+        settings.demoEndpoint = pick(
+            "demo endpoint", flag: flags.demoEndpoint, variable: "CTRADER_DEMO_ENDPOINT", key: .demoEndpoint)
+        settings.liveEndpoint = pick(
+            "live endpoint", flag: flags.liveEndpoint, variable: "CTRADER_LIVE_ENDPOINT", key: .liveEndpoint)
         if let text = pick(
-            "account", flag: options.account.map(String.init), variable: "CTRADER_ACCOUNT", key: .account)
+            "account", flag: flags.account.map(String.init), variable: "CTRADER_ACCOUNT", key: .account)
         {
             guard let account = Int64(text) else {
                 throw CLIError.usage("the account must be a number (a ctidTraderAccountId), not '\(text)'")
