@@ -80,7 +80,7 @@ public struct CTraderAccountsError: Error, Sendable, Hashable, CustomStringConve
     }
 }
 
-/// Demo and live accounts behind one façade: one ``CTraderClient`` per environment, each opened
+/// Demo and live accounts behind one façade: one `CTraderClient` per environment, each opened
 /// when first needed, and every account-scoped request routed to the connection where its account
 /// lives.
 ///
@@ -135,7 +135,7 @@ public actor CTraderAccounts {
     private let accessToken: String
     private let refreshToken: String?
     private let makeClient: @Sendable (CTraderEnvironment, CTraderClientConfiguration) -> CTraderClient
-    /// The clients made (connected, or connecting: see ``opening``).
+    /// The clients made (connected, or connecting: see `opening`).
     private var clients: [CTraderEnvironment: CTraderClient] = [:]
     private var opening: [CTraderEnvironment: Task<CTraderClient, any Error>] = [:]
     private var adopted: Set<CTraderEnvironment> = []
