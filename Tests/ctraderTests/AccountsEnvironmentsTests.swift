@@ -65,6 +65,27 @@ import Testing
         #expect(table.stdout.contains("environment"), "\(table.stdout)")
     }
 
+    @Test func anUnreachableOtherEnvironmentIsAWarning() async throws {
+        let demo = try await Self.startSimulator(seed: 4)
+        defer { Task { await demo.stop() } }
+        // Port 9 (discard): nothing listens there.
+        let running = try RunningCTrader(
+            ["accounts", "--json", "--endpoint", demo.url] + Self.credentials,
+            environment: [
+                "CTRADER_LIVE_ENDPOINT": "ws://127.0.0.1:9", "CTRADER_PROFILE": "", "CTRADER_CONFIG": "/nonexistent",
+            ]
+        )
+        let result = await running.result()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("warning: no balance for the live accounts"), "\(result.stderr)")
+        let objects = try #require(
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], "\(result.stdout)")
+        let live = try #require(
+            objects.first { ($0["ctidTraderAccountId"] as? NSNumber)?.int64Value == Self.liveAccount })
+        #expect(live["balance"] == nil)
+        #expect(live["environment"] as? String == "live")
+    }
+
     @Test func oneEnvironmentKeepsTheFormat() async throws {
         let demo = try await Self.startSimulator(seed: 3)
         defer { Task { await demo.stop() } }

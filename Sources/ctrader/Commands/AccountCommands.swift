@@ -47,11 +47,13 @@ struct AccountsCommand: AsyncParsableCommand {
         }
     }
 
-    /// One object per account; the other environment's balances asked on its own connection.
+    /// One object per account; the other environment's balances asked on its own connection (when
+    /// that fails, a warning on standard error, and the rest of its accounts without a balance).
     static func describe(
         _ session: Session, trader: ProtoOATrader, facade: CTraderAccounts, _ bothEnvironments: Bool
     ) async throws -> [[String: Any]] {
         var objects: [[String: Any]] = []
+        var unreachable: Set<CTraderEnvironment> = []
         for account in session.accounts {
             let id = Int64(clamping: account.ctidTraderAccountID)
             let environment = CTraderEnvironment(account)
@@ -66,13 +68,23 @@ struct AccountsCommand: AsyncParsableCommand {
                 object["balance"] = Format.moneyNumber(trader.balance, moneyDigits: trader.moneyDigits)
                 object["authorized"] = true
             } else if environment != session.environment,
-                facade.configuration.environments[environment] != nil
+                facade.configuration.environments[environment] != nil, !unreachable.contains(environment)
             {
                 // The other environment's accounts, on their own connection.
                 var request = ProtoOATraderReq()
                 request.ctidTraderAccountID = id
-                let other = try await facade.send(request, expecting: ProtoOATraderRes.self).trader
-                object["balance"] = Format.moneyNumber(other.balance, moneyDigits: other.moneyDigits)
+                do {
+                    let other = try await facade.send(request, expecting: ProtoOATraderRes.self).trader
+                    object["balance"] = Format.moneyNumber(other.balance, moneyDigits: other.moneyDigits)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    unreachable.insert(environment)
+                    FileHandle.standardError.write(
+                        Data(
+                            ("ctrader: warning: no balance for the \(environment) accounts: "
+                                + "\(ExitStatus.describe(error).message)\n").utf8))
+                }
             }
             objects.append(object)
         }

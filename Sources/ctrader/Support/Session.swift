@@ -51,7 +51,7 @@ struct Session: Sendable {
         var clientId = settings.clientId
         var clientSecret = settings.clientSecret
         var accessToken = settings.accessToken
-        var refreshToken = settings.refreshToken
+        var refreshToken = settings.refreshToken.flatMap { $0.isEmpty ? nil : $0 }
         let tokenFile = try settings.tokenFile.flatMap { path in
             path.isEmpty ? nil : try TokenFileStore(checking: path)
         }
