@@ -22,6 +22,7 @@ struct CTraderCommand: AsyncParsableCommand {
             EncodeCommand.self, ReplayCommand.self, WSCommand.self,
             HistoryCommand.self,
             BookCommand.self,
+            ProfileCommand.self,
         ]
     )
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CTrader
 import CTraderMessaging
 import CTraderSession
 import Foundation
@@ -7,38 +8,87 @@ import Foundation
 struct AccountsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accounts",
-        abstract: "List the trading accounts of the access token."
+        abstract: "List the trading accounts of the access token, demo and live.",
+        discussion: """
+            Accounts of the other environment (live for --endpoint demo, demo for live, or where \
+            CTRADER_LIVE_ENDPOINT / CTRADER_DEMO_ENDPOINT or the profile's live_endpoint / \
+            demo_endpoint point) are authorized on a connection of their own to show their balance; \
+            the environment column appears when the token holds accounts of both.
+            """
     )
     @OptionGroup var options: ConnectionOptions
 
     func run() async throws {
+        let wire = options.wire
         try await Session.run(options) { session in
             let trader = try await session.trader()
-            let objects: [[String: Any]] = session.accounts.map { account in
-                var object: [String: Any] = [
-                    "ctidTraderAccountId": account.ctidTraderAccountID,
-                    "traderLogin": account.traderLogin,
-                    "isLive": account.isLive,
-                    "broker": account.brokerTitleShort,
-                ]
-                if Int64(clamping: account.ctidTraderAccountID) == session.account {
-                    object["balance"] = Format.moneyNumber(trader.balance, moneyDigits: trader.moneyDigits)
-                    object["authorized"] = true
-                }
-                return object
+            let bothEnvironments = Set(session.accounts.map(\.isLive)).count == 2
+            let facade = try session.accountsFacade(wire: wire)
+            var objects: [[String: Any]] = []
+            do {
+                objects = try await Self.describe(session, trader: trader, facade: facade, bothEnvironments)
+            } catch {
+                await facade.shutdown()
+                throw error
             }
+            await facade.shutdown()
             if session.output.json {
                 session.output.emit(objects)
             } else {
                 session.output.table(
                     Describe.table(
                         objects,
-                        columns: ["ctidTraderAccountId", "traderLogin", "isLive", "broker", "balance"],
+                        columns: ["ctidTraderAccountId", "traderLogin", "isLive"]
+                            + (bothEnvironments ? ["environment"] : []) + ["broker", "balance"],
                         right: ["balance"]
                     )
                 )
             }
         }
+    }
+
+    /// One object per account; the other environment's balances asked on its own connection (when
+    /// that fails, a warning on standard error, and the rest of its accounts without a balance).
+    static func describe(
+        _ session: Session, trader: ProtoOATrader, facade: CTraderAccounts, _ bothEnvironments: Bool
+    ) async throws -> [[String: Any]] {
+        var objects: [[String: Any]] = []
+        var unreachable: Set<CTraderEnvironment> = []
+        for account in session.accounts {
+            let id = Int64(clamping: account.ctidTraderAccountID)
+            let environment = CTraderEnvironment(account)
+            var object: [String: Any] = [
+                "ctidTraderAccountId": account.ctidTraderAccountID,
+                "traderLogin": account.traderLogin,
+                "isLive": account.isLive,
+                "broker": account.brokerTitleShort,
+            ]
+            if bothEnvironments { object["environment"] = environment.rawValue }
+            if id == session.account {
+                object["balance"] = Format.moneyNumber(trader.balance, moneyDigits: trader.moneyDigits)
+                object["authorized"] = true
+            } else if environment != session.environment,
+                facade.configuration.environments[environment] != nil, !unreachable.contains(environment)
+            {
+                // The other environment's accounts, on their own connection.
+                var request = ProtoOATraderReq()
+                request.ctidTraderAccountID = id
+                do {
+                    let other = try await facade.send(request, expecting: ProtoOATraderRes.self).trader
+                    object["balance"] = Format.moneyNumber(other.balance, moneyDigits: other.moneyDigits)
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    unreachable.insert(environment)
+                    FileHandle.standardError.write(
+                        Data(
+                            ("ctrader: warning: no balance for the \(environment) accounts: "
+                                + "\(ExitStatus.describe(error).message)\n").utf8))
+                }
+            }
+            objects.append(object)
+        }
+        return objects
     }
 }
 

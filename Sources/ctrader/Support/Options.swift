@@ -12,15 +12,27 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             """
-            live, demo or a URL: ws://127.0.0.1:5036 or wss://… (JSON), tcp://127.0.0.1:5035 or tls://… \
-            (with --wire protobuf). Default: an embedded simulator started in-process.
+            The profile of the configuration file to use (default: $CTRADER_PROFILE, else the file's \
+            default). Flags and environment variables override its values; see ctrader profile.
             """,
-            valueName: "live|demo|URL"
+            valueName: "name"
+        )
+    )
+    var profile: String?
+
+    @Option(
+        help: ArgumentHelp(
+            """
+            live, demo, simulator or a URL: ws://127.0.0.1:5036 or wss://… (JSON), tcp://127.0.0.1:5035 \
+            or tls://… (with --wire protobuf). Default: $CTRADER_ENDPOINT, else the profile's, else an \
+            embedded simulator started in-process.
+            """,
+            valueName: "live|demo|simulator|URL"
         )
     )
     var endpoint: String?
 
-    @Option(help: "The application's client id (default: $CTRADER_CLIENT_ID).")
+    @Option(help: "The application's client id (default: $CTRADER_CLIENT_ID, else the profile's).")
     var clientId: String?
 
     @Option(help: "The application's client secret (default: $CTRADER_CLIENT_SECRET).")
@@ -42,7 +54,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
             """
-            A JSON file of token pairs (default: $CTRADER_TOKEN_FILE), private (mode 0600). When it holds \
+            A JSON file of token pairs (default: $CTRADER_TOKEN_FILE, else the profile's), private (mode 0600). When it holds \
             a pair, its newest pair is used instead of --access-token and --refresh-token; a refreshed \
             pair is written to it (a temporary file, fsynced, renamed) before it is used. Created by the \
             first refresh. Keep one file per cTrader user.
@@ -52,7 +64,12 @@ struct ConnectionOptions: ParsableArguments {
     )
     var tokenFile: String?
 
-    @Option(help: "The trading account (ctidTraderAccountId); default: the token's first account.")
+    @Option(
+        help: """
+            The trading account (ctidTraderAccountId); default: $CTRADER_ACCOUNT, else the profile's, \
+            else the token's first account.
+            """
+    )
     var account: Int64?
 
     @Option(name: .customLong("ca-file"), help: "A PEM file of CA certificates to trust for wss:// and TLS.")
@@ -98,7 +115,7 @@ struct ConnectionOptions: ParsableArguments {
         guard timeout > 0, timeout <= 3600 else {
             throw ValidationError("--timeout must be more than 0 and at most 3600 seconds, not \(timeout)")
         }
-        if let endpoint, !["live", "demo"].contains(endpoint.lowercased()) {
+        if let endpoint, !["live", "demo", "simulator"].contains(endpoint.lowercased()) {
             _ = try EndpointURL(parsing: endpoint, wire: wire)
         }
     }
@@ -119,7 +136,7 @@ enum EndpointURL: Equatable {
     /// - Throws: `ValidationError` (a usage error) for another scheme, a malformed host or port,
     ///   or a scheme that does not carry `wire`.
     init(parsing text: String, wire: WireOption) throws {
-        let usage = "--endpoint must be live, demo or a ws://, wss://, tcp:// or tls:// URL, not '\(text)'"
+        let usage = "--endpoint must be live, demo, simulator or a ws://, wss://, tcp:// or tls:// URL, not '\(text)'"
         guard let range = text.range(of: "://") else {
             throw ValidationError(usage)
         }

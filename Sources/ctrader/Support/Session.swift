@@ -1,3 +1,4 @@
+import CTrader
 import CTraderFraming
 import CTraderMessaging
 import CTraderSession
@@ -16,6 +17,11 @@ struct Session: Sendable {
     let simulator: Simulator?
     let output: Output
     let endpointDescription: String
+    /// The settings the session was opened with (flags, environment, profile).
+    let settings: ConnectionSettings
+    /// The tokens in use (after a refresh: the new ones); never printed.
+    let tokens: SessionTokens
+    let logger: Logger
 
     /// Connects (starting the embedded simulator when no endpoint is given), authorizes the account,
     /// runs `body` so that SIGINT and SIGTERM cancel it, then shuts everything down (WebSocket close 1000).
@@ -33,22 +39,24 @@ struct Session: Sendable {
         _ body: @escaping @Sendable (Session) async throws -> Void
     ) async throws {
         let output = Output(json: options.json, verbose: options.verbose)
-        var logger = Logger(label: "ctrader")
-        logger.logLevel = options.verbose ? .debug : .critical
         let env = ProcessInfo.processInfo.environment
+        let logger = Self.makeLogger(options, environment: env)
+        // Flags, then environment variables, then the profile: resolved once, here.
+        let settings = try ConnectionSettings.resolve(options, environment: env)
+        settings.log(to: logger)
         let recorder = try TapeRecording.open(options.record)
 
         var simulator: Simulator?
         let endpoint: CTraderEndpoint
-        var clientId = options.clientId ?? env["CTRADER_CLIENT_ID"]
-        var clientSecret = options.clientSecret ?? env["CTRADER_CLIENT_SECRET"]
-        var accessToken = options.accessToken ?? env["CTRADER_ACCESS_TOKEN"]
-        var refreshToken = (options.refreshToken ?? env["CTRADER_REFRESH_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
-        let tokenFile = try (options.tokenFile ?? env["CTRADER_TOKEN_FILE"]).flatMap { path in
+        var clientId = settings.clientId
+        var clientSecret = settings.clientSecret
+        var accessToken = settings.accessToken
+        var refreshToken = settings.refreshToken.flatMap { $0.isEmpty ? nil : $0 }
+        let tokenFile = try settings.tokenFile.flatMap { path in
             path.isEmpty ? nil : try TokenFileStore(checking: path)
         }
         var tls = TLSConfiguration.client(handshakeTimeout: options.timeoutDuration)
-        if let caFile = options.caFile {
+        if let caFile = settings.caFile {
             guard FileManager.default.isReadableFile(atPath: caFile) else {
                 throw CLIError.usage("cannot read the CA file \(caFile)")
             }
@@ -57,17 +65,8 @@ struct Session: Sendable {
         var webSocket = WebSocketConfiguration.cTraderClient
         webSocket.handshakeTimeout = options.timeoutDuration
         if options.noDeflate { webSocket.perMessageDeflateOffer = .none }
-        if let name = options.endpoint {
-            switch name.lowercased() {
-            case "live": endpoint = .live
-            case "demo": endpoint = .demo
-            default:
-                switch try EndpointURL(parsing: name, wire: options.wire) {
-                case .webSocket(let url): endpoint = .url(url)
-                case .tcp(let host, let port): endpoint = .custom(.protobufTCP(host: host, port: port))
-                case .tls(let host, let port): endpoint = .custom(.protobufTLS(host: host, port: port, tls: tls))
-                }
-            }
+        if let name = settings.endpoint, !settings.usesEmbeddedSimulator {
+            endpoint = try Self.endpoint(name, wire: options.wire, tls: tls)
         } else {
             var simulatorLogger = Logger(label: "ctrader.simulator")
             simulatorLogger.logLevel = options.verbose ? .info : .critical
@@ -92,7 +91,8 @@ struct Session: Sendable {
         }
         guard let clientId, !clientId.isEmpty else {
             await simulator?.stop()
-            throw CLIError.usage("missing the client id: --client-id or CTRADER_CLIENT_ID")
+            throw CLIError.usage(
+                "missing the client id: --client-id, CTRADER_CLIENT_ID or a profile's client_id (ctrader profile set)")
         }
         guard let clientSecret, !clientSecret.isEmpty else {
             await simulator?.stop()
@@ -115,7 +115,7 @@ struct Session: Sendable {
         )
         if let recorder { configuration.endpoint = .custom(configuration.connector.recording(into: recorder)) }
         let client = CTraderClient(configuration: configuration, logger: logger)
-        let requestedAccount = options.account
+        let requestedAccount = settings.account
         do {
             if let stored = try await client.storedTokens(account: requestedAccount) {
                 accessToken = stored.accessToken.value
@@ -158,7 +158,14 @@ struct Session: Sendable {
                 }
                 account = requestedAccount
             } else {
-                guard let first = accounts.first else {
+                // cTrader's live server serves live accounts, its demo server demo ones.
+                let here: Bool? =
+                    switch settings.endpoint?.lowercased() {
+                    case "live": true
+                    case "demo": false
+                    default: nil
+                    }
+                guard let first = accounts.first(where: { here == nil || $0.isLive == here }) ?? accounts.first else {
                     throw CLIError(
                         message: "authentication failed: the access token grants no account",
                         exitCode: ExitStatus.authentication
@@ -174,7 +181,10 @@ struct Session: Sendable {
                     accounts: accounts,
                     simulator: embedded,
                     output: output,
-                    endpointDescription: "\(configuration.connector.description)"
+                    endpointDescription: "\(configuration.connector.description)",
+                    settings: settings,
+                    tokens: SessionTokens(accessToken: accessToken, refreshToken: refreshToken),
+                    logger: logger
                 )
             )
         }
@@ -196,6 +206,34 @@ struct Session: Sendable {
         await simulator?.stop()
         await recorder?.close()
         if let failure { throw failure }
+    }
+
+    /// The endpoint `name` names: `live`, `demo`, or a URL that carries `wire`.
+    ///
+    /// - Throws: `ValidationError` (a usage error) for a URL that is not valid.
+    static func endpoint(_ name: String, wire: WireOption, tls: TLSConfiguration) throws -> CTraderEndpoint {
+        switch name.lowercased() {
+        case "live": return .live
+        case "demo": return .demo
+        default:
+            switch try EndpointURL(parsing: name, wire: wire) {
+            case .webSocket(let url): return .url(url)
+            case .tcp(let host, let port): return .custom(.protobufTCP(host: host, port: port))
+            case .tls(let host, let port): return .custom(.protobufTLS(host: host, port: port, tls: tls))
+            }
+        }
+    }
+
+    /// The CLI's logger: `--verbose` logs at debug level, or at `$CTRADER_LOG_LEVEL` (`trace`,
+    /// `debug`, `info`, …) when set; without `--verbose`, only critical lines.
+    static func makeLogger(_ options: ConnectionOptions, environment: [String: String]) -> Logger {
+        var logger = Logger(label: "ctrader")
+        logger.logLevel = .critical
+        if options.verbose {
+            logger.logLevel =
+                environment["CTRADER_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .debug
+        }
+        return logger
     }
 
     /// Prints a refreshed token pair to standard error: refresh tokens are single-use, so the
@@ -250,6 +288,13 @@ struct Session: Sendable {
     }
 }
 
+/// The tokens of a session, kept out of its printed form.
+struct SessionTokens: Sendable, CustomStringConvertible {
+    let accessToken: String
+    let refreshToken: String?
+    var description: String { "SessionTokens(redacted)" }
+}
+
 /// A symbol with what formatting needs.
 struct SymbolInfo: Sendable {
     var light: ProtoOALightSymbol
@@ -269,5 +314,45 @@ struct SymbolInfo: Sendable {
             throw CLIError.usage("the volume must be a positive number of lots, not \(lots)")
         }
         return volume
+    }
+}
+
+extension Session {
+    /// The environment the session's connection serves: live for the `live` endpoint, else demo.
+    var environment: CTraderEnvironment { settings.endpoint?.lowercased() == "live" ? .live : .demo }
+
+    /// The endpoint of the other environment: `--endpoint demo` pairs with cTrader's live
+    /// server and `live` with its demo server, unless `CTRADER_LIVE_ENDPOINT` / `CTRADER_DEMO_ENDPOINT`
+    /// (or the profile's `live_endpoint` / `demo_endpoint`) names another; `nil` for a URL or the
+    /// embedded simulator without one.
+    var otherEnvironmentEndpoint: String? {
+        let name = settings.endpoint?.lowercased()
+        switch environment {
+        case .demo: return settings.liveEndpoint ?? (name == "demo" ? "live" : nil)
+        case .live: return settings.demoEndpoint ?? "demo"
+        }
+    }
+
+    /// Demo and live behind one façade: this session's client for its environment, and, when the
+    /// other environment has an endpoint, a client for it with the same settings, opened when
+    /// first needed (and shut down by ``CTraderAccounts/shutdown()``).
+    ///
+    /// - Throws: a usage error for an endpoint that is not valid.
+    func accountsFacade(wire: WireOption) throws -> CTraderAccounts {
+        let mine = client.configuration
+        var environments: [CTraderEnvironment: CTraderClientConfiguration] = [environment: mine]
+        if let other = otherEnvironmentEndpoint {
+            var configuration = mine
+            configuration.endpoint = try Self.endpoint(other, wire: wire, tls: mine.tls)
+            environments[environment == .demo ? .live : .demo] = configuration
+        }
+        let logger = logger
+        return CTraderAccounts(
+            configuration: .init(environments: environments, discovery: environment),
+            accessToken: tokens.accessToken,
+            refreshToken: tokens.refreshToken,
+            clients: [environment: client],
+            makeClient: { _, configuration in CTraderClient(configuration: configuration, logger: logger) }
+        )
     }
 }
