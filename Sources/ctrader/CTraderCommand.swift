@@ -21,6 +21,7 @@ struct CTraderCommand: AsyncParsableCommand {
             CloseCommand.self, CancelCommand.self, SendCommand.self, SimulatorCommand.self, DecodeCommand.self,
             EncodeCommand.self, ReplayCommand.self, WSCommand.self,
             HistoryCommand.self,
+            HoursCommand.self,
         ]
     )
 
