@@ -2,6 +2,7 @@
 
 public import CTraderMessaging
 import Foundation
+import _CTraderLocking
 
 extension SymbolCatalogue {
     /// When a simulated symbol trades: the weekly sessions and the holidays it publishes in
@@ -126,43 +127,59 @@ extension SymbolCatalogue {
         /// Whether the symbol trades at `now` (Unix milliseconds). An unknown time zone (of the
         /// schedule) closes the market; a holiday in an unknown zone is ignored.
         public func isOpen(atMilliseconds now: Int64) -> Bool {
-            let instant = Date(timeIntervalSince1970: Double(Self.floorDivide(now, 1_000)))
-            guard let zone = TimeZone(identifier: timeZone) else { return false }
-            let clock = Self.wallClock(instant, in: zone)
-            let secondOfWeek = (clock.weekday - 1) * 86_400 + clock.secondOfDay
+            let seconds = Self.floorDivide(now, 1_000)
+            guard let clock = Self.wallClock(seconds, in: timeZone) else { return false }
+            let secondOfWeek = clock.weekday * 86_400 + clock.secondOfDay
             let inSession = sessions.contains { session in
-                Int(session.startSecond) <= secondOfWeek && secondOfWeek < Self.endOfDayAdjusted(Int(session.endSecond))
+                Int64(session.startSecond) <= secondOfWeek
+                    && secondOfWeek < Self.endOfDayAdjusted(Int64(session.endSecond))
             }
             guard inSession else { return false }
             return !holidays.contains { holiday in
-                guard let holidayZone = TimeZone(identifier: holiday.timeZone) else { return false }
-                let local = Self.wallClock(instant, in: holidayZone)
-                guard local.month == holiday.month, local.day == holiday.day,
+                guard let local = holiday.timeZone == timeZone ? clock : Self.wallClock(seconds, in: holiday.timeZone),
+                    local.month == holiday.month, local.day == holiday.day,
                     holiday.isRecurring || local.year == holiday.year
                 else { return false }
-                var end = Self.endOfDayAdjusted(Int(holiday.endSecond))
+                var end = Self.endOfDayAdjusted(Int64(holiday.endSecond))
                 if holiday.startSecond == 0 && holiday.endSecond == 0 { end = 86_400 }
-                return Int(holiday.startSecond) <= local.secondOfDay && local.secondOfDay < end
+                return Int64(holiday.startSecond) <= local.secondOfDay && local.secondOfDay < end
             }
         }
 
         static let utc = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? .current
 
-        /// What a wall clock in `zone` shows at `instant`: the date, the weekday (1 = Sunday) and
-        /// the seconds since midnight.
+        /// The zones by identifier, each looked up in the tz database once (`nil`: unknown).
+        private static let zones = Locked<[String: TimeZone?]>([:])
+
+        private static func zone(_ identifier: String) -> TimeZone? {
+            zones.withLock { zones in
+                if let known = zones[identifier] { return known }
+                let zone = TimeZone(identifier: identifier)
+                zones[identifier] = zone
+                return zone
+            }
+        }
+
+        /// What a wall clock in the zone `identifier` shows at `unix` seconds: the civil date, the
+        /// weekday (0 = Sunday) and the seconds since midnight; `nil` for an unknown zone.
         private static func wallClock(
-            _ instant: Date, in zone: TimeZone
-        ) -> (year: Int, month: Int, day: Int, weekday: Int, secondOfDay: Int) {
+            _ unix: Int64, in identifier: String
+        ) -> (year: Int, month: Int, day: Int, weekday: Int64, secondOfDay: Int64)? {
+            guard let zone = zone(identifier) else { return nil }
+            let local = unix + Int64(zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(unix))))
+            let days = floorDivide(local, 86_400)
+            let secondOfDay = local - days * 86_400
+            // 1970-01-01 was a Thursday (weekday 4).
+            let weekday = ((days + 4) % 7 + 7) % 7
             var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = zone
-            let parts = calendar.dateComponents(
-                [.year, .month, .day, .weekday, .hour, .minute, .second], from: instant)
-            let second = (parts.hour ?? 0) * 3_600 + (parts.minute ?? 0) * 60 + (parts.second ?? 0)
-            return (parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.weekday ?? 1, second)
+            calendar.timeZone = utc
+            let date = calendar.dateComponents(
+                [.year, .month, .day], from: Date(timeIntervalSince1970: Double(days * 86_400)))
+            return (date.year ?? 0, date.month ?? 0, date.day ?? 0, weekday, secondOfDay)
         }
 
         /// A second written as the last of its day (…86 399) is the end of that day.
-        private static func endOfDayAdjusted(_ second: Int) -> Int {
+        private static func endOfDayAdjusted(_ second: Int64) -> Int64 {
             second % 86_400 == 86_399 ? second + 1 : second
         }
 

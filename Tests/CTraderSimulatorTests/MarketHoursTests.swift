@@ -96,8 +96,8 @@ struct MarketHoursTests {
         ].map { (Self.ms($0.0), Self.ms($0.1)) }
         var instants: Set<Int64> = []
         for (start, end) in windows {
-            // Every half hour and a quarter past (…:15 is where DE40 and the partial holiday start)…
-            for t in stride(from: start, to: end, by: 1_800_000) { instants.formUnion([t, t + 900_000]) }
+            // Every hour…
+            for t in stride(from: start, to: end, by: 3_600_000) { instants.insert(t) }
             // …and both sides of every opening and closing the calendars announce, to the second
             // and to the millisecond.
             for calendar in calendars {
@@ -134,7 +134,7 @@ struct MarketHoursTests {
             }
         }
         #expect(disagreements == 0)
-        #expect(instants.count > 2_000)
+        #expect(instants.count > 1_000)
         // Not vacuous: every symbol but crypto was seen both open and closed, crypto always open.
         for symbol in symbols {
             let crypto = symbol.symbolID == 22 || symbol.symbolID == 23
