@@ -64,10 +64,8 @@ extension SimulatorEngine {
         details.minVolume = symbol.minVolume
         details.stepVolume = symbol.stepVolume
         details.maxExposure = UInt64(symbol.maxVolume) * 10
-        var interval = ProtoOAInterval()
-        interval.startSecond = 0
-        interval.endSecond = 7 * 86_400
-        details.schedule = [interval]
+        details.schedule = symbol.marketHours.intervals
+        details.holiday = symbol.marketHours.holidays.map(\.proto)
         details.commissionType = .usdPerMillionUsd
         details.preciseTradingCommissionRate = symbol.commissionPerMillion * 100_000_000
         details.preciseMinCommission = 0
@@ -76,7 +74,7 @@ extension SimulatorEngine {
         details.slDistance = 0
         details.tpDistance = 0
         details.distanceSetIn = .symbolDistanceInPoints
-        details.scheduleTimeZone = "UTC"
+        details.scheduleTimeZone = symbol.marketHours.timeZone
         details.tradingMode = .enabled
         details.rolloverCommission3Days = .wednesday
         details.swapCalculationType = .pips
@@ -232,7 +230,7 @@ extension SimulatorEngine {
     ) {
         if servesTape { return }  // a tape's events come from replayMarketEvent
         guard let subscription = connections[id]?.spots[account]?[symbolId],
-            let symbol = configuration.catalogue.symbol(symbolId)
+            let symbol = configuration.catalogue.symbol(symbolId), isTrading(symbol, now: now)
         else { return }
         let (bid, ask) = quote(symbol, now: now)
         let bars = connections[id]?.liveTrendbars[account]?[symbolId] ?? []
@@ -259,7 +257,7 @@ extension SimulatorEngine {
     ) {
         if servesTape { return }  // a tape's events come from replayMarketEvent
         guard let previous = connections[id]?.depth[account]?[symbolId],
-            let symbol = configuration.catalogue.symbol(symbolId)
+            let symbol = configuration.catalogue.symbol(symbolId), isTrading(symbol, now: now)
         else { return }
         let (bid, ask) = quote(symbol, now: now)
         var event = ProtoOADepthEvent()
@@ -339,7 +337,7 @@ extension SimulatorEngine {
         res.hasMore_p = hasMore
         res.trendbar = starts.map { start in
             let barEnd = min(MarketModel.nextBarStart(req.period, after: start), request.now + 1)
-            return market.trendbar(symbol, period: req.period, start: start, end: barEnd)
+            return withDeltaHighQuirk(market.trendbar(symbol, period: req.period, start: start, end: barEnd))
         }
         out.send(id, Envelope(res, clientMsgId: request.clientMsgId))
     }

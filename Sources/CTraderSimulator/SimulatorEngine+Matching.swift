@@ -27,6 +27,7 @@ extension SimulatorEngine {
                         account: accountId, request: nil, out: &out)
                     continue
                 }
+                guard isTrading(symbol, now: now) else { continue }  // nothing fills while the market is closed
                 let (bid, ask) = quote(symbol, now: now)
                 let buy = order.tradeData.tradeSide == .buy
                 let market = TradingArithmetic.price(buy ? ask : bid, digits: symbol.digits)
@@ -54,7 +55,8 @@ extension SimulatorEngine {
             for positionId in (accounts[accountId]?.positions.keys.sorted() ?? []) {
                 guard let position = accounts[accountId]?.positions[positionId],
                     position.hasStopLoss || position.hasTakeProfit,
-                    let symbol = configuration.catalogue.symbol(position.tradeData.symbolID)
+                    let symbol = configuration.catalogue.symbol(position.tradeData.symbolID),
+                    isTrading(symbol, now: now)
                 else { continue }
                 let (bid, ask) = quote(symbol, now: now)
                 let buy = position.tradeData.tradeSide == .buy

@@ -63,6 +63,7 @@ extension SimulatorEngine {
             orderError(.symbolNotFound, "Symbol \(req.symbolID) is not found", request, out: &out)
             return
         }
+        if refuseWhenMarketClosed(symbol, request, out: &out) { return }
         guard req.volume >= symbol.minVolume, req.volume <= symbol.maxVolume, req.volume % symbol.stepVolume == 0 else {
             orderError(
                 .tradingBadVolume,

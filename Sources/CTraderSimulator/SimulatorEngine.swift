@@ -54,6 +54,8 @@ public struct SimulatorEngine: Sendable {
         public var depthLevels: Int
         /// The lifetime announced for a refreshed access token (`expiresIn`); default 30 days.
         public var refreshedTokenLifetime: Duration
+        /// Whether the symbols' published hours are enforced; default ``MarketHoursMode/alwaysOpen``.
+        public var marketHours: MarketHoursMode
 
         /// Makes a configuration; every limit has the real server's value by default.
         public init(
@@ -69,7 +71,8 @@ public struct SimulatorEngine: Sendable {
             maximumTickDataSpan: Duration = .seconds(7 * 86_400),
             maximumRowsPerResponse: Int = 1_000,
             depthLevels: Int = 5,
-            refreshedTokenLifetime: Duration = .seconds(30 * 86_400)
+            refreshedTokenLifetime: Duration = .seconds(30 * 86_400),
+            marketHours: MarketHoursMode = .alwaysOpen
         ) {
             self.seed = seed
             self.identity = identity
@@ -84,6 +87,7 @@ public struct SimulatorEngine: Sendable {
             self.maximumRowsPerResponse = maximumRowsPerResponse
             self.depthLevels = depthLevels
             self.refreshedTokenLifetime = refreshedTokenLifetime
+            self.marketHours = marketHours
         }
     }
 
@@ -124,6 +128,8 @@ public struct SimulatorEngine: Sendable {
         /// How many of the next requests of each payload type get no answer at all (counting down
         /// to zero).
         public var withheldNextRequests: [PayloadType: Int] = [:]
+        /// Historical trendbars with `deltaClose` 0 get `deltaHigh` 0, like the server (SimulatorEngine+Quirks.swift).
+        public var trendbarDeltaHighQuirk = false
         /// No faults.
         public init(rejectOrdersWithErrorCode: String? = nil, withheldRequestTypes: Set<PayloadType> = []) {
             self.rejectOrdersWithErrorCode = rejectOrdersWithErrorCode

@@ -5,7 +5,8 @@ import Foundation
 
 /// The instruments a simulator trades: assets, asset classes, symbol categories and symbols, with
 /// the numbers that drive their simulated prices. ``standard`` holds 23 symbols: FX majors and
-/// crosses, metals, indices and crypto.
+/// crosses, metals, indices and crypto, each with realistic trading hours and holidays
+/// (``MarketHours``).
 public struct SymbolCatalogue: Sendable {
     /// One tradable symbol and the parameters of its price model.
     public struct Symbol: Sendable, Hashable {
@@ -76,6 +77,10 @@ public struct SymbolCatalogue: Sendable {
             for _ in 0..<max(0, 5 - Int(digits)) { value *= 10 }
             return value
         }
+
+        /// When the symbol trades (published as `schedule`, `scheduleTimeZone` and `holiday`);
+        /// default round the clock. ``SymbolCatalogue/standard`` gives each symbol realistic hours.
+        public var marketHours: MarketHours = .roundTheClock
     }
 
     /// The assets.
@@ -209,6 +214,11 @@ public struct SymbolCatalogue: Sendable {
                 digits: 2, pipPosition: 0, basePrice: 3200.00, spreadPoints: 250, lotSize: 100, minVolume: 1,
                 maxVolume: 100_000, stepVolume: 1),
         ]
-        return SymbolCatalogue(assets: assets, assetClasses: classes, categories: categories, symbols: symbols)
+        let withHours = symbols.map { symbol in
+            var symbol = symbol
+            symbol.marketHours = .standard(forSymbolNamed: symbol.name)
+            return symbol
+        }
+        return SymbolCatalogue(assets: assets, assetClasses: classes, categories: categories, symbols: withHours)
     }()
 }

@@ -23,6 +23,7 @@ struct CTraderCommand: AsyncParsableCommand {
             HistoryCommand.self,
             BookCommand.self,
             ProfileCommand.self,
+            HoursCommand.self,
         ]
     )
 

@@ -35,6 +35,10 @@ struct SimulatorCommand: AsyncParsableCommand {
             """
     ) var mallocArenas: Int = 1
     @Flag(help: "Print the details as one JSON object.") var json = false
+    @Flag(
+        help: ArgumentHelp(
+            "Enforce the symbols' published hours and holidays on the wall clock: outside them, new orders get "
+                + "MARKET_CLOSED and no quotes flow (default: every symbol always trades).")) var marketHours = false
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Log connections to standard error.") var verbose =
         false
 
@@ -54,7 +58,7 @@ struct SimulatorCommand: AsyncParsableCommand {
             webSocketPort: port,
             protobufPort: protobufPort,
             tls: tlsCert.map { Simulator.Configuration.TLS(certificateChainFile: $0, privateKeyFile: tlsKey ?? "") },
-            engine: .init(seed: seed, identity: identity)
+            engine: .init(seed: seed, identity: identity, marketHours: marketHours ? .enforced : .alwaysOpen)
         )
         let simulator: Simulator
         do {
