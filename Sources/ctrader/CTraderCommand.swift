@@ -21,6 +21,9 @@ struct CTraderCommand: AsyncParsableCommand {
             CloseCommand.self, CancelCommand.self, SendCommand.self, SimulatorCommand.self, DecodeCommand.self,
             EncodeCommand.self, ReplayCommand.self, WSCommand.self,
             HistoryCommand.self,
+            LoginCommand.self,
+            LogoutCommand.self,
+            WhoamiCommand.self,
         ]
     )
 
