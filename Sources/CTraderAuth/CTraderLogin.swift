@@ -13,9 +13,10 @@ public enum CTraderLogin {
     ///   - client: the OAuth client; its redirect URI must be `http://` on loopback (port `0`
     ///     picks a free port; the authorization server must then accept any loopback port).
     ///   - scope: the scope to ask for.
-    ///   - store: where the pair is saved (``CTraderFileTokenStore``: 0600, atomic); `nil`: not saved.
+    ///   - store: where the pair is saved (`CTraderFileTokenStore`: 0600, atomic); `nil`: not saved.
     ///   - timeout: how long to wait for the browser.
     ///   - limits: the receiver's limits.
+    ///   - logger: gets `debug` and `trace` lines without a token, a code or the secret.
     ///   - present: gets the authorization URL once the receiver listens.
     ///   - beforeSave: runs between the exchange and the save (a test hook).
     /// - Returns: the tokens, saved when `store` is given.

@@ -50,7 +50,7 @@ public struct CTraderOAuthConfiguration: Sendable {
 
 /// The token endpoint's answer: the pair, and when it expires.
 public struct CTraderOAuthTokens: Sendable, Hashable, CustomStringConvertible {
-    /// The pair (``CTraderTokenPair/ctidTraderAccountId`` is `nil`: a token belongs to a user).
+    /// The pair (its `ctidTraderAccountId` is `nil`: a token belongs to a user).
     public var pair: CTraderTokenPair
     /// The token type the server named (`bearer`).
     public var tokenType: String
@@ -106,7 +106,10 @@ public struct CTraderOAuthClient: Sendable {
 
     /// The authorization page's URL for `scope`, with `state` (checked when echoed back).
     ///
-    /// - Parameter redirectURI: the redirect URI to name; default the configuration's.
+    /// - Parameters:
+    ///   - scope: the scope to ask for.
+    ///   - state: the `state` to send (``makeState()``).
+    ///   - redirectURI: the redirect URI to name; default the configuration's.
     /// - Throws: ``CTraderOAuthError/Code/invalidURL`` for a malformed authorization URL.
     public func authorizationURL(scope: CTraderOAuthScope, state: String, redirectURI: String? = nil) throws -> String {
         try CTraderHTTPURL(parsing: configuration.authorizationURL).adding([
@@ -120,7 +123,9 @@ public struct CTraderOAuthClient: Sendable {
     /// Exchanges an authorization code for a token pair (do it at once: the code lives about a
     /// minute).
     ///
-    /// - Parameter redirectURI: the redirect URI the code was issued for; default the configuration's.
+    /// - Parameters:
+    ///   - code: the code the redirect carried.
+    ///   - redirectURI: the redirect URI the code was issued for; default the configuration's.
     /// - Throws: ``CTraderOAuthError`` naming the cause (``CTraderOAuthError/Code/invalidGrant``,
     ///   ``CTraderOAuthError/Code/invalidClient``, ``CTraderOAuthError/Code/redirectURIMismatch`` …).
     public func exchange(code: String, redirectURI: String? = nil) async throws -> CTraderOAuthTokens {

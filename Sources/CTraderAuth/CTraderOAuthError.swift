@@ -66,7 +66,10 @@ public struct CTraderOAuthError: Error, Hashable, Sendable, CustomStringConverti
     /// (`SimulatorAuthorizationServer`) use `INVALID_CLIENT`, `INVALID_REDIRECT_URI`,
     /// `INVALID_GRANT` and `ACCESS_DENIED`.
     ///
-    /// - Parameter refreshing: whether the request was a refresh (`grant_type=refresh_token`).
+    /// - Parameters:
+    ///   - errorCode: the answer's `errorCode`.
+    ///   - description: the answer's `description`.
+    ///   - refreshing: whether the request was a refresh (`grant_type=refresh_token`).
     public static func classify(errorCode: String, description: String, refreshing: Bool) -> CTraderOAuthError {
         let words = (errorCode + " " + description).lowercased()
         let code: Code
