@@ -44,6 +44,8 @@ struct AuthHarness: Sendable {
         configuration.authorization = SimulatorAuthorizationServer.Configuration(
             tls: .init(certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
             grantedScopes: grantedScopes,
+            // A loaded machine (the whole suite in parallel) may take seconds to send a request.
+            requestTimeout: .seconds(120),
             now: { clock.now })
         let simulator = try await Simulator.start(configuration, logger: quiet)
         guard let server = simulator.authorizationServer else {

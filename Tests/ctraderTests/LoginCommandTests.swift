@@ -42,6 +42,8 @@ import Darwin
             configuration.authorization = SimulatorAuthorizationServer.Configuration(
                 tls: .init(
                     certificateChainFile: certificates.serverCertificate, privateKeyFile: certificates.serverKey),
+                // A loaded machine (the whole suite in parallel) may take seconds to send a request.
+                requestTimeout: .seconds(120),
                 now: { clock.now })
             var logger = Logger(label: "test.simulator")
             logger.logLevel = .critical
