@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "CTraderToolkit", targets: ["CTraderToolkit"]),
         .library(name: "CTrader", targets: ["CTrader"]),
         .library(name: "CTraderHistory", targets: ["CTraderHistory"]),
+        .library(name: "CTraderAuth", targets: ["CTraderAuth"]),
         .executable(name: "ctrader", targets: ["ctrader"]),
         .executable(name: "ws-echo-client", targets: ["ws-echo-client"]),
         .executable(name: "ctrader-soak", targets: ["ctrader-soak"]),
@@ -150,6 +151,17 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // The OAuth code flow: the authorization URL, a loopback redirect receiver, the token
+        // endpoint over our own HTTPS client (no URLSession), the pair saved in the session's store.
+        .target(
+            name: "CTraderAuth",
+            dependencies: [
+                "CTraderTransport",
+                "CTraderSession",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The umbrella: re-exports what an application needs.
         .target(
             name: "CTrader",
@@ -174,6 +186,7 @@ let package = Package(
                 "CSystemShims",
                 // The history calls (`CTraderClient.trendbars`, `ticks`, `deals`) live in the umbrella.
                 "CTrader",
+                "CTraderAuth",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -291,6 +304,7 @@ let package = Package(
             name: "ctraderTests",
             dependencies: [
                 "ctrader", "CTrader", "CTraderTestSupport", "CTraderSimulator", "CTraderTransport", "CTraderHistory",
+                "CTraderAuth",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -300,6 +314,15 @@ let package = Package(
             name: "CTraderTests",
             dependencies: [
                 "CTrader", "CTraderTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CTraderAuthTests",
+            dependencies: [
+                "CTraderAuth", "CTraderSimulator", "CTraderSession", "CTraderMessaging", "CTraderTransport",
+                "CTraderTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -75,6 +75,9 @@ public final class Simulator: Sendable {
         /// A tape whose spots, depth and live trendbars replace the simulated market (see
         /// ``SimulatorTapeFeed``); default `nil`, the seeded model.
         public var tape: SimulatorTapeFeed?
+        /// The OAuth authorization server to serve beside (``SimulatorAuthorizationServer``: the
+        /// authorization page and `/apps/token`, on a port of its own); default `nil`, none.
+        public var authorization: SimulatorAuthorizationServer.Configuration?
 
         /// Makes a configuration.
         public init(
@@ -133,6 +136,8 @@ public final class Simulator: Sendable {
     public let faults: SimulatorFaults
 
     let core: SimulatorCore
+    /// ``authorizationServer`` (Simulator+Authorization.swift).
+    let authorization = Locked<SimulatorAuthorizationServer?>(nil)
     private let listeners: [any TransportListener]
     private let tasks: [Task<Void, Never>]
 
@@ -183,9 +188,12 @@ public final class Simulator: Sendable {
             let scheme = configuration.tls == nil ? "ws" : "wss"
             let host = configuration.host == "0.0.0.0" || configuration.host.isEmpty ? "127.0.0.1" : configuration.host
             let urlHost = host.contains(":") ? "[\(host)]" : host
-            return start(
+            let simulator = start(
                 configuration, webSocketListener: webSocket, protobufListener: protobuf,
                 url: "\(scheme)://\(urlHost):\(webSocket.port)", logger: logger)
+            listeners = []
+            try await simulator.startAuthorizationServer(logger: logger)
+            return simulator
         } catch {
             for listener in listeners { await listener.close() }
             throw error
@@ -273,6 +281,7 @@ public final class Simulator: Sendable {
 
     /// Stops accepting, closes every connection, and returns once everything has stopped.
     public func stop() async {
+        await authorization.withLock { $0 }?.stop()
         for listener in listeners { await listener.close() }
         await core.stop()
         tasks.last?.cancel()

@@ -9,11 +9,18 @@ public struct SimulatorIdentity: Sendable, Hashable {
         public var clientId: String
         /// The application's client secret.
         public var clientSecret: String
+        /// The redirect URIs registered with the application (``SimulatorAuthorizationServer``
+        /// redirects only to these); default ``defaultRedirectURIs``.
+        public var redirectURIs: [String]
         /// Makes an application.
-        public init(clientId: String, clientSecret: String) {
+        public init(clientId: String, clientSecret: String, redirectURIs: [String] = defaultRedirectURIs) {
             self.clientId = clientId
             self.clientSecret = clientSecret
+            self.redirectURIs = redirectURIs
         }
+
+        /// `http://127.0.0.1:5005/callback`: the `ctrader login` command's default redirect URI.
+        public static let defaultRedirectURIs = ["http://127.0.0.1:5005/callback"]
     }
 
     /// An OAuth token pair granting access to some trading accounts.

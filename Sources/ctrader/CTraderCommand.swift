@@ -13,7 +13,7 @@ struct CTraderCommand: AsyncParsableCommand {
             Exit codes: 0 success, 1 runtime failure, 2 usage, 3 authentication, 4 network or timeout, \
             5 a trading request's outcome is unknown (sent, then its answer or its fill was lost, or Ctrl-C \
             came: the account was reconciled and its positions and orders printed), 130 Ctrl-C before a \
-            trading request was sent (nothing was executed).
+            trading request was sent (nothing was executed); 10-14 the login refusals (ctrader login --help).
             """,
         subcommands: [
             DemoCommand.self, AccountsCommand.self, SymbolsCommand.self, QuotesCommand.self, BarsCommand.self,
@@ -24,6 +24,9 @@ struct CTraderCommand: AsyncParsableCommand {
             BookCommand.self,
             ProfileCommand.self,
             HoursCommand.self,
+            LoginCommand.self,
+            LogoutCommand.self,
+            WhoamiCommand.self,
         ]
     )
 

@@ -72,6 +72,9 @@ final class RunningCTrader: @unchecked Sendable {
         }
     }
 
+    /// What it wrote to standard error so far.
+    var standardErrorSoFar: String { lock.withLock { String(decoding: standardError, as: UTF8.self) } }
+
     /// Sends `signal` (SIGINT: what Ctrl-C sends).
     func send(_ signal: Int32) {
         kill(process.processIdentifier, signal)

@@ -34,6 +34,8 @@ struct SimulatorCommand: AsyncParsableCommand {
             keeps the memory of connections that come and go from spreading over per-thread heaps.
             """
     ) var mallocArenas: Int = 1
+    @Option(help: "The OAuth authorization server's port (ctrader login --auth-url/--token-url); 0 picks a free one.")
+    var authPort: Int = 0
     @Flag(help: "Print the details as one JSON object.") var json = false
     @Flag(
         help: ArgumentHelp(
@@ -46,6 +48,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
         if !(0...65_535).contains(port) { throw ValidationError("--port must be 0…65535") }
         if mallocArenas < 0 { throw ValidationError("--malloc-arenas must be 0 or more") }
+        if !(0...65_535).contains(authPort) { throw ValidationError("--auth-port must be 0…65535") }
     }
 
     func run() async throws {
@@ -53,19 +56,21 @@ struct SimulatorCommand: AsyncParsableCommand {
         var logger = Logger(label: "ctrader.simulator")
         logger.logLevel = verbose ? .debug : .critical
         let identity = SimulatorIdentity.demo(clientId: clientId, clientSecret: clientSecret, accessToken: accessToken)
-        let configuration = Simulator.Configuration(
+        var configuration = Simulator.Configuration(
             host: host,
             webSocketPort: port,
             protobufPort: protobufPort,
             tls: tlsCert.map { Simulator.Configuration.TLS(certificateChainFile: $0, privateKeyFile: tlsKey ?? "") },
             engine: .init(seed: seed, identity: identity, marketHours: marketHours ? .enforced : .alwaysOpen)
         )
+        configuration.authorization = .init(host: host, port: authPort, tls: configuration.tls)
         let simulator: Simulator
         do {
             simulator = try await Simulator.start(configuration, logger: logger)
         } catch {
             throw CLIError.runtime("cannot start the simulator: \(error)")
         }
+        let auth = simulator.authorizationServer
         let accounts = identity.accounts.filter {
             identity.tokens.first?.accountIds.contains($0.ctidTraderAccountId) ?? false
         }
@@ -74,11 +79,17 @@ struct SimulatorCommand: AsyncParsableCommand {
             details: [
                 "accounts": accounts.map {
                     ["ctidTraderAccountId": $0.ctidTraderAccountId, "netted": $0.isNetted] as [String: Any]
-                }
+                },
+                "authorizationURL": auth?.authorizationURL ?? "", "tokenURL": auth?.tokenURL ?? "",
             ],
             lines: accounts.map {
                 "account: \($0.ctidTraderAccountId) (\($0.isNetted ? "netted" : "hedged"), \($0.brokerName))"
-            },
+            } + [
+                "authorization URL: \(auth?.authorizationURL ?? "-")", "token URL: \(auth?.tokenURL ?? "-")",
+                "log in: ctrader login --client-id \(clientId) --client-secret \(clientSecret) --token-file FILE "
+                    + "--auth-url \(auth?.authorizationURL ?? "-") --token-url \(auth?.tokenURL ?? "-") "
+                    + "--endpoint \(simulator.url)",
+            ],
             hint: "Serving; Ctrl-C stops.")
     }
 }

@@ -1,3 +1,4 @@
+import CTraderAuth
 import CTraderMessaging
 import CTraderSession
 import CTraderTransport
@@ -40,6 +41,8 @@ enum ExitStatus {
         case let error as CLIError:
             return (error.exitCode, error.message)
         case let error as CTraderError:
+            return describe(error)
+        case let error as CTraderOAuthError:
             return describe(error)
         case let error as TransportError:
             return (network, "network error: \(error)")
