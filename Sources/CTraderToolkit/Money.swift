@@ -101,9 +101,14 @@ public struct Money: Hashable, Sendable, Comparable, CustomStringConvertible {
 }
 
 extension Decimal {
-    /// The shortest decimal that reads back as `value` (`1.08512`, not its binary expansion):
-    /// how the toolkit takes the Open API's `double` prices.
+    /// The price a `double` of the Open API stands for: the shortest decimal that reads back as
+    /// `value` (`1.08512`, not its binary expansion), rounded to 10 decimal places, so that a
+    /// double computed as 1.25143 − ε (1.2514299999999998) is 1.25143 again. Prices are multiples
+    /// of 1/100000; 10 places keep any finer average price.
     static func exactly(shortest value: Double) -> Decimal {
-        Decimal(string: "\(value)", locale: Locale(identifier: "en_US_POSIX")) ?? Decimal(value)
+        var parsed = Decimal(string: "\(value)", locale: Locale(identifier: "en_US_POSIX")) ?? Decimal(value)
+        var rounded = Decimal()
+        NSDecimalRound(&rounded, &parsed, 10, .plain)
+        return rounded
     }
 }

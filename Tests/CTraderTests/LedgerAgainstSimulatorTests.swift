@@ -174,7 +174,7 @@ struct LedgerTrial {
         }
         let accepted = try await client.placeOrder(order)
         let orderId = accepted.order.orderID
-        try await feed.wait { ledger, _ in ledger.deals.values.contains { $0.orderId == orderId } }
+        try await wait("open") { ledger, _ in ledger.deals.values.contains { $0.orderId == orderId } }
     }
 
     mutating func close(_ position: PositionLedger.Position, partially: Bool) async throws {
@@ -185,9 +185,9 @@ struct LedgerTrial {
         let rest = position.volume - volume
         if partially {
             partialCloses += 1
-            try await feed.wait { ledger, _ in ledger.positions[id]?.volume == rest }
+            try await wait("partial close") { ledger, _ in ledger.positions[id]?.volume == rest }
         } else {
-            try await feed.wait { ledger, _ in ledger.positions[id] == nil }
+            try await wait("close") { ledger, _ in ledger.positions[id] == nil }
         }
     }
 
@@ -236,13 +236,13 @@ struct LedgerTrial {
         request.ctidTraderAccountID = account
         request.positionID = position.id
         let stop = CTraderUnits.price(relative: buy ? market - away : market + away)
-        request.stopLoss = NSDecimalNumber(decimal: stop).doubleValue
-        request.takeProfit =
-            NSDecimalNumber(decimal: CTraderUnits.price(relative: buy ? market + toward : market - toward))
-            .doubleValue
+        let take = CTraderUnits.price(relative: buy ? market + toward : market - toward)
+        // The nearest doubles (a parse of the decimal text is correctly rounded).
+        request.stopLoss = Double("\(stop)")!
+        request.takeProfit = Double("\(take)")!
         _ = try await client.send(request, expecting: ProtoOAExecutionEvent.self)
         let id = position.id
-        try await feed.wait { ledger, _ in ledger.positions[id]?.stopLoss == stop }
+        try await wait("amend") { ledger, _ in ledger.positions[id]?.stopLoss == stop }
     }
 
     /// A random walk of one leg (and the crosses with it).
@@ -259,7 +259,7 @@ struct LedgerTrial {
     func settle() async throws {
         let closing = await closedBy(market)
         await market.publish(to: simulator)
-        try await feed.wait { ledger, _ in closing.allSatisfy { ledger.positions[$0] == nil } }
+        try await wait("settle") { ledger, _ in closing.allSatisfy { ledger.positions[$0] == nil } }
     }
 
     /// The positions whose stop loss or take profit the market crosses, as the simulator checks
@@ -276,6 +276,40 @@ struct LedgerTrial {
         }.map(\.id)
     }
 
+    /// Waits on the feed; after 60 s (a hang, not a timing threshold of the behaviour) records
+    /// what the ledger holds and fails.
+    func wait(
+        _ what: String, _ condition: @escaping @Sendable (PositionLedger, QuoteBoard) -> Bool
+    ) async throws {
+        let feed = self.feed
+        let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await feed.wait(until: condition)
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(60))
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !finished {
+            let ledger = await feed.ledger
+            let board = await feed.quotes
+            let subscribed = await feed.subscribedSymbols
+            Issue.record(
+                """
+                waiting for \(what) after \(trades) trades: positions \(ledger.positions.values.sorted { $0.id < $1.id }), \
+                quoted \(ledger.quotedSymbols), subscribed \(subscribed.sorted()), missing \(ledger.missingConversions), \
+                board \(board.quotes.values.map { ($0.symbolId, $0.bid?.relativePrice ?? 0, $0.ask?.relativePrice ?? 0) }), \
+                market \(market.mids)
+                """)
+            throw CancellationError()
+        }
+    }
+
     // MARK: - Checking
 
     /// The ledger's balance against the server's trader, to the cent; its unrealized profit
@@ -285,7 +319,7 @@ struct LedgerTrial {
         request.ctidTraderAccountID = account
         let trader = try await client.send(request, expecting: ProtoOATraderRes.self).trader
         let version = trader.balanceVersion
-        try await feed.wait { ledger, _ in (ledger.balanceVersion ?? -1) >= version }
+        try await wait("balance") { ledger, _ in (ledger.balanceVersion ?? -1) >= version }
         let ledger = await feed.ledger
         #expect(ledger.balanceVersion == version)
         #expect(ledger.balance.scaled(moneyDigits: trader.moneyDigits) == trader.balance)
@@ -297,7 +331,7 @@ struct LedgerTrial {
             expected[instrument.id] = (UInt64(bid), UInt64(ask))
         }
         let wanted = expected
-        try await feed.wait { ledger, board in
+        try await wait("quotes") { ledger, board in
             ledger.missingConversions.isEmpty
                 && ledger.quotedSymbols.allSatisfy { id in
                     guard let quote = board.quote(symbolId: id), let want = wanted[id] else { return false }

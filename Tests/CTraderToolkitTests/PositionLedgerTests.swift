@@ -268,6 +268,20 @@ let ledgerCADJPY = ledgerSymbol(15, base: 7, quote: 4, name: "CADJPY")
         #expect(ledger.valuation(quotes: board).equity.scaled(moneyDigits: 2) == 493_613)
     }
 
+    /// A double that is a price's neighbour (1.25143 − 2⁻⁵²·…, printed 1.2514299999999998) is
+    /// read as the price.
+    @Test func pricesAreReadWithoutBinaryArtefacts() {
+        var ledger = PositionLedger()
+        ledger.apply(
+            ledgerExecution(
+                .orderReplaced,
+                position: ledgerPosition(
+                    35, symbol: 1, side: .sell, volume: 100_000, price: 1.25, stopLoss: 1.2514299999999998,
+                    updated: 1_000)))
+        #expect(ledger.positions[35]?.stopLoss == Decimal(string: "1.25143"))
+        #expect(ledger.positions[35]?.entryPrice == Decimal(string: "1.25"))
+    }
+
     /// Amounts in messages with 8 money digits on an account whose trader has 2.
     @Test func eachMessageIsReadWithItsOwnMoneyDigits() throws {
         var ledger = PositionLedger()
