@@ -3,6 +3,9 @@
 import CTraderMessaging
 
 /// One trading account's book: balance, open positions, pending orders, and the history.
+///
+/// Every money amount is an `Int64` in the account's `moneyDigits`. The balance changes only with
+/// a closing deal, by its `grossProfit + swap + commission` (the Money article).
 struct AccountState: Sendable {
     var account: SimulatorIdentity.Account
     var balance: Int64
@@ -12,19 +15,14 @@ struct AccountState: Sendable {
     /// Every order in its latest state (pending ones too), by id.
     var orders: [Int64: ProtoOAOrder] = [:]
     var deals: [ProtoOADeal] = []
+    /// The time up to which swaps have been charged (SwapRollover.swift); `nil` before the engine
+    /// first saw the time.
+    var swapsChargedUntil: Int64?
 
     init(account: SimulatorIdentity.Account) {
         self.account = account
         self.balance = account.balance
     }
-
-    var moneyScale: Double {
-        var scale = 1.0
-        for _ in 0..<account.moneyDigits { scale *= 10 }
-        return scale
-    }
-
-    var leverage: Double { Double(account.leverageInCents) / 100 }
 
     var usedMargin: Int64 {
         positions.values.reduce(0) { $0 + Int64($1.usedMargin) }

@@ -16,23 +16,9 @@ extension SimulatorEngine {
         return light
     }
 
-    /// The chain of symbols that converts `first` into `last`: one symbol when one joins them,
-    /// otherwise two through USD.
+    /// The chain of symbols that converts `first` into `last` (ConversionChains.swift).
     mutating func symbolsForConversion(_ req: ProtoOASymbolsForConversionReq, _ request: Request, out: inout Outbox) {
-        let symbols = configuration.catalogue.symbols
-        func joining(_ a: Int64, _ b: Int64) -> SymbolCatalogue.Symbol? {
-            symbols.first {
-                ($0.baseAssetId == a && $0.quoteAssetId == b) || ($0.baseAssetId == b && $0.quoteAssetId == a)
-            }
-        }
-        var chain: [SymbolCatalogue.Symbol] = []
-        if let direct = joining(req.firstAssetID, req.lastAssetID) {
-            chain = [direct]
-        } else if let first = joining(req.firstAssetID, SymbolCatalogue.usd),
-            let second = joining(SymbolCatalogue.usd, req.lastAssetID)
-        {
-            chain = [first, second]
-        }
+        let chain = configuration.catalogue.conversionChain(from: req.firstAssetID, to: req.lastAssetID) ?? []
         guard !chain.isEmpty || req.firstAssetID == req.lastAssetID else {
             out.send(
                 request.connection,

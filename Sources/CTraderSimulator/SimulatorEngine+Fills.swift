@@ -1,6 +1,7 @@
 // swift-ctrader: the local cTrader-compatible simulator.
 
 import CTraderMessaging
+import Foundation
 
 extension SimulatorEngine {
     // MARK: - Fills
@@ -23,13 +24,17 @@ extension SimulatorEngine {
         if var existing = state.positions[order.positionID] {
             var deal = makeDeal(order: order, volume: remaining, price: price, symbol: symbol, state: state, now: now)
             if existing.tradeData.tradeSide == order.tradeData.tradeSide {
-                // Netting, same side: the position grows at the average price.
-                let v0 = Double(existing.tradeData.volume)
-                let v1 = Double(remaining)
-                existing.price = TradingArithmetic.round(
-                    (existing.price * v0 + price * v1) / (v0 + v1), digits: symbol.digits)
+                // Netting, same side: the position grows at the average price (rounded to the
+                // symbol's digits, half away from zero).
+                let v0 = Decimal(existing.tradeData.volume)
+                let v1 = Decimal(remaining)
+                let average =
+                    (Money.price(existing.price, digits: symbol.digits) * v0 + Money.price(price, digits: symbol.digits)
+                        * v1) / (v0 + v1)
+                existing.price = Money.wire(average, digits: symbol.digits)
                 existing.tradeData.volume += remaining
-                let fee = arithmetic.commission(volume: remaining, symbol: symbol, account: state)
+                let fee = arithmetic.commission(
+                    volume: remaining, price: Money.price(price, digits: symbol.digits), symbol: symbol, account: state)
                 existing.commission += fee
                 deal.commission = fee
                 remaining = 0
@@ -57,7 +62,8 @@ extension SimulatorEngine {
             position.swap = 0
             position.price = price
             var deal = makeDeal(order: order, volume: remaining, price: price, symbol: symbol, state: state, now: now)
-            let fee = arithmetic.commission(volume: remaining, symbol: symbol, account: state)
+            let fee = arithmetic.commission(
+                volume: remaining, price: Money.price(price, digits: symbol.digits), symbol: symbol, account: state)
             position.commission = fee
             deal.commission = fee
             position.moneyDigits = state.account.moneyDigits
@@ -65,15 +71,17 @@ extension SimulatorEngine {
             let buy = order.tradeData.tradeSide == .buy
             if order.hasStopLoss { position.stopLoss = order.stopLoss }
             if order.hasTakeProfit { position.takeProfit = order.takeProfit }
+            // Relative protection is placed from the fill price, in 1/100000 units, rounded to
+            // the symbol's digits half away from zero.
+            let fillPrice = Money.price(price, digits: symbol.digits)
             if order.hasRelativeStopLoss {
-                let distance = Double(order.relativeStopLoss) / 100_000
-                position.stopLoss = TradingArithmetic.round(
-                    buy ? price - distance : price + distance, digits: symbol.digits)
+                let distance = Money.price(relative: order.relativeStopLoss, digits: 5)
+                position.stopLoss = Money.wire(buy ? fillPrice - distance : fillPrice + distance, digits: symbol.digits)
             }
             if order.hasRelativeTakeProfit {
-                let distance = Double(order.relativeTakeProfit) / 100_000
-                position.takeProfit = TradingArithmetic.round(
-                    buy ? price + distance : price - distance, digits: symbol.digits)
+                let distance = Money.price(relative: order.relativeTakeProfit, digits: 5)
+                position.takeProfit = Money.wire(
+                    buy ? fillPrice + distance : fillPrice - distance, digits: symbol.digits)
             }
             if order.hasTrailingStopLoss { position.trailingStopLoss = order.trailingStopLoss }
             fills.append((position, deal))
@@ -116,8 +124,8 @@ extension SimulatorEngine {
         deal.tradeSide = order.tradeData.tradeSide
         deal.dealStatus = .filled
         let arithmetic = self.arithmetic(at: now)
-        deal.marginRate = arithmetic.depositRate(of: symbol.baseAssetId, account: state)
-        deal.baseToUsdConversionRate = arithmetic.usdRate(of: symbol.baseAssetId)
+        deal.marginRate = Money.rateDouble(arithmetic.depositRate(of: symbol.baseAssetId, account: state))
+        deal.baseToUsdConversionRate = Money.rateDouble(arithmetic.usdRate(of: symbol.baseAssetId))
         deal.moneyDigits = state.account.moneyDigits
         return deal
     }

@@ -45,7 +45,7 @@ extension SimulatorEngine {
                         account: request.accountId))
                 return
             }
-            res.symbol.append(Self.details(of: symbol))
+            res.symbol.append(Self.publishingCharges(of: symbol, in: Self.details(of: symbol)))
         }
         out.send(request.connection, Envelope(res, clientMsgId: request.clientMsgId))
     }

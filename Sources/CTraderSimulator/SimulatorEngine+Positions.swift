@@ -1,28 +1,38 @@
 // swift-ctrader: the local cTrader-compatible simulator.
 
 import CTraderMessaging
+import Foundation
 
 extension SimulatorEngine {
     // MARK: - Closing
 
-    /// Closes `volume` of a position at `exit`: books the profit and both sides' commission on the
-    /// balance, and returns the deal's close detail. The position is left CLOSED when nothing remains.
+    /// Closes `volume` of a position at `exit`: books the gross profit, the swap and the commission
+    /// of the closed share on the balance, and returns the deal's close detail. The closed share's
+    /// open commission and swap are the position's, times closed / open volume, rounded half away
+    /// from zero; the closing side's commission is charged on the closed volume at `exit`. The
+    /// position is left CLOSED when nothing remains.
     func closeDetail(
         _ state: inout AccountState, position: inout ProtoOAPosition, volume: Int64, exit: Double,
         symbol: SymbolCatalogue.Symbol, now: Int64
     ) -> ProtoOAClosePositionDetail {
         let arithmetic = self.arithmetic(at: now)
+        let exitPrice = Money.price(exit, digits: symbol.digits)
         let gross = arithmetic.grossProfit(
-            side: position.tradeData.tradeSide, entry: position.price, exit: exit, volume: volume, symbol: symbol,
-            account: state)
-        // The open commission already charged on this share, plus the closing side.
-        let share = position.tradeData.volume > 0 ? Double(volume) / Double(position.tradeData.volume) : 1
-        let openShare = Int64((Double(position.commission) * share).rounded())
-        let closeFee = arithmetic.commission(volume: volume, symbol: symbol, account: state)
+            side: position.tradeData.tradeSide, entry: Money.price(position.price, digits: symbol.digits),
+            exit: exitPrice, volume: volume, symbol: symbol, account: state)
+        let open = position.tradeData.volume
+        func share(_ amount: Int64) -> Int64 {
+            guard open > 0, volume < open else { return amount }
+            return Money.wholeInt64(Money.rounded(Decimal(amount) * Decimal(volume) / Decimal(open), digits: 0))
+        }
+        let openShare = share(position.commission)
+        let swapShare = share(position.swap)
+        let closeFee = arithmetic.commission(volume: volume, price: exitPrice, symbol: symbol, account: state)
         let totalCommission = openShare + closeFee
-        state.balance += gross + totalCommission
+        state.balance += gross + swapShare + totalCommission
         state.balanceVersion += 1
         position.commission -= openShare
+        position.swap -= swapShare
         position.tradeData.volume -= volume
         if position.tradeData.volume == 0 {
             position.positionStatus = .positionStatusClosed
@@ -32,10 +42,11 @@ extension SimulatorEngine {
         var detail = ProtoOAClosePositionDetail()
         detail.entryPrice = position.price
         detail.grossProfit = gross
-        detail.swap = 0
+        detail.swap = swapShare
         detail.commission = totalCommission
         detail.balance = state.balance
-        detail.quoteToDepositConversionRate = arithmetic.depositRate(of: symbol.quoteAssetId, account: state)
+        detail.quoteToDepositConversionRate = Money.rateDouble(
+            arithmetic.depositRate(of: symbol.quoteAssetId, account: state))
         detail.closedVolume = volume
         detail.balanceVersion = state.balanceVersion
         detail.moneyDigits = state.account.moneyDigits

@@ -110,16 +110,13 @@ extension SimulatorEngine {
             guard let position = state.positions[positionId],
                 let symbol = configuration.catalogue.symbol(position.tradeData.symbolID)
             else { continue }
-            let (bid, ask) = quote(symbol, now: request.now)
-            let exit = TradingArithmetic.price(position.tradeData.tradeSide == .buy ? bid : ask, digits: symbol.digits)
-            let gross = arithmetic.grossProfit(
-                side: position.tradeData.tradeSide, entry: position.price, exit: exit,
-                volume: position.tradeData.volume,
-                symbol: symbol, account: state)
+            let gross = arithmetic.unrealizedGross(position, symbol: symbol, account: state)
             var pnl = ProtoOAPositionUnrealizedPnL()
             pnl.positionID = positionId
             pnl.grossUnrealizedPnL = gross
-            pnl.netUnrealizedPnL = gross + 2 * position.commission + position.swap
+            // Net: with the open side's commission and the swap charged so far; without the closing
+            // commission, like the server ("It does not include potential closing commission").
+            pnl.netUnrealizedPnL = gross + position.commission + position.swap
             res.positionUnrealizedPnL.append(pnl)
         }
         out.send(request.connection, Envelope(res, clientMsgId: request.clientMsgId))

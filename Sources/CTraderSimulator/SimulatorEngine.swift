@@ -335,6 +335,7 @@ public struct SimulatorEngine: Sendable {
             return
         }
         let request = Request(connection: id, clientMsgId: msgId, accountId: accountId, now: now)
+        chargeSwaps(now: now, out: &out)
         dispatch(message, request, out: &out)
     }
 
@@ -404,6 +405,7 @@ public struct SimulatorEngine: Sendable {
                 out.send(id, Envelope(ProtoHeartbeatEvent()))
             }
         }
+        chargeSwaps(now: now, out: &out)
         matchOrders(now: now, out: &out)
         publishMarketData(now: now, out: &out)
         return out.outputs

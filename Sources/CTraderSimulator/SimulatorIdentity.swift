@@ -112,7 +112,8 @@ public struct SimulatorIdentity: Sendable, Hashable {
     /// The netted demo account of ``standard`` (trader login 5000002, 10 000.00 USD, 1:30).
     public static let demoNettedAccountId: Int64 = 1_000_002
 
-    /// One application, one token holding two demo accounts (one hedged, one netted).
+    /// One application, one token holding two demo accounts (one hedged, one netted), and a second
+    /// token holding the EUR demo account (``demoEURAccountId``).
     public static let standard = SimulatorIdentity(
         applications: [Application(clientId: demoClientId, clientSecret: demoClientSecret)],
         tokens: [
@@ -120,13 +121,15 @@ public struct SimulatorIdentity: Sendable, Hashable {
                 accessToken: demoAccessToken,
                 refreshToken: demoRefreshToken,
                 accountIds: [demoHedgedAccountId, demoNettedAccountId]
-            )
+            ),
+            Token(accessToken: demoEURAccessToken, refreshToken: demoEURRefreshToken, accountIds: [demoEURAccountId]),
         ],
         accounts: [
             Account(ctidTraderAccountId: demoHedgedAccountId, traderLogin: 5_000_001),
             Account(
                 ctidTraderAccountId: demoNettedAccountId, traderLogin: 5_000_002, isNetted: true, leverageInCents: 3_000
             ),
+            Account(ctidTraderAccountId: demoEURAccountId, traderLogin: 5_000_003, depositAssetId: demoEURAssetId),
         ]
     )
 
@@ -149,4 +152,17 @@ public struct SimulatorIdentity: Sendable, Hashable {
         identity.tokens[0].refreshToken = refreshToken
         return identity
     }
+
+    /// A hedged demo account whose deposit currency is EUR (asset 1 of ``SymbolCatalogue/standard``):
+    /// trader login 5000003, 10 000.00 EUR, money digits 2, 1:100. Its PnL, commission, swap and
+    /// margin are converted to EUR through the conversion chains (the Money article). It is granted
+    /// by ``demoEURAccessToken``, not by ``demoAccessToken``, so the first token's account list is
+    /// unchanged.
+    public static let demoEURAccountId: Int64 = 1_000_003
+    /// The EUR asset's id in ``SymbolCatalogue/standard``: the deposit asset of ``demoEURAccountId``.
+    public static let demoEURAssetId: Int64 = 1
+    /// The access token of ``standard`` granting ``demoEURAccountId``.
+    public static let demoEURAccessToken = "simulator-eur-access-token"
+    /// Its refresh token.
+    public static let demoEURRefreshToken = "simulator-eur-refresh-token"
 }

@@ -1,6 +1,7 @@
 // swift-ctrader: the local cTrader-compatible simulator.
 
 public import CTraderMessaging
+import Foundation
 
 /// The instruments a simulator trades: assets, asset classes, symbol categories and symbols, with
 /// the numbers that drive their simulated prices. ``standard`` holds 23 symbols: FX majors and
@@ -36,13 +37,20 @@ public struct SymbolCatalogue: Sendable {
         public var maxVolume: Int64
         /// The volume step, in cents of units.
         public var stepVolume: Int64
-        /// Commission in USD per million USD traded, per side.
-        public var commissionPerMillion: Int64
-        /// Makes a symbol.
+        /// Commission in USD per million USD traded, per side: ``Charges/commissionRate`` in whole USD.
+        public var commissionPerMillion: Int64 {
+            get { Money.wholeInt64(Money.rounded(charges.commissionRate, digits: 0)) }
+            set { charges.commissionRate = Decimal(newValue) }
+        }
+        /// The commission and swap terms (SwapAndCommissionTerms.swift).
+        public var charges: Charges
+        /// Makes a symbol; `charges` defaults to ``Charges`` with `commissionPerMillion` USD per
+        /// million and swaps derived from the spread.
         public init(
             id: Int64, name: String, description: String, baseAssetId: Int64, quoteAssetId: Int64, categoryId: Int64,
             digits: Int32, pipPosition: Int32, basePrice: Double, spreadPoints: Int64, lotSize: Int64,
-            minVolume: Int64, maxVolume: Int64, stepVolume: Int64, commissionPerMillion: Int64 = 30
+            minVolume: Int64, maxVolume: Int64, stepVolume: Int64, commissionPerMillion: Int64 = 30,
+            charges: Charges? = nil
         ) {
             self.id = id
             self.name = name
@@ -58,7 +66,8 @@ public struct SymbolCatalogue: Sendable {
             self.minVolume = minVolume
             self.maxVolume = maxVolume
             self.stepVolume = stepVolume
-            self.commissionPerMillion = commissionPerMillion
+            self.charges =
+                charges ?? .standard(spreadPoints: spreadPoints, commissionPerMillion: commissionPerMillion)
         }
 
         /// One point (the smallest price step) in the protocol's 1/100000 units.

@@ -1,6 +1,7 @@
 // swift-ctrader: simulator tests.
 
 import CTraderMessaging
+import Foundation
 import Testing
 
 @testable import CTraderSimulator
