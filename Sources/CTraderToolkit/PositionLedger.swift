@@ -209,6 +209,17 @@ public struct PositionLedger: Hashable, Sendable {
             return applyBalanceOperation(event.depositWithdraw)
         case .bonusDepositWithdraw:
             return false  // bonuses are not balance
+        case .swap:
+            guard event.hasPosition else { return false }
+            // A swap snapshot carries the rollover's time, which may be older than a change made
+            // since: its swap (the total charged so far) is taken even then.
+            let id = event.position.positionID
+            if let local = positions[id], Self.isNewer(local.lastUpdate, than: event.position.utcLastUpdateTimestamp) {
+                positions[id]?.swap = Position(event.position, moneyDigits: moneyDigits).swap
+            } else {
+                update(position: event.position, withDeal: false)
+            }
+            return true
         default:
             if event.hasOrder { update(order: event.order) }
             if event.hasPosition { update(position: event.position, withDeal: event.hasDeal) }

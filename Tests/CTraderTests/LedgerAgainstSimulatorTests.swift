@@ -97,29 +97,17 @@ struct LedgerTrial {
     var slTpHits = 0
     var partialCloses = 0
 
-    static let eurAccountId: Int64 = 1_000_093
-
-    /// The standard identity with one more account: EUR deposit (asset 1), 10 000.00 EUR.
-    static var identity: SimulatorIdentity {
-        var identity = SimulatorIdentity.standard
-        identity.accounts.append(
-            SimulatorIdentity.Account(
-                ctidTraderAccountId: eurAccountId, traderLogin: 5_000_093, depositAssetId: 1))
-        identity.tokens[0].accountIds.append(eurAccountId)
-        return identity
-    }
-
-    static func start(account: Int64, seed: UInt64) async throws -> LedgerTrial {
+    static func start(account: Int64, accessToken: String, seed: UInt64) async throws -> LedgerTrial {
         let simulator = try await Simulator.start(
             Simulator.Configuration(
-                protobufPort: nil, engine: .init(seed: seed, identity: identity), tickInterval: .milliseconds(10)))
+                protobufPort: nil, engine: .init(seed: seed), tickInterval: .milliseconds(10)))
         let client = CTraderClient(
             configuration: CTraderClientConfiguration(
                 endpoint: .url(simulator.url),
                 credentials: CTraderCredentials(
                     clientId: SimulatorIdentity.demoClientId, clientSecret: SimulatorIdentity.demoClientSecret)))
         try await client.connect()
-        try await client.authorize(account: account, accessToken: SimulatorIdentity.demoAccessToken)
+        try await client.authorize(account: account, accessToken: accessToken)
         let market = LedgerTrialMarket()
         await market.publish(to: simulator)
         let feed = try await client.startLedger(
@@ -357,7 +345,8 @@ struct LedgerTrial {
     /// 200 seeded trades on the hedged USD account: USD-quoted symbols, and JPY- and GBP-quoted
     /// ones converted through USDJPY and GBPUSD.
     @Test func twoHundredRandomTradesOnTheUSDAccount() async throws {
-        var trial = try await LedgerTrial.start(account: SimulatorIdentity.demoHedgedAccountId, seed: 16)
+        var trial = try await LedgerTrial.start(
+            account: SimulatorIdentity.demoHedgedAccountId, accessToken: SimulatorIdentity.demoAccessToken, seed: 16)
         do {
             try await trial.run(trades: 200, checkingEvery: 20)
             #expect(trial.slTpHits > 0)
@@ -370,10 +359,11 @@ struct LedgerTrial {
         await trial.stop()
     }
 
-    /// 200 seeded trades on an account whose deposit currency is EUR: every profit is converted
-    /// (USD through EURUSD, JPY through EURJPY, GBP through EURGBP).
+    /// 200 seeded trades on the simulator's EUR demo account: every profit is converted (USD
+    /// through EURUSD, JPY through EURJPY, GBP through EURGBP).
     @Test func twoHundredRandomTradesOnTheEURAccount() async throws {
-        var trial = try await LedgerTrial.start(account: LedgerTrial.eurAccountId, seed: 61)
+        var trial = try await LedgerTrial.start(
+            account: SimulatorIdentity.demoEURAccountId, accessToken: SimulatorIdentity.demoEURAccessToken, seed: 61)
         do {
             #expect(await trial.feed.ledger.depositAssetId == 1)
             try await trial.run(trades: 200, checkingEvery: 20)

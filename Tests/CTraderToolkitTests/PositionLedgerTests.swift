@@ -282,6 +282,24 @@ let ledgerCADJPY = ledgerSymbol(15, base: 7, quote: 4, name: "CADJPY")
         #expect(ledger.positions[35]?.entryPrice == Decimal(string: "1.25"))
     }
 
+    /// A swap charged at a rollover (its snapshot timed at the rollover, 1 000) arriving after an
+    /// amendment (timed 1 500) still counts: swap −1.20; the amended stop loss stays.
+    @Test func aSwapSnapshotOlderThanAnAmendmentStillCharges() {
+        var ledger = PositionLedger()
+        ledger.apply(
+            ledgerExecution(
+                .orderReplaced,
+                position: ledgerPosition(
+                    36, symbol: 1, side: .buy, volume: 100_000, price: 1.25, stopLoss: 1.24, updated: 1_500)))
+        ledger.apply(
+            ledgerExecution(
+                .swap,
+                position: ledgerPosition(
+                    36, symbol: 1, side: .buy, volume: 100_000, price: 1.25, swap: -120, updated: 1_000)))
+        #expect(ledger.positions[36]?.swap == Money(Decimal(string: "-1.2")!))
+        #expect(ledger.positions[36]?.stopLoss == Decimal(string: "1.24"))
+    }
+
     /// Amounts in messages with 8 money digits on an account whose trader has 2.
     @Test func eachMessageIsReadWithItsOwnMoneyDigits() throws {
         var ledger = PositionLedger()
