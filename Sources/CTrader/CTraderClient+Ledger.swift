@@ -9,7 +9,7 @@ extension CTraderClient {
     /// Starts a ``CTraderLedgerFeed`` for an authorized account: a `PositionLedger` and a
     /// `QuoteBoard` kept up to date from this client. See ``CTraderLedgerFeed/start()``.
     ///
-    /// - Throws: ``CTraderError`` from the first synchronization (trader, reconcile, symbols,
+    /// - Throws: `CTraderError` from the first synchronization (trader, reconcile, symbols,
     ///   conversion chains, spot subscriptions).
     public nonisolated func startLedger(
         account: Int64,
@@ -21,7 +21,7 @@ extension CTraderClient {
     }
 }
 
-/// A `PositionLedger` of one account kept live from a ``CTraderClient``, with the
+/// A `PositionLedger` of one account kept live from a `CTraderClient`, with the
 /// `QuoteBoard` that values its positions.
 ///
 /// On ``start()`` and after every reconnect it resynchronizes: the trader (`ProtoOATraderReq`:
@@ -123,7 +123,7 @@ public actor CTraderLedgerFeed {
 
     /// Opens the event streams (before any request, so that nothing is missed) and synchronizes.
     ///
-    /// - Throws: ``CTraderError`` from the requests of ``resynchronize()``.
+    /// - Throws: `CTraderError` from the requests of ``resynchronize()``.
     public func start() async throws {
         guard tasks.isEmpty else { return }
         let size = configuration.streamBufferSize
@@ -153,7 +153,7 @@ public actor CTraderLedgerFeed {
     /// Fetches the trader and a reconcile, and brings the symbols, conversion chains and spot
     /// subscriptions up to date.
     ///
-    /// - Throws: ``CTraderError`` from the requests.
+    /// - Throws: `CTraderError` from the requests.
     public func resynchronize() async throws {
         ledger.beginResynchronization()
         var traderRequest = ProtoOATraderReq()
@@ -173,7 +173,7 @@ public actor CTraderLedgerFeed {
     /// (unless ``Configuration/resynchronizesOnDiscrepancy`` is `false`).
     ///
     /// - Returns: the disagreements found (before any resynchronization); empty when they agree.
-    /// - Throws: ``CTraderError`` from the requests.
+    /// - Throws: `CTraderError` from the requests.
     @discardableResult
     public func crossCheck() async throws -> [PnLDiscrepancy] {
         var request = ProtoOAGetPositionUnrealizedPnLReq()
