@@ -174,15 +174,34 @@ private func iso(_ date: Date) -> String {
         let positionId = try #require(position["positionId"] as? Int)
         #expect(position["lots"] as? Double == 0.1)
 
-        let positions = try #require(try await fixture.json(["positions"]) as? [[String: Any]])
+        // The ledger's view: PnL per position, balance and equity in the deposit currency.
+        let account = try #require(try await fixture.json(["positions"]) as? [String: Any])
+        let positions = try #require(account["positions"] as? [[String: Any]])
         #expect(positions.compactMap { $0["positionId"] as? Int } == [positionId])
-        #expect(positions.first?["netUnrealizedPnL"] != nil)
+        let net = try #require(positions.first?["netUnrealizedPnL"] as? Double)
+        #expect(positions.first?["grossUnrealizedPnL"] is Double)
+        #expect(account["depositAsset"] as? String == "USD")
+        #expect(account["complete"] as? Bool == true)
+        #expect(account["balance"] as? Double == 10_000)
+        let equity = try #require(account["equity"] as? Double)
+        #expect(abs(equity - (10_000 + net)) < 0.005)
+        let plain = try await CTraderBinary.runAsync(["positions"] + fixture.options)
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(plain.stdout.contains("netUnrealizedPnL"))
+        #expect(plain.stdout.contains("Balance         10000.00 USD"))
+        #expect(plain.stdout.contains("Equity"))
 
         let closed = try #require(try await fixture.json(["close", "\(positionId)"]) as? [String: Any])
         #expect(closed["executionType"] as? String == "ORDER_FILLED")
         let deal = try #require(closed["deal"] as? [String: Any])
         #expect(deal["closePositionDetail"] != nil)
-        #expect(try #require(try await fixture.json(["positions"]) as? [Any]).isEmpty)
+        let empty = try #require(try await fixture.json(["positions"]) as? [String: Any])
+        #expect(try #require(empty["positions"] as? [Any]).isEmpty)
+        // The balance moved by the close, as the server's trader says (`accounts`).
+        let accounts = try #require(try await fixture.json(["accounts"]) as? [[String: Any]])
+        let balance = try #require(accounts.first { $0["authorized"] as? Bool == true }?["balance"] as? Double)
+        #expect(empty["balance"] as? Double == balance)
+        #expect(empty["equity"] as? Double == balance)
 
         let deals = try #require(
             try await fixture.json(["deals", "--from", iso(Date().addingTimeInterval(-3600))]) as? [[String: Any]]

@@ -143,40 +143,19 @@ struct SymbolsCommand: AsyncParsableCommand {
 struct PositionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "positions",
-        abstract: "List the open positions with their unrealized PnL."
+        abstract: "List the open positions with their unrealized PnL in the deposit currency, the balance and equity."
     )
+    @Option(help: "Seconds to wait for the quotes that value the positions.") var quoteTimeout: Double = 10
     @OptionGroup var options: ConnectionOptions
 
     func run() async throws {
+        let quoteTimeout = quoteTimeout
         try await Session.run(options) { session in
-            let state = try await session.client.reconcile(account: session.account)
-            let names = try await session.symbolNames()
-            let symbols = try await session.details(state.position.map(\.tradeData.symbolID))
-            let pnl = state.position.isEmpty ? ([:], 2) : try await session.unrealizedPnL()
-            let objects = state.position.map { p in
-                Describe.position(
-                    p,
-                    symbol: symbols[p.tradeData.symbolID].map { SymbolInfo(light: ProtoOALightSymbol(), detail: $0) },
-                    name: names[p.tradeData.symbolID],
-                    pnl: pnl.0[p.positionID],
-                    pnlDigits: pnl.1
-                )
-            }
+            let snapshot = try await PositionsLedger.snapshot(session, quoteTimeout: quoteTimeout)
             if session.output.json {
-                session.output.emit(objects)
-            } else if objects.isEmpty {
-                session.output.terminal.line("No open positions.")
+                session.output.emit(PositionsLedger.object(snapshot))
             } else {
-                session.output.table(
-                    Describe.table(
-                        objects,
-                        columns: [
-                            "positionId", "symbol", "side", "lots", "price", "stopLoss", "takeProfit",
-                            "netUnrealizedPnL",
-                        ],
-                        right: ["lots", "price", "stopLoss", "takeProfit", "netUnrealizedPnL"]
-                    )
-                )
+                PositionsLedger.print(snapshot, to: session.output)
             }
         }
     }
