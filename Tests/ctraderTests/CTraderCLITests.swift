@@ -42,16 +42,27 @@ struct CTraderBinary {
         var stderr: String
     }
 
+    /// This process's environment without the user's `ctrader` settings: no `CTRADER_*` variable
+    /// (but the tests' own: `CTRADER_BINARY`, `CTRADER_TEST_*`), a configuration file that does not
+    /// exist (a developer's profiles must not change what a test connects to), and a data folder
+    /// of the tests' own (`bars` and `ticks` write the default history store). `extra` wins.
+    static func isolatedEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
+        let temporary = FileManager.default.temporaryDirectory
+        var environment = ProcessInfo.processInfo.environment.filter { key, _ in
+            !key.hasPrefix("CTRADER_") || key == "CTRADER_BINARY" || key.hasPrefix("CTRADER_TEST_")
+        }
+        environment["CTRADER_CONFIG"] = temporary.appendingPathComponent("ctrader-tests-no-config.toml").path
+        environment["XDG_DATA_HOME"] = temporary.appendingPathComponent("ctrader-tests-data").path
+        return environment.merging(extra) { _, new in new }
+    }
+
     /// Runs the binary to its end; one that is still running after `timeout` (a hang guard, not a
     /// threshold) is killed, and its result says so in `stderr`.
     static func run(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 240) throws -> Result {
         let process = Process()
         process.executableURL = try locate()
         process.arguments = arguments
-        // `bars` and `ticks` write the default history store: keep it out of the user's data folder.
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["XDG_DATA_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("ctrader-tests-data").path]
-        ) { _, new in new }
+        process.environment = isolatedEnvironment()
         let out = Pipe()
         let err = Pipe()
         let input = Pipe()

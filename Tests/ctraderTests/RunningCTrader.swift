@@ -32,7 +32,7 @@ final class RunningCTrader: @unchecked Sendable {
         process = Process()
         process.executableURL = try CTraderBinary.locate()
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        process.environment = CTraderBinary.isolatedEnvironment(environment)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
