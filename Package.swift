@@ -171,6 +171,7 @@ let package = Package(
                 "_CTraderLocking",
                 "CTraderHistory",
                 "CTraderToolkit",
+                "CTrader",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
