@@ -51,7 +51,10 @@ extension CTraderClient {
     /// the last one forming), the forming bar at each tick, each bar as it closes, and, after a
     /// reconnect (from `sessionEvents(bufferSize:)`), the bars of the missed range downloaded
     /// again (within the server's spans) and merged without duplicates. A consumer keys the bars
-    /// by `Bar.start`: a later value of the same start replaces the earlier.
+    /// by `Bar.start`: a later value of the same start replaces the earlier. The spots come from
+    /// `spots(bufferSize:)`, which merges the spots of a consumer that falls behind, so a bar
+    /// built live may count fewer ticks than the server's; history corrects it when it confirms
+    /// the bar.
     ///
     /// The stream ends with the error that ends the client's spot stream or a request, and when
     /// the consuming task is cancelled. The subscriptions stay (other streams may use them).
