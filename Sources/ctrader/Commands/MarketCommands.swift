@@ -232,23 +232,31 @@ struct BarsCommand: AsyncParsableCommand {
             """
     )
     @Argument(help: "The symbol's name, e.g. EURUSD.") var symbol: String
-    @Option(help: "M1, M2, M3, M4, M5, M10, M15, M30, H1, H4, H12, D1, W1 or MN1.") var period: PeriodArgument
+    @Option(help: "M1, M2, M3, M4, M5, M10, M15, M30, H1, H4, H12, D1, W1 or MN1 (with --live, default M1).")
+    var period: PeriodArgument?
     @Option(help: "ISO 8601 start, e.g. 2026-11-20 or 2026-11-20T00:00:00Z.") var from: DateArgument?
     @Option(help: "ISO 8601 end; default now.") var to: DateArgument?
     @Option(help: "The latest N bars (default 100 without --from).") var count: Int?
     @Flag(help: "CSV output: time,open,high,low,close,volume.") var csv = false
     @OptionGroup var store: StoreOptions
+    @Flag(help: "Live bars built from spots as they form, until Ctrl-C (--count: how many shown).") var live = false
     @OptionGroup var options: ConnectionOptions
 
     func validate() throws {
+        if period == nil && !live { throw ValidationError("missing --period") }
         if let count, count <= 0 { throw ValidationError("--count must be positive") }
         if from != nil && count != nil { throw ValidationError("use --from/--to or --count, not both") }
         if let from, let to, from.date > to.date { throw ValidationError("--from must not be after --to") }
     }
 
     func run() async throws {
+        if live {
+            try await runLiveBars(
+                symbol: symbol, period: period ?? PeriodArgument(argument: "M1")!, count: count, options: options)
+            return
+        }
         let name = symbol
-        let period = period
+        guard let period else { throw ValidationError("missing --period") }
         let csv = csv
         let storeOptions = store
         let now = CTraderUnits.milliseconds(Date())
