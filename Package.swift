@@ -156,6 +156,7 @@ let package = Package(
         .target(
             name: "CTraderAuth",
             dependencies: [
+                "CTraderFraming",
                 "CTraderTransport",
                 "CTraderSession",
                 .product(name: "Logging", package: "swift-log"),

@@ -126,27 +126,9 @@ public actor LiveOrderBooks {
         self.crossedBookPolicy = crossedBookPolicy
         self.now = { configuration.unixMilliseconds(configuration.clock.now()) }
         gap.hasBeenReady = await client.isReady
-        tasks.append(
-            Task { [weak self] in
-                do {
-                    for try await element in depth {
-                        guard let self else { return }
-                        await self.take(element)
-                    }
-                    await self?.ended(nil)
-                } catch {
-                    await self?.ended(error)
-                }
-            })
-        tasks.append(
-            Task { [weak self] in
-                do {
-                    for try await event in events {
-                        guard let self else { return }
-                        await self.take(event)
-                    }
-                } catch {}
-            })
+        tasks = startLiveFeed(
+            self, stream: depth, events: events,
+            take: { await $0.take($1) }, takeEvent: { await $0.take($1) }, ended: { await $0.ended($1) })
     }
 
     deinit {

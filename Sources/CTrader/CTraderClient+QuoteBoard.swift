@@ -60,27 +60,9 @@ public actor LiveQuoteBoard {
         self.account = account
         self.now = { configuration.unixMilliseconds(configuration.clock.now()) }
         gap.hasBeenReady = await client.isReady
-        tasks.append(
-            Task { [weak self] in
-                do {
-                    for try await element in spots {
-                        guard let self else { return }
-                        await self.take(element)
-                    }
-                    await self?.ended(nil)
-                } catch {
-                    await self?.ended(error)
-                }
-            })
-        tasks.append(
-            Task { [weak self] in
-                do {
-                    for try await event in events {
-                        guard let self else { return }
-                        await self.take(event)
-                    }
-                } catch {}
-            })
+        tasks = startLiveFeed(
+            self, stream: spots, events: events,
+            take: { await $0.take($1) }, takeEvent: { await $0.take($1) }, ended: { await $0.ended($1) })
     }
 
     deinit {

@@ -1,5 +1,6 @@
 // swift-ctrader: the cTrader Open API OAuth code flow.
 
+import CTraderFraming
 import Foundation
 
 /// An `http://` or `https://` URL split into what a request needs, and the query encoding the
@@ -125,29 +126,9 @@ public struct CTraderHTTPURL: Sendable, Hashable, CustomStringConvertible {
         return out
     }
 
-    /// The query's items, percent-decoded (`+` is a space); a malformed escape is kept as it is.
+    /// The query's items, percent-decoded (`+` is a space); a malformed escape is kept as it is
+    /// (the handshake parser's rules: `WebSocketHandshakeRequest.queryItems(of:)`).
     public static func decodeQuery(_ query: String) -> [(String, String)] {
-        query.split(separator: "&", omittingEmptySubsequences: true).map { item in
-            let parts = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (percentDecode(parts[0]), parts.count > 1 ? percentDecode(parts[1]) : "")
-        }
-    }
-
-    private static func percentDecode(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "+") {
-                bytes.append(UInt8(ascii: " "))
-            } else if byte == UInt8(ascii: "%"), utf8.count >= 2,
-                let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        WebSocketHandshakeRequest.queryItems(of: query[...]).map { ($0.name, $0.value) }
     }
 }

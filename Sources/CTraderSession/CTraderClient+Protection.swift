@@ -113,15 +113,9 @@ extension CTraderClient {
         timeout: Duration? = nil
     ) async throws -> ProtoOAExecutionEvent {
         try protection.validate()
-        var order = ProtoOANewOrderReq()
-        order.ctidTraderAccountID = account
-        order.symbolID = symbol
-        order.orderType = .market
-        order.tradeSide = side
-        order.volume = volume
+        var order = ProtoOANewOrderReq.market(
+            account: account, symbol: symbol, side: side, volume: volume, label: label, clientOrderId: clientOrderId)
         order.setProtection(protection)
-        if let label { order.label = label }
-        if let clientOrderId { order.clientOrderID = clientOrderId }
         return try await placeOrder(order, timeout: timeout)
     }
 
@@ -147,26 +141,6 @@ extension CTraderClient {
     ) async throws -> ProtoOAExecutionEvent {
         try await amendProtection(
             account: account, positionId: positionId, stopLoss: .keep, takeProfit: .price(price), timeout: timeout)
-    }
-
-    /// Removes a position's stop loss and keeps its take profit.
-    public func clearStopLoss(
-        account: Int64,
-        positionId: Int64,
-        timeout: Duration? = nil
-    ) async throws -> ProtoOAExecutionEvent {
-        try await amendProtection(
-            account: account, positionId: positionId, stopLoss: .clear, takeProfit: .keep, timeout: timeout)
-    }
-
-    /// Removes a position's take profit and keeps its stop loss.
-    public func clearTakeProfit(
-        account: Int64,
-        positionId: Int64,
-        timeout: Duration? = nil
-    ) async throws -> ProtoOAExecutionEvent {
-        try await amendProtection(
-            account: account, positionId: positionId, stopLoss: .keep, takeProfit: .clear, timeout: timeout)
     }
 
     /// Amends a position's stop loss and take profit (`ProtoOAAmendPositionSLTPReq`, 2110), each

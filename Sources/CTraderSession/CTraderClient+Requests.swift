@@ -127,15 +127,11 @@ extension CTraderClient {
         clientOrderId: String? = nil,
         timeout: Duration? = nil
     ) async throws -> ProtoOAExecutionEvent {
-        var order = ProtoOANewOrderReq()
-        order.ctidTraderAccountID = account
-        order.symbolID = symbol
-        order.orderType = .market
-        order.tradeSide = side
-        order.volume = volume
-        if let label { order.label = label }
-        if let clientOrderId { order.clientOrderID = clientOrderId }
-        return try await placeOrder(order, timeout: timeout)
+        try await placeOrder(
+            .market(
+                account: account, symbol: symbol, side: side, volume: volume, label: label, clientOrderId: clientOrderId
+            ),
+            timeout: timeout)
     }
 
     /// Closes (part of) a position (2111); returns its first execution event. Never re-sent; the
@@ -229,5 +225,22 @@ extension CTraderClient {
         bufferSize: Int? = nil
     ) -> CTraderEventStream<ProtoOAAccountDisconnectEvent> {
         makeStream(policy: .failStream, bufferSize: bufferSize)
+    }
+}
+
+extension ProtoOANewOrderReq {
+    /// A market order (2106) of `volume` on `symbol`, with its optional label and client order id.
+    static func market(
+        account: Int64, symbol: Int64, side: ProtoOATradeSide, volume: Int64, label: String?, clientOrderId: String?
+    ) -> ProtoOANewOrderReq {
+        var order = ProtoOANewOrderReq()
+        order.ctidTraderAccountID = account
+        order.symbolID = symbol
+        order.orderType = .market
+        order.tradeSide = side
+        order.volume = volume
+        if let label { order.label = label }
+        if let clientOrderId { order.clientOrderID = clientOrderId }
+        return order
     }
 }

@@ -78,6 +78,9 @@ public final class Simulator: Sendable {
         /// The OAuth authorization server to serve beside (``SimulatorAuthorizationServer``: the
         /// authorization page and `/apps/token`, on a port of its own); default `nil`, none.
         public var authorization: SimulatorAuthorizationServer.Configuration?
+        /// How long a client has to finish its WebSocket opening handshake before the connection
+        /// is dropped (the slowloris bound). Default 10 s.
+        public var handshakeTimeout: Duration = .seconds(10)
 
         /// Makes a configuration.
         public init(
@@ -260,13 +263,14 @@ public final class Simulator: Sendable {
         // The WebSocket layer's own limit sits above the server's, so that an oversized message
         // reaches the engine (and gets FRAME_TOO_LONG) instead of a bare close frame.
         let deflate = configuration.acceptsPerMessageDeflate ? configuration.perMessageDeflate : nil
-        let webSocket = WebSocketConfiguration(
+        var webSocket = WebSocketConfiguration(
             maxFrameSize: maximumMessageSize * 2 + 1_024,
             maxMessageSize: maximumMessageSize * 2 + 1_024,
             perMessageDeflateAccept: deflate,
             compressionMemoryLevel: configuration.compressionMemoryLevel,
             inboundQueueDepth: 64
         )
+        webSocket.handshakeTimeout = configuration.handshakeTimeout
         let codec = JSONEnvelopeCodec(maximumMessageSize: maximumMessageSize, omitsEmptyPayload: true)
         var listeners = [
             CTraderChannelListener.webSocket(

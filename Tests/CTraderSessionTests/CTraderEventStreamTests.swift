@@ -24,7 +24,7 @@ private func execution(account: Int64) -> ProtoOAExecutionEvent {
 
 /// Waits (bounded) until the client counts `count` streams.
 private func waitForStreamCount(_ client: CTraderClient, _ count: Int) async throws {
-    try await withTimeout(.seconds(60), "waiting for \(count) registered streams") {
+    try await withTimeout(.seconds(180), "waiting for \(count) registered streams") {
         while client.activeStreamCount != count { await Task.yield() }
     }
 }

@@ -21,7 +21,7 @@ import Testing
         var spotIterator = spots.makeAsyncIterator()
 
         func accept() async throws -> ServerConnection {
-            try await withTimeout(.seconds(60), "accept") {
+            try await withTimeout(.seconds(180), "accept") {
                 ServerConnection(channel: ProtobufChannel(transport: try await listener.accept()))
             }
         }
@@ -110,7 +110,7 @@ import Testing
             reconnect: CTraderReconnectPolicy(initialDelay: .milliseconds(10), maximumAttempts: 1, jitterSeed: 1)
         )
         let client = CTraderClient(configuration: configuration, logger: quietLogger)
-        let error = try await withTimeout(.seconds(60), "a connect against a silent server") {
+        let error = try await withTimeout(.seconds(180), "a connect against a silent server") {
             do {
                 try await client.connect()
                 return nil as CTraderError?

@@ -124,7 +124,7 @@ final class ServerConnection: Sendable {
     /// The next envelope, heartbeats included.
     func nextEnvelope() async throws -> Envelope {
         let channel = self.channel
-        guard let envelope = try await withTimeout(.seconds(60), "server receive", { try await channel.receive() })
+        guard let envelope = try await withTimeout(.seconds(180), "server receive", { try await channel.receive() })
         else {
             throw ClientClosed()
         }
@@ -217,7 +217,7 @@ final class ServerConnection: Sendable {
     /// Waits until the client closed the connection.
     func waitForClose() async throws {
         let channel = self.channel
-        try await withTimeout(.seconds(60), "waiting for close") {
+        try await withTimeout(.seconds(180), "waiting for close") {
             while true {
                 do {
                     guard try await channel.receive() != nil else { return }
@@ -280,7 +280,7 @@ final class FakeServer: Sendable {
     }
 
     func nextConnection() async throws -> ServerConnection {
-        try await withTimeout(.seconds(60), "waiting for a connection") { [self] in
+        try await withTimeout(.seconds(180), "waiting for a connection") { [self] in
             await withCheckedContinuation { continuation in
                 let ready = state.withLock { state -> ServerConnection? in
                     if !state.pending.isEmpty { return state.pending.removeFirst() }
@@ -356,7 +356,7 @@ func authorize(_ client: CTraderClient, account: Int64, token: String, on connec
 
 /// Waits until the client's timer sleeps (so that advancing the clock has something to wake).
 func waitForSleeper(_ clock: ManualClock, atMost deadline: Duration? = nil) async throws {
-    try await withTimeout(.seconds(60), "waiting for the client's timer") {
+    try await withTimeout(.seconds(180), "waiting for the client's timer") {
         while true {
             if let next = clock.nextSleeperDeadline, deadline.map({ next <= $0 }) ?? true { return }
             await Task.yield()

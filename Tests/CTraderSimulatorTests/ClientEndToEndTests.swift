@@ -81,7 +81,7 @@ func makeClient(
 func withSimulatorClient(
     wire: E2EWire = .json,
     identity: SimulatorIdentity = .standard,
-    seconds: Int = 60,
+    seconds: Int = 180,
     configure: @escaping @Sendable (Simulator) -> CTraderClient = { makeClient($0) },
     _ body: @escaping @Sendable (Simulator, CTraderClient) async throws -> Void
 ) async throws {
@@ -94,7 +94,7 @@ func withSimulatorClient(
 func running(
     _ simulator: Simulator,
     _ client: CTraderClient,
-    seconds: Int = 60,
+    seconds: Int = 180,
     _ body: @escaping @Sendable () async throws -> Void
 ) async throws {
     do {

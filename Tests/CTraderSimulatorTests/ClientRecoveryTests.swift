@@ -280,7 +280,9 @@ struct ClientRecoveryTests {
     }
 
     @Test func aWithheldRestorationAnswerGivesTheConnectionUpAndTheNextOneRestores() async throws {
-        try await withSimulatorClient(configure: { makeRecoveryClient($0, requestTimeout: .seconds(5)) }) {
+        // The withheld answer is given up at the request timeout: long enough that the answered
+        // requests of a loaded machine (a full parallel run) never reach it.
+        try await withSimulatorClient(configure: { makeRecoveryClient($0, requestTimeout: .seconds(20)) }) {
             simulator, client in
             try await connectAndAuthorize(client)
             try await client.subscribeSpots(account: hedged, symbols: [eurusd])

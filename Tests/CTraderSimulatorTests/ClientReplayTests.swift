@@ -45,7 +45,7 @@ struct ClientReplayTests {
         // The same requests: the same answers, without a server.
         let replay = CTraderReplay(tape: tape)
         let same = client(of: replay.connector)
-        try await withTimeout(.seconds(60)) {
+        try await withTimeout(.seconds(180)) {
             try await connectAndAuthorize(same)
             let symbols = try await same.symbols(account: hedged)
             #expect(symbols.symbol.contains { $0.symbolName == "EURUSD" })
@@ -62,7 +62,7 @@ struct ClientReplayTests {
         let other = CTraderReplay(tape: tape)
         let bot = client(of: other.connector)
         await #expect(throws: (any Error).self) {
-            try await withTimeout(.seconds(60)) {
+            try await withTimeout(.seconds(180)) {
                 try await connectAndAuthorize(bot)
                 _ = try await bot.symbols(account: hedged)
                 var request = ProtoOASymbolByIdReq()

@@ -78,7 +78,7 @@ struct OutboundQueueTests {
     @Test func spotEventsAreCoalescedAndTheConnectionStays() async throws {
         let log = CapturedLog()
         let (simulator, listener) = start(log)
-        try await withTimeout(.seconds(60)) {
+        try await withTimeout(.seconds(180)) {
             let channel = ProtobufChannel(transport: try listener.connect())
             try await authorize(channel)
             var subscribe = ProtoOASubscribeSpotsReq()
@@ -108,7 +108,7 @@ struct OutboundQueueTests {
     @Test func answersOverTheLimitDropTheConnection() async throws {
         let log = CapturedLog()
         let (simulator, listener) = start(log)
-        try await withTimeout(.seconds(60)) {
+        try await withTimeout(.seconds(180)) {
             let channel = ProtobufChannel(transport: try listener.connect())
             try await authorize(channel)
             // 200 requests, none read: their answers cannot be coalesced.

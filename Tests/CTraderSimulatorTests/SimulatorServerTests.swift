@@ -15,7 +15,11 @@ struct JSONClient: Sendable {
     let codec = JSONEnvelopeCodec()
 
     static func connect(_ simulator: Simulator) async throws -> JSONClient {
-        JSONClient(connection: try await WebSocketConnection.connect(to: simulator.url))
+        // A generous handshake bound: many of these connect at once in a parallel test run.
+        var configuration = WebSocketConfiguration()
+        configuration.handshakeTimeout = .seconds(120)
+        return JSONClient(
+            connection: try await WebSocketConnection.connect(to: simulator.url, configuration: configuration))
     }
 
     func send(_ message: some CTraderMessage, clientMsgId: String? = nil) async throws {
@@ -109,7 +113,9 @@ struct SimulatorServerTests {
     }
 
     @Test func twoHundredConcurrentClients() async throws {
-        let simulator = try await Simulator.start(.init(engine: .init(seed: 7), tickInterval: .milliseconds(50)))
+        var configuration = Simulator.Configuration(engine: .init(seed: 7), tickInterval: .milliseconds(50))
+        configuration.handshakeTimeout = .seconds(120)  // 200 handshakes at once, in a parallel run
+        let simulator = try await Simulator.start(configuration)
         try await withTimeout(.seconds(180)) {
             try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<200 {

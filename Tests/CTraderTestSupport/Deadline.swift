@@ -20,7 +20,7 @@ public struct TestTimeout: Error, CustomStringConvertible {
 /// that names the step, instead of hanging the whole test run.
 @discardableResult
 public func withTimeout<T: Sendable>(
-    _ limit: Duration = .seconds(60),
+    _ limit: Duration = .seconds(180),
     _ what: String = "test step",
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {

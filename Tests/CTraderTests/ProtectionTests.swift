@@ -52,49 +52,33 @@ private func position(_ id: Int64, of client: CTraderClient) async throws -> Pro
         }
     }
 
-    @Test func amendingTheStopLossSendsTheTakeProfitAsItIs() async throws {
+    /// Amending one level re-sends the other exactly as read, and the server keeps it.
+    @Test(arguments: [true, false]) func amendingOneLevelSendsTheOtherAsItIs(amendsStopLoss: Bool) async throws {
         let sent = SentEnvelopes()
         try await withSimulatorClient(sent: sent, tick: .seconds(1)) { _, client in
             let accepted = try await client.placeMarketOrder(
-                account: hedged, symbol: 1, side: .buy, volume: 100_000,
+                account: hedged, symbol: 1, side: amendsStopLoss ? .buy : .sell, volume: 100_000,
                 protection: .relative(stopLoss: 200, takeProfit: 300))
             let id = accepted.position.positionID
             let before = try await position(id, of: client)
-            let newStopLoss = decimal(before.stopLoss) - Decimal(string: "0.001")!
+            let level = decimal(amendsStopLoss ? before.stopLoss : before.takeProfit) - Decimal(string: "0.001")!
 
-            _ = try await client.amendStopLoss(account: hedged, positionId: id, to: newStopLoss)
+            if amendsStopLoss {
+                _ = try await client.amendStopLoss(account: hedged, positionId: id, to: level)
+            } else {
+                _ = try await client.amendTakeProfit(account: hedged, positionId: id, to: level)
+            }
 
             let amendment = try #require(sent.messages(ProtoOAAmendPositionSLTPReq.self).last)
             #expect(amendment.positionID == id)
-            #expect(decimal(amendment.stopLoss) == newStopLoss)
-            #expect(amendment.hasTakeProfit)
-            #expect(amendment.takeProfit == before.takeProfit)  // re-sent exactly as read
-            // End to end: the take profit is still set.
+            #expect(amendment.hasStopLoss && amendment.hasTakeProfit)
+            #expect(decimal(amendsStopLoss ? amendment.stopLoss : amendment.takeProfit) == level)
+            // The other level, re-sent exactly as read.
+            #expect(amendsStopLoss ? amendment.takeProfit == before.takeProfit : amendment.stopLoss == before.stopLoss)
+            // End to end: the server has both.
             let after = try await position(id, of: client)
-            #expect(decimal(after.stopLoss) == newStopLoss)
-            #expect(after.hasTakeProfit)
-            #expect(after.takeProfit == before.takeProfit)
-        }
-    }
-
-    @Test func amendingTheTakeProfitSendsTheStopLossAsItIs() async throws {
-        let sent = SentEnvelopes()
-        try await withSimulatorClient(sent: sent, tick: .seconds(1)) { _, client in
-            let accepted = try await client.placeMarketOrder(
-                account: hedged, symbol: 1, side: .sell, volume: 100_000,
-                protection: .relative(stopLoss: 200, takeProfit: 300))
-            let id = accepted.position.positionID
-            let before = try await position(id, of: client)
-            let newTakeProfit = decimal(before.takeProfit) - Decimal(string: "0.001")!
-
-            _ = try await client.amendTakeProfit(account: hedged, positionId: id, to: newTakeProfit)
-
-            let amendment = try #require(sent.messages(ProtoOAAmendPositionSLTPReq.self).last)
-            #expect(decimal(amendment.takeProfit) == newTakeProfit)
-            #expect(amendment.stopLoss == before.stopLoss)
-            let after = try await position(id, of: client)
-            #expect(after.stopLoss == before.stopLoss)
-            #expect(decimal(after.takeProfit) == newTakeProfit)
+            #expect(decimal(amendsStopLoss ? after.stopLoss : after.takeProfit) == level)
+            #expect(amendsStopLoss ? after.takeProfit == before.takeProfit : after.stopLoss == before.stopLoss)
         }
     }
 
@@ -107,7 +91,7 @@ private func position(_ id: Int64, of client: CTraderClient) async throws -> Pro
             let id = accepted.position.positionID
             let before = try await position(id, of: client)
 
-            _ = try await client.clearTakeProfit(account: hedged, positionId: id)
+            _ = try await client.amendProtection(account: hedged, positionId: id, takeProfit: .clear)
 
             let amendment = try #require(sent.messages(ProtoOAAmendPositionSLTPReq.self).last)
             #expect(!amendment.hasTakeProfit)

@@ -83,18 +83,19 @@ func withSimulatorClient(
 ) async throws {
     let simulator = try await startFastSimulator(tick: tick)
     let client = makeClient(simulator, sent: sent)
+    var failure: (any Error)?
     do {
         try await withTimeout(.seconds(90)) {
             try await connectAndAuthorize(client)
             try await body(simulator, client)
         }
     } catch {
-        await client.shutdown()
-        await simulator.stop()
-        throw error
+        failure = error
     }
+    // Both stopped whatever the body did, then its failure reported.
     await client.shutdown()
     await simulator.stop()
+    if let failure { throw failure }
 }
 
 /// Reads `iterator` until an element satisfies `condition`; returns it (the test's hang guard

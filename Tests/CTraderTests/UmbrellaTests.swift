@@ -8,32 +8,18 @@ import Testing
     /// The simulator's EURUSD, fetched through a client and read as a toolkit value: five digits,
     /// pips at the fourth, so 1.10000 is 110,000 in relative units (the catalogue's 10^5 scale).
     @Test func aSymbolFromTheSessionBecomesAToolkitValue() async throws {
-        let simulator = try await Simulator.start()
-        let client = CTraderClient(
-            configuration: CTraderClientConfiguration(
-                endpoint: .url(simulator.url),
-                credentials: CTraderCredentials(
-                    clientId: SimulatorIdentity.demoClientId,
-                    clientSecret: SimulatorIdentity.demoClientSecret
-                )
-            )
-        )
-        try await client.connect()
-        let token = SimulatorIdentity.demoAccessToken
-        let account = Int64(try await client.accounts(accessToken: token)[0].ctidTraderAccountID)
-        try await client.authorize(account: account, accessToken: token)
-        let list = try await client.symbols(account: account).symbol
-        let light = try #require(list.first { $0.symbolName == "EURUSD" })
-        var byId = ProtoOASymbolByIdReq()
-        byId.ctidTraderAccountID = account
-        byId.symbolID = [light.symbolID]
-        let answer = try await client.send(byId, expecting: ProtoOASymbolByIdRes.self)
-        let full = try #require(answer.symbol.first)
-        let eurusd = SymbolSpecification(full, light: light)
-        #expect(eurusd.digits == 5)
-        #expect(eurusd.pipPosition == 4)
-        #expect(try eurusd.relativePrice(Decimal(string: "1.1")!) == 110_000)
-        await client.shutdown()
-        await simulator.stop()
+        try await withSimulatorClient { _, client in
+            let list = try await client.symbols(account: hedged).symbol
+            let light = try #require(list.first { $0.symbolName == "EURUSD" })
+            var byId = ProtoOASymbolByIdReq()
+            byId.ctidTraderAccountID = hedged
+            byId.symbolID = [light.symbolID]
+            let answer = try await client.send(byId, expecting: ProtoOASymbolByIdRes.self)
+            let full = try #require(answer.symbol.first)
+            let eurusd = SymbolSpecification(full, light: light)
+            #expect(eurusd.digits == 5)
+            #expect(eurusd.pipPosition == 4)
+            #expect(try eurusd.relativePrice(Decimal(string: "1.1")!) == 110_000)
+        }
     }
 }

@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderToolkit
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct BarCalendarTests {
+@Suite(.timeLimit(.minutes(3))) struct BarCalendarTests {
     // Hand-computed UTC instants (Unix ms).
     static let monday20261130: Int64 = 1_795_996_800_000
     static let sunday20261206: Int64 = 1_796_515_200_000

@@ -21,7 +21,7 @@ func trendbar(
     return bar
 }
 
-@Suite(.timeLimit(.minutes(1))) struct BarTests {
+@Suite(.timeLimit(.minutes(3))) struct BarTests {
     @Test func aTrendbarIsLowPlusItsDeltas() throws {
         let bar = try #require(
             Bar(

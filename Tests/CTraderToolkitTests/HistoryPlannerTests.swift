@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderToolkit
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct HistoryPlannerTests {
+@Suite(.timeLimit(.minutes(3))) struct HistoryPlannerTests {
     @Test func plannerPacesAndReportsProgress() throws {
         let span: Int64 = 302_400_000
         var plan = try HistoryPlanner(

@@ -4,7 +4,7 @@ import CTraderMessaging
 import CTraderToolkit
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct HistorySpansTests {
+@Suite(.timeLimit(.minutes(3))) struct HistorySpansTests {
     /// The server's maximum `toTimestamp - fromTimestamp` per request, from the official table.
     static let officialSpans: [(HistoryKind, Int64)] = [
         (.trendbars(.m1), 302_400_000), (.trendbars(.m2), 302_400_000), (.trendbars(.m3), 302_400_000),

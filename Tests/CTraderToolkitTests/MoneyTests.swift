@@ -4,7 +4,7 @@ import CTraderToolkit
 import Foundation
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct MoneyTests {
+@Suite(.timeLimit(.minutes(3))) struct MoneyTests {
     @Test func scaledIntegersReadWithTheirDigits() {
         #expect(Money(scaled: Int64(123_456), moneyDigits: 2) == Money(Decimal(string: "1234.56")!))
         #expect(Money(scaled: Int64(10_053_099_944), moneyDigits: 8) == Money(Decimal(string: "100.53099944")!))

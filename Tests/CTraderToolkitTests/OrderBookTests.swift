@@ -30,7 +30,7 @@ func level(_ price: UInt64, _ size: UInt64, _ count: Int) -> OrderBook.Level {
     OrderBook.Level(relativePrice: price, size: size, quoteCount: count)
 }
 
-@Suite(.timeLimit(.minutes(1))) struct OrderBookTests {
+@Suite(.timeLimit(.minutes(3))) struct OrderBookTests {
     /// The snapshot of the script: two bids at one price, one below; two asks at one price, one above.
     let snapshot = depthEvent(new: [
         depthQuote(1, bid: 110_000, size: 100),

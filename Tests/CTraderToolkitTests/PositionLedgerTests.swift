@@ -142,7 +142,7 @@ let ledgerGBPUSD = ledgerSymbol(2, base: 2, quote: 3, name: "GBPUSD")
 let ledgerUSDJPY = ledgerSymbol(3, base: 3, quote: 4, name: "USDJPY")
 let ledgerCADJPY = ledgerSymbol(15, base: 7, quote: 4, name: "CADJPY")
 
-@Suite(.timeLimit(.minutes(1))) struct PositionLedgerTests {
+@Suite(.timeLimit(.minutes(3))) struct PositionLedgerTests {
     /// Buy 100 000 EURUSD at 1.08500 on a USD account of 10 000.00 (1 000 000 cents), opening
     /// commission 3.25 (325 cents); then close 60 000 at 1.08620.
     @Test func aBuyAndAPartialClose() throws {

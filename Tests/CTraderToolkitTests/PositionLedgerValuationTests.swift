@@ -36,7 +36,7 @@ func ledgerJPYBoard() -> QuoteBoard {
     return board
 }
 
-@Suite(.timeLimit(.minutes(1))) struct PositionLedgerValuationTests {
+@Suite(.timeLimit(.minutes(3))) struct PositionLedgerValuationTests {
     /// Gross in JPY: (110.500 − 110.000) × 100 000 = 50 000 JPY. At mid prices, one JPY is
     /// 1 / 150 / 1.25 = 1 / 187.5 EUR, so 50 000 JPY = 266.666… EUR: 26 667 cents.
     @Test func aJPYQuotedPositionOnAEURAccountThroughTwoHops() throws {

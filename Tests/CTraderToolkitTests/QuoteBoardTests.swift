@@ -16,7 +16,7 @@ func spot(_ symbolId: Int64, bid: UInt64? = nil, ask: UInt64? = nil, timestamp: 
     return event
 }
 
-@Suite(.timeLimit(.minutes(1))) struct QuoteBoardTests {
+@Suite(.timeLimit(.minutes(3))) struct QuoteBoardTests {
     @Test func oneSidedSpotsMergeWithTheirOwnTimes() throws {
         var board = QuoteBoard()
         board.apply(spot(1, bid: 112_345, ask: 112_355, timestamp: 990), now: 1000)

@@ -3,7 +3,7 @@
 import CTraderToolkit
 import Testing
 
-@Suite(.timeLimit(.minutes(1))) struct RequestPacerTests {
+@Suite(.timeLimit(.minutes(3))) struct RequestPacerTests {
     @Test func pacerKeepsFivePerSecond() {
         var pacer = RequestPacer(limit: 5, window: 1000)
         for time: Int64 in [0, 100, 200, 300] {

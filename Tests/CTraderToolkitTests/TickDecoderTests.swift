@@ -12,7 +12,7 @@ func tickEntry(_ timestamp: Int64, _ tick: Int64) -> ProtoOATickData {
     return entry
 }
 
-@Suite(.timeLimit(.minutes(1))) struct TickDecoderTests {
+@Suite(.timeLimit(.minutes(3))) struct TickDecoderTests {
     /// Worked by hand. Four bids, oldest first:
     ///   1_700_000_000_000 ms  1.08512
     ///   1_700_000_000_250 ms  1.08515

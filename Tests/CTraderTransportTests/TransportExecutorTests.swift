@@ -17,7 +17,7 @@ import Testing
 
     @Test func socketIOFromTheIOThreadCompletes() async throws {
         let executor = try #require(TransportExecutor.preferred)
-        try await withTimeout(.seconds(60), "an echo on the I/O thread") {
+        try await withTimeout(.seconds(180), "an echo on the I/O thread") {
             try await withTaskExecutorPreference(executor) {
                 let listener = try await TCPListener.bind(port: 0, logger: testLogger)
                 async let accepted = listener.acceptConnection()

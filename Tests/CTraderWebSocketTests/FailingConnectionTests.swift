@@ -9,7 +9,7 @@ import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct FailingConnectionTests {
     @Test func aPeerThatKeepsSendingAfterAViolationStillReadsOurCloseFrame() async throws {
-        try await withTimeout(.seconds(60)) {
+        try await withTimeout(.seconds(180)) {
             let listener = try await TCPListener.bind(port: 0, logger: testLogger)
             defer { Task { await listener.close() } }
             async let accepted = listener.accept()
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func afterFailingTheClientHalfClosesAndClosesOnceThePeerDoes() async throws {
-        try await withTimeout(.seconds(60)) {
+        try await withTimeout(.seconds(180)) {
             let listener = try await TCPListener.bind(port: 0, logger: testLogger)
             defer { Task { await listener.close() } }
             async let accepted = listener.accept()

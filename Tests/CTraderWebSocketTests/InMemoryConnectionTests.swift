@@ -214,15 +214,16 @@ import Testing
     @Test func autoPingKeepsAnAnsweringPeerAlive() async throws {
         try await withTimeout {
             var configuration = WebSocketConfiguration()
-            // Pings every 50 ms, each with 5 s to be answered; staying open for 6 s (longer than
+            // Pings every 50 ms, each with 10 s to be answered; staying open for 11 s (longer than
             // the timeout) shows that the pongs count. The timeout is generous because a loaded
-            // machine can delay a pong by seconds, and that must not fail the test.
-            configuration.autoPing = .enabled(interval: .milliseconds(50), timeout: .seconds(5))
+            // machine can delay a pong by seconds (5 s was passed once in a full parallel run, on
+            // the shared I/O thread), and that must not fail the test.
+            configuration.autoPing = .enabled(interval: .milliseconds(50), timeout: .seconds(10))
             configuration.closeTimeout = .seconds(30)
             var serverConfiguration = WebSocketConfiguration()
             serverConfiguration.closeTimeout = .seconds(30)
             let (client, server) = try await makeConnectedPair(client: configuration, server: serverConfiguration)
-            try await Task.sleep(for: .seconds(6))
+            try await Task.sleep(for: .seconds(11))
             #expect(await client.closeStatus == nil)
             try await client.send(text: "still here")
             var iterator = server.messages.makeAsyncIterator()

@@ -156,7 +156,7 @@ extension ProcessTests {
             client.terminate()
             await server.close()
             // Every handler returns once its connection ends, which the peer's exit ensures.
-            try await withTimeout(.seconds(60), "the server's handlers after close") { await serving.value }
+            try await withTimeout(.seconds(180), "the server's handlers after close") { await serving.value }
         }
     }
 }

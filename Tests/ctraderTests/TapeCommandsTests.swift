@@ -27,7 +27,7 @@ func temporaryPath(_ name: String) -> String {
         // The simulator counts as it reads and writes: wait for the connection's end (a hang guard,
         // not a threshold).
         let simulator = fixture.simulator
-        try await withTimeout(.seconds(60), "the simulator to see the connection end") {
+        try await withTimeout(.seconds(180), "the simulator to see the connection end") {
             while await simulator.connectionCount > 0 { try await Task.sleep(for: .milliseconds(10)) }
         }
         let lines = try tapeLines(tape)

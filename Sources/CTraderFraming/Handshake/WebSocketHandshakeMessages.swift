@@ -46,8 +46,13 @@ public struct WebSocketHandshakeRequest: Hashable, Sendable {
 
     /// The query's `name=value` pairs, split on `&` and `=`, percent-decoding `%XX` and `+`.
     public var queryItems: [(name: String, value: String)] {
-        guard let query else { return [] }
-        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+        query.map { Self.queryItems(of: $0[...]) } ?? []
+    }
+
+    /// The `name=value` pairs of any query string (`a=1&b=x+y`), split on `&` and the first `=`,
+    /// percent-decoding `%XX` and `+`; a malformed escape is kept as it is.
+    public static func queryItems(of query: Substring) -> [(name: String, value: String)] {
+        query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
             if let equals = pair.firstIndex(of: "=") {
                 return (percentDecoded(pair[..<equals]), percentDecoded(pair[pair.index(after: equals)...]))
             }
