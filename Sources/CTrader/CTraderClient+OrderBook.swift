@@ -104,8 +104,7 @@ public actor LiveOrderBooks {
     private let now: @Sendable () -> Int64
     private var sync: [Int64: Sync] = [:]
     private var gap = ReconnectGap()
-    private var subscribers: [Int: AsyncStream<LiveOrderBook>.Continuation] = [:]
-    private var nextSubscriber = 0
+    private var subscribers = LiveSubscribers<LiveOrderBook>()
     private var tasks: [Task<Void, Never>] = []
 
     /// Starts following `client`'s depth events of `account`; see
@@ -133,7 +132,7 @@ public actor LiveOrderBooks {
 
     deinit {
         for task in tasks { task.cancel() }
-        for continuation in subscribers.values { continuation.finish() }
+        subscribers.finishAll()
     }
 
     /// The book of a symbol, once a depth event of it arrived.
@@ -143,20 +142,10 @@ public actor LiveOrderBooks {
     /// they are now (by symbol id). Keeps the newest `bufferSize` (default 64) states when not
     /// read; ends at ``stop()`` or when the depth stream ends. Each call makes a new stream.
     public func updates(bufferSize: Int = 64) -> AsyncStream<LiveOrderBook> {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: LiveOrderBook.self, bufferingPolicy: .bufferingNewest(max(1, bufferSize)))
-        for symbolId in books.keys.sorted() { continuation.yield(books[symbolId]!) }
-        guard isRunning else {
-            continuation.finish()
-            return stream
-        }
-        let id = nextSubscriber
-        nextSubscriber += 1
-        subscribers[id] = continuation
-        continuation.onTermination = { [weak self] _ in
+        subscribers.stream(bufferSize: bufferSize, initial: books.keys.sorted().map { books[$0]! }, running: isRunning)
+        { [weak self] id in
             Task { await self?.unsubscribe(id) }
         }
-        return stream
     }
 
     /// Stops following the client; the books keep their last state and ``updates(bufferSize:)``
@@ -168,7 +157,7 @@ public actor LiveOrderBooks {
     }
 
     private func unsubscribe(_ id: Int) {
-        subscribers[id] = nil
+        subscribers.remove(id)
     }
 
     // MARK: - Events
@@ -292,13 +281,11 @@ public actor LiveOrderBooks {
 
     private func finish() {
         isRunning = false
-        let continuations = subscribers.values
-        subscribers = [:]
-        for continuation in continuations { continuation.finish() }
+        subscribers.finishAll()
     }
 
     private func publish(_ state: LiveOrderBook) {
-        for continuation in subscribers.values { continuation.yield(state) }
+        subscribers.yield(state)
     }
 }
 

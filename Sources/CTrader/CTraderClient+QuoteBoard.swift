@@ -47,8 +47,7 @@ public actor LiveQuoteBoard {
     private let account: Int64?
     private let now: @Sendable () -> Int64
     private var gap = ReconnectGap()
-    private var subscribers: [Int: AsyncStream<QuoteBoard>.Continuation] = [:]
-    private var nextSubscriber = 0
+    private var subscribers = LiveSubscribers<QuoteBoard>()
     private var tasks: [Task<Void, Never>] = []
 
     /// Starts following `client`'s spots of `account` (all accounts when `nil`); see
@@ -67,7 +66,7 @@ public actor LiveQuoteBoard {
 
     deinit {
         for task in tasks { task.cancel() }
-        for continuation in subscribers.values { continuation.finish() }
+        subscribers.finishAll()
     }
 
     /// The quote of a symbol, if a spot of it was applied.
@@ -77,20 +76,9 @@ public actor LiveQuoteBoard {
     /// `bufferSize` (default 1: a slow reader sees the latest board) snapshots when not read;
     /// ends at ``stop()`` or when the spot stream ends. Each call makes a new stream.
     public func updates(bufferSize: Int = 1) -> AsyncStream<QuoteBoard> {
-        let (stream, continuation) = AsyncStream.makeStream(
-            of: QuoteBoard.self, bufferingPolicy: .bufferingNewest(max(1, bufferSize)))
-        continuation.yield(board)
-        guard isRunning else {
-            continuation.finish()
-            return stream
-        }
-        let id = nextSubscriber
-        nextSubscriber += 1
-        subscribers[id] = continuation
-        continuation.onTermination = { [weak self] _ in
+        subscribers.stream(bufferSize: bufferSize, initial: [board], running: isRunning) { [weak self] id in
             Task { await self?.unsubscribe(id) }
         }
-        return stream
     }
 
     /// Stops following the client; the board keeps its last state and ``updates(bufferSize:)``
@@ -102,7 +90,7 @@ public actor LiveQuoteBoard {
     }
 
     private func unsubscribe(_ id: Int) {
-        subscribers[id] = nil
+        subscribers.remove(id)
     }
 
     private func take(_ element: CTraderStreamElement<ProtoOASpotEvent>) {
@@ -143,13 +131,11 @@ public actor LiveQuoteBoard {
 
     private func finish() {
         isRunning = false
-        let continuations = subscribers.values
-        subscribers = [:]
-        for continuation in continuations { continuation.finish() }
+        subscribers.finishAll()
     }
 
     private func publish() {
-        for continuation in subscribers.values { continuation.yield(board) }
+        subscribers.yield(board)
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
